@@ -1,0 +1,87 @@
+"""Command line entry point: parse, call the core, render, exit. The only module that exits.
+
+Exit codes: 0 success, 1 user or Hub error, 2 changes or drift found (with
+--detailed-exitcode), 3 a bug (details logged to .reconcile/crash.log), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from reconciler import __version__
+from reconciler.commands import register_all
+from reconciler.errors import ReconcileError, UserError
+
+EPILOG = """\b
+Examples:
+  reconcile validate manifests/
+  reconcile --hub local plan
+  reconcile plan --format markdown --out plan.md
+  reconcile plan --out plan.json && reconcile apply --plan plan.json --auto-approve
+  reconcile drift --format html --out drift.html
+  reconcile hub serve --port 8787 --state .reconcile/hub
+
+\b
+The Hub is HF_ENDPOINT (default https://huggingface.co) with HF_TOKEN, or the
+embedded local Hub with --hub local (RECONCILE_HUB=local): no token, no network.
+"""
+
+CRASH_LOG = Path(".reconcile") / "crash.log"
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="reconcile")
+@click.option(
+    "--hub",
+    type=click.Choice(["local", "remote"]),
+    envvar="RECONCILE_HUB",
+    default="remote",
+    show_default=True,
+    help="'local' runs against the embedded local Hub (state in .reconcile/hub/).",
+)
+@click.pass_context
+def cli(ctx: click.Context, hub: str) -> None:
+    """GitOps for Hugging Face Spaces: plan, apply and drift-check Spaces from YAML manifests."""
+    ctx.obj = {"hub": hub}
+
+
+register_all(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The one error boundary: known errors exit 1 with a message, bugs exit 3."""
+    try:
+        code = cli.main(args=argv, prog_name="reconcile", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.ClickException as problem:
+        problem.show()
+        code = problem.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = 130
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = 130
+    except UserError as problem:
+        for diagnostic in problem.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        click.echo(f"error: {problem}", err=True)
+        code = 1
+    except ReconcileError as problem:
+        click.echo(f"error: {problem}", err=True)
+        code = 1
+    except Exception:
+        CRASH_LOG.parent.mkdir(parents=True, exist_ok=True)
+        CRASH_LOG.write_text(traceback.format_exc(), encoding="utf-8")
+        click.echo(f"error: unexpected failure; this is a bug. Details in {CRASH_LOG}", err=True)
+        code = 3
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
