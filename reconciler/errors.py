@@ -72,7 +72,21 @@ class HubError(ReconcileError):
 
 
 class TransientHubError(HubError):
-    """The Hub may answer differently later (rate limit, server error, network)."""
+    """The Hub may answer differently later (rate limit, server error, network).
+
+    `retry_after` is the wait the Hub asked for, in seconds, when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        space_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, space_id=space_id)
+        self.retry_after = retry_after
 
 
 class TerminalHubError(HubError):

@@ -1,0 +1,66 @@
+"""Helpers shared by the subcommands: loading manifests, connecting to the Hub, output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from reconciler.errors import Severity, UserError
+from reconciler.hub.client import HubClient
+from reconciler.manifests import load_manifests
+from reconciler.model import DesiredSpace
+
+LOCAL_HUB_STATE = Path(".reconcile") / "hub"
+DEFAULT_PATHS = (Path("manifests"),)
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+parallelism_option = click.option(
+    "--parallelism", type=click.IntRange(1, 64), default=8, show_default=True, help="Hub reads in flight at once."
+)
+
+
+def load_desired(paths: Sequence[Path]) -> tuple[DesiredSpace, ...]:
+    """Load and validate manifests; warnings go to stderr, errors stop with every diagnostic."""
+    result = load_manifests(list(paths) or list(DEFAULT_PATHS))
+    for diagnostic in result.diagnostics:
+        if diagnostic.severity is Severity.WARNING:
+            click.echo(str(diagnostic), err=True)
+    if not result.ok:
+        errors = tuple(d for d in result.diagnostics if d.severity is Severity.ERROR)
+        raise UserError(f"{len(errors)} error(s) in the manifests; nothing was read from the Hub", errors)
+    return result.spaces
+
+
+@contextmanager
+def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
+    """The Hub of this run: the embedded local Hub with --hub local, else HF_ENDPOINT + HF_TOKEN."""
+    if ctx.obj and ctx.obj.get("hub") == "local":
+        from reconciler.localhub import LocalHub
+
+        build_s = float(os.environ.get("RECONCILE_LOCALHUB_BUILD_SECONDS", "2"))
+        with LocalHub(LOCAL_HUB_STATE, build_seconds=build_s, restart_seconds=build_s / 2) as local:
+            with HubClient(local.endpoint, local.token, parallelism=parallelism) as client:
+                yield client
+        return
+    endpoint = os.environ.get("HF_ENDPOINT") or None
+    with HubClient(endpoint, os.environ.get("HF_TOKEN") or None, parallelism=parallelism) as client:
+        yield client
+
+
+def use_color() -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("CI"):
+        return False
+    return sys.stdout.isatty()
+
+
+def write_output(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")

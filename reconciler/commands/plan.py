@@ -1,0 +1,68 @@
+"""`reconcile plan`: show what apply would change, and how disruptive each change is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.commands._common import (
+    hub_client,
+    load_desired,
+    parallelism_option,
+    paths_argument,
+    use_color,
+    write_output,
+)
+from reconciler.pipeline import Selection, Shard, make_plan
+from reconciler.render.plan_json import plan_to_json
+from reconciler.render.plan_markdown import render_plan_markdown
+from reconciler.render.plan_text import render_plan_text
+
+
+@click.command(name="plan")
+@paths_argument
+@click.option("--out", type=click.Path(path_type=Path), help="Also write the plan as JSON to this file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--stats", is_flag=True, help="Print the Hub calls made, by endpoint, to stderr.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
+@click.option("--target", "targets", multiple=True, metavar="NS/NAME", help="Plan only these Spaces (repeatable).")
+@click.option("--shard", metavar="I/N", help="Plan only shard I of N (stable by Space id).")
+@click.option("--prune", is_flag=True, help="Plan deletion of Spaces this tool manages that have no manifest.")
+@parallelism_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    fmt: str,
+    stats: bool,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    shard: str | None,
+    prune: bool,
+    parallelism: int,
+) -> int:
+    """Compare the manifests with the live Hub and show the cheapest change per Space."""
+    desired = load_desired(paths)
+    selection = Selection(targets=targets, shard=Shard.parse(shard) if shard else None)
+    with hub_client(ctx, parallelism) as client:
+        plan, _ = make_plan(client, desired, selection=selection, prune=prune, parallelism=parallelism)
+        if stats:
+            print_stats(client.stats.snapshot(), len(plan.spaces))
+    if out is not None:
+        write_output(plan_to_json(plan), out)
+    if fmt == "json":
+        write_output(plan_to_json(plan), None)
+    elif fmt == "markdown":
+        write_output(render_plan_markdown(plan), None)
+    else:
+        write_output(render_plan_text(plan, color=use_color()), None)
+    return 2 if detailed_exitcode and plan.has_changes else 0
+
+
+def print_stats(counts: dict[str, int], spaces: int) -> None:
+    total = sum(counts.values())
+    click.echo(f"Hub calls: {total} for {spaces} Space(s)", err=True)
+    for route, count in counts.items():
+        click.echo(f"  {count:6d}  {route}", err=True)

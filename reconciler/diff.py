@@ -1,0 +1,235 @@
+"""Desired x observed -> field and file differences. Pure: no I/O, no Hub.
+
+Settings and front matter are flattened to `{path: value}` on both sides (paths as users
+write them in `lifecycle.ignoreChanges`, e.g. "spec.hardware", "spec.variables.MODE") and
+compared with deepdiff. Secrets are compared by fingerprint only (see reconciler.secrets).
+Files are compared as sets of (path, git blob id).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler import secrets
+from reconciler.model import (
+    SENSITIVE,
+    Change,
+    DesiredSpace,
+    FileChanges,
+    FileEntry,
+    ObservedSpace,
+    Volume,
+)
+
+SERVER_OWNED_FILES = frozenset({".gitattributes"})
+# A secret rewritten on the Hub later than this after the reconciler's own write was
+# rewritten by someone else (the margin absorbs clock skew between us and the Hub).
+OUTSIDE_WRITE_MARGIN_S = 300
+
+
+class SecretState(str, enum.Enum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    CHANGED_OUTSIDE = "changed outside git"
+    UNKNOWN = "unknown here"
+
+
+@dataclass(frozen=True)
+class SecretProbe:
+    """What the planner may know about a desired secret value: never the value itself.
+
+    available: the value can be read in this environment (env var set / file present).
+    fingerprint: HMAC of the value; None when unavailable or no fingerprint key is set.
+    """
+
+    available: bool
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class SecretDiff:
+    name: str
+    state: SecretState
+    note: str
+
+    @property
+    def is_change(self) -> bool:
+        return self.state not in (SecretState.UNCHANGED, SecretState.UNKNOWN)
+
+    def as_change(self) -> Change:
+        before = None if self.state is SecretState.ADDED else SENSITIVE
+        after = None if self.state is SecretState.REMOVED else SENSITIVE
+        return Change(path=f"spec.secrets.{self.name}", before=before, after=after, note=self.note)
+
+
+@dataclass(frozen=True)
+class SpaceDiff:
+    """Every difference for one Space that exists on both sides."""
+
+    settings: tuple[Change, ...] = ()
+    secrets: tuple[SecretDiff, ...] = ()
+    files: FileChanges = field(default_factory=FileChanges)
+    card_changed: bool = False
+    sdk_changed: bool = False
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        secret_changes = tuple(s.as_change() for s in self.secrets if s.is_change)
+        return tuple(sorted((*self.settings, *secret_changes), key=lambda c: c.path))
+
+
+def volume_view(volume: Volume) -> dict[str, Any]:
+    """A volume as compared: defaults (None, readOnly false) dropped so both sides agree."""
+    view: dict[str, Any] = {"type": volume.type, "source": volume.source}
+    if volume.revision is not None:
+        view["revision"] = volume.revision
+    if volume.read_only:
+        view["readOnly"] = True
+    if volume.path is not None:
+        view["path"] = volume.path
+    return view
+
+
+def desired_settings(desired: DesiredSpace) -> dict[str, Any]:
+    flat: dict[str, Any] = {
+        "spec.sdk": desired.sdk,
+        "spec.hardware": desired.hardware,
+        "spec.visibility": desired.visibility,
+        "spec.devMode": desired.dev_mode,
+        "spec.paused": desired.paused,
+    }
+    if desired.sleep_time is not None:
+        flat["spec.sleepTime"] = desired.sleep_time
+    flat.update({f"spec.variables.{k}": v for k, v in desired.variables.items()})
+    flat.update({f"spec.volumes.{v.mount_path}": volume_view(v) for v in desired.volumes})
+    flat.update({f"spec.card.{k}": v for k, v in desired.card.items()})
+    return flat
+
+
+def observed_settings(observed: ObservedSpace, manage_sleep_time: bool) -> dict[str, Any]:
+    flat: dict[str, Any] = {
+        "spec.sdk": observed.sdk,
+        "spec.hardware": observed.hardware,
+        "spec.visibility": observed.visibility,
+        "spec.devMode": observed.dev_mode,
+        "spec.paused": observed.paused,
+    }
+    if manage_sleep_time:
+        flat["spec.sleepTime"] = observed.sleep_time
+    flat.update({f"spec.variables.{k}": v.value for k, v in observed.variables.items()})
+    flat.update({f"spec.volumes.{v.mount_path}": volume_view(v) for v in observed.volumes})
+    flat.update({f"spec.card.{k}": v for k, v in observed.card.items()})
+    return flat
+
+
+def is_ignored(path: str, ignore: tuple[str, ...]) -> bool:
+    return any(path == rule or path.startswith(rule + ".") for rule in ignore)
+
+
+def compare_settings(
+    before: Mapping[str, Any], after: Mapping[str, Any], ignore: tuple[str, ...]
+) -> tuple[Change, ...]:
+    """Field-by-field differences of two flat settings maps, ignored paths removed."""
+    before = {k: v for k, v in before.items() if not is_ignored(k, ignore)}
+    after = {k: v for k, v in after.items() if not is_ignored(k, ignore)}
+    found = DeepDiff(before, after, view="tree", verbose_level=2)
+    # In tree view every report's path starts with the flat key; nested differences inside a
+    # value (a volume's fields, a card list) are reported once, for the whole key.
+    changed = {level.path(output_format="list")[0] for report in found.values() for level in report}
+    return tuple(Change(path=path, before=before.get(path), after=after.get(path)) for path in sorted(changed))
+
+
+def _parse_time(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def compare_secrets(
+    desired: DesiredSpace, observed: ObservedSpace, probes: Mapping[str, SecretProbe], has_key: bool
+) -> tuple[SecretDiff, ...]:
+    results: list[SecretDiff] = []
+    ignore = desired.lifecycle.ignore_changes
+    for name in sorted(set(desired.secrets) | set(observed.secrets)):
+        if is_ignored(f"spec.secrets.{name}", ignore):
+            continue
+        probe = probes.get(name, SecretProbe(available=False))
+        if name not in observed.secrets:
+            note = "added" if probe.available else "added; value not available here, apply will refuse to write it"
+            results.append(SecretDiff(name, SecretState.ADDED, note))
+            continue
+        if name not in desired.secrets:
+            results.append(SecretDiff(name, SecretState.REMOVED, "removed"))
+            continue
+        results.append(_compare_secret(name, observed.secrets[name], probe, has_key))
+    return tuple(results)
+
+
+def _compare_secret(name: str, live: Any, probe: SecretProbe, has_key: bool) -> SecretDiff:
+    description = live.description or ""
+    recorded = secrets.parse(description)
+    if "spaces-reconciler" not in description:
+        return SecretDiff(name, SecretState.CHANGED_OUTSIDE, "changed outside git: not written by spaces-reconciler")
+    updated = _parse_time(live.updated_at)
+    if recorded and updated is not None and updated > recorded.written_at + OUTSIDE_WRITE_MARGIN_S:
+        return SecretDiff(
+            name, SecretState.CHANGED_OUTSIDE, f"changed outside git: updated at {live.updated_at}, after our write"
+        )
+    if not probe.available:
+        return SecretDiff(name, SecretState.UNKNOWN, "value not available in this environment")
+    if not has_key or probe.fingerprint is None:
+        return SecretDiff(name, SecretState.UNKNOWN, "value changes not detectable without a fingerprint key")
+    if recorded is None:
+        return SecretDiff(name, SecretState.CHANGED, "no fingerprint recorded yet; rewritten to record one")
+    if recorded.fingerprint != probe.fingerprint:
+        return SecretDiff(name, SecretState.CHANGED, "value changed")
+    return SecretDiff(name, SecretState.UNCHANGED, "unchanged")
+
+
+def compare_files(desired: DesiredSpace, observed: ObservedSpace) -> FileChanges:
+    wanted = {f.path: f for f in desired.files}
+    live = {f.path: f for f in observed.files if f.path not in SERVER_OWNED_FILES or f.path in wanted}
+    added = [FileEntry(path=p, size=f.size, oid=f.blob_id) for p, f in wanted.items() if p not in live]
+    modified = [
+        FileEntry(path=p, size=f.size, oid=f.blob_id)
+        for p, f in wanted.items()
+        if p in live and live[p].blob_id != f.blob_id
+    ]
+    deleted = [FileEntry(path=p, size=f.size, oid=f.blob_id) for p, f in live.items() if p not in wanted]
+    return FileChanges(
+        added=tuple(sorted(added, key=lambda e: e.path)),
+        modified=tuple(sorted(modified, key=lambda e: e.path)),
+        deleted=tuple(sorted(deleted, key=lambda e: e.path)),
+    )
+
+
+def diff_space(
+    desired: DesiredSpace, observed: ObservedSpace, probes: Mapping[str, SecretProbe], has_key: bool
+) -> SpaceDiff:
+    ignore = desired.lifecycle.ignore_changes
+    settings = compare_settings(
+        observed_settings(observed, manage_sleep_time=desired.sleep_time is not None),
+        desired_settings(desired),
+        ignore,
+    )
+    return SpaceDiff(
+        settings=settings,
+        secrets=compare_secrets(desired, observed, probes, has_key),
+        files=compare_files(desired, observed),
+        card_changed=any(c.path.startswith("spec.card.") for c in settings),
+        sdk_changed=any(c.path == "spec.sdk" for c in settings),
+    )

@@ -1,0 +1,114 @@
+"""The Hub connection: HfApi built once, with pacing and call counting on every request.
+
+Only this package imports huggingface_hub. Every call goes through `HubClient.call`, which
+retries transient failures and translates exceptions into our error kinds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+import httpx2
+from huggingface_hub import HfApi, constants
+from huggingface_hub.utils import _http as hf_http
+
+from reconciler.hub.errors import translate
+from reconciler.hub.pacing import CallStats, Pacer, RetryPolicy, with_retries
+
+T = TypeVar("T")
+
+# The active client's hooks. huggingface_hub shares one httpx client per process, so the
+# hooks are process-wide; a HubClient installs itself on creation and removes itself on close.
+_active: HubClient | None = None
+_active_lock = threading.Lock()
+
+
+def _on_request(request: httpx2.Request) -> None:
+    client = _active
+    if client is not None and client.owns(str(request.url)):
+        client.stats.record(request.method, request.url.path)
+        client.pacer.before_request()
+
+
+def _on_response(response: httpx2.Response) -> None:
+    client = _active
+    if client is not None and client.owns(str(response.request.url)):
+        client.pacer.after_response(response.headers, response.status_code)
+
+
+def _client_factory() -> httpx2.Client:
+    return httpx2.Client(
+        event_hooks={"request": [hf_http.hf_request_event_hook, _on_request], "response": [_on_response]},
+        follow_redirects=True,
+        timeout=httpx2.Timeout(60.0, connect=10.0),
+    )
+
+
+class HubClient:
+    """One Hub endpoint and token. `stats` counts requests by route; `pacer` spends the rate limit."""
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        *,
+        parallelism: int = 8,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        global _active
+        self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
+        self.api = HfApi(endpoint=self.endpoint, token=token)
+        self.stats = CallStats()
+        self.pacer = Pacer(reserve=parallelism)
+        self.parallelism = parallelism
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.retries: list[str] = []
+        with _active_lock:
+            _active = self
+            hf_http.set_client_factory(_client_factory)
+
+    def owns(self, url: str) -> bool:
+        return url.startswith(self.endpoint)
+
+    def close(self) -> None:
+        global _active
+        with _active_lock:
+            if _active is self:
+                _active = None
+                hf_http.set_client_factory(hf_http.default_client_factory)
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        space_id: str | None = None,
+        already_done: Callable[[], bool] | None = None,
+    ) -> T | None:
+        """Run one Hub call with retries. Writes pass `already_done` (see pacing.with_retries)."""
+
+        def note_retry(attempt: int, problem: Exception) -> None:
+            self.retries.append(f"attempt {attempt + 1} after: {problem}")
+
+        kwargs = {"sleep": self._sleep} if self._sleep else {}
+        return with_retries(
+            fn,
+            policy=self.retry,
+            translate=lambda error: translate(error, space_id),
+            already_done=already_done,
+            on_retry=note_retry,
+            **kwargs,
+        )
+
+    def read(self, fn: Callable[[], T], *, space_id: str | None = None) -> T:
+        """A call without `already_done`: with_retries returns fn's own result."""
+        return cast(T, self.call(fn, space_id=space_id))

@@ -1,0 +1,92 @@
+"""Translate huggingface_hub and transport exceptions into our three error kinds, in one place."""
+
+from __future__ import annotations
+
+import re
+
+import httpx2
+from huggingface_hub.errors import (
+    HfHubHTTPError,
+    LocalTokenNotFoundError,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+
+from reconciler.errors import (
+    ConflictError,
+    HubError,
+    ReconcileError,
+    TerminalHubError,
+    TransientHubError,
+    UserError,
+)
+
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_RATELIMIT_RESET = re.compile(r"t=(\d+)")
+
+
+def _retry_after(error: HfHubHTTPError) -> float | None:
+    headers = error.response.headers
+    if error.response.status_code == 429:
+        match = _RATELIMIT_RESET.search(headers.get("ratelimit", ""))
+        if match:
+            return float(match.group(1)) + 0.5
+    value = headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
+
+
+def _server_message(error: HfHubHTTPError) -> str:
+    return (error.server_message or str(error).splitlines()[0]).strip()
+
+
+def translate(error: Exception, space_id: str | None = None) -> Exception:
+    """Map any exception raised by a Hub call to UserError / TransientHubError / TerminalHubError.
+
+    Messages name the Space and never include request bodies (which may carry secret values).
+    """
+    where = f"{space_id}: " if space_id else ""
+    if isinstance(error, ReconcileError):
+        return error
+    if isinstance(error, LocalTokenNotFoundError):
+        return UserError("no Hugging Face token found: set HF_TOKEN, run `hf auth login`, or use --hub local")
+    if isinstance(error, RepositoryNotFoundError):
+        return TerminalHubError(
+            f"{where}not found on the Hub, or this token cannot see it", status=404, space_id=space_id
+        )
+    if isinstance(error, (RevisionNotFoundError, RemoteEntryNotFoundError)):
+        return TerminalHubError(f"{where}{_server_message(error)}", status=404, space_id=space_id)
+    if isinstance(error, HfHubHTTPError):
+        status = error.response.status_code
+        message = _server_message(error)
+        if status in TRANSIENT_STATUSES:
+            return TransientHubError(
+                f"{where}the Hub answered {status}: {message}",
+                status=status,
+                space_id=space_id,
+                retry_after=_retry_after(error),
+            )
+        if status == 412:
+            return ConflictError(
+                f"{where}the Space changed since it was observed (the Hub refused the commit: {message}); "
+                "run plan again",
+                status=status,
+                space_id=space_id,
+            )
+        if status == 401:
+            return UserError(f"{where}the Hub rejected the token (401): {message}. Check HF_TOKEN.")
+        if status == 403:
+            return TerminalHubError(
+                f"{where}permission denied (403): {message}. The token needs write access to this namespace.",
+                status=status,
+                space_id=space_id,
+            )
+        return TerminalHubError(f"{where}the Hub answered {status}: {message}", status=status, space_id=space_id)
+    if isinstance(error, (httpx2.TransportError, ConnectionError, TimeoutError)):
+        return TransientHubError(f"{where}network error talking to the Hub: {type(error).__name__}", space_id=space_id)
+    if isinstance(error, ValueError) and "Invalid metadata in README.md" in str(error):
+        return TerminalHubError(f"{where}the Hub rejected the README front matter: {error}", space_id=space_id)
+    return error
+
+
+__all__ = ["HubError", "translate"]

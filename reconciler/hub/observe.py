@@ -1,0 +1,172 @@
+"""Read the live state of Spaces with the fewest Hub calls, normalized into ObservedSpace.
+
+Per namespace: one paginated listing with `expand` (sha, card data, runtime, visibility,
+SDK) instead of one info call per Space. Per Space: only what cannot be listed
+(variables, secrets, and the file tree unless the tree cache has it for that sha).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from huggingface_hub.hf_api import RepoFile, SpaceInfo
+
+from reconciler.errors import TerminalHubError
+from reconciler.hub.cache import TreeCache
+from reconciler.hub.client import HubClient
+from reconciler.model import (
+    OWNERSHIP_TAG,
+    ObservedSecret,
+    ObservedSpace,
+    ObservedVariable,
+    RemoteFile,
+    Volume,
+)
+
+LIST_EXPAND = ["sha", "cardData", "runtime", "private", "sdk", "lastModified"]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A Space as the bulk listing shows it: everything but variables, secrets and files."""
+
+    id: str
+    sha: str | None
+    sdk: str | None
+    visibility: Literal["public", "private", "protected"]
+    card: Mapping[str, Any]
+    runtime: Mapping[str, Any]
+    last_modified: str | None
+
+    @property
+    def managed(self) -> bool:
+        tags = self.card.get("tags") or ()
+        return isinstance(tags, list) and OWNERSHIP_TAG in tags
+
+
+def _listed(info: SpaceInfo) -> Listed:
+    # The Hub reports `private`; a `visibility` attribute, when present, also tells "protected".
+    visibility: Literal["public", "private", "protected"] = "private" if info.private else "public"
+    reported = getattr(info, "visibility", None)
+    if reported in ("public", "private", "protected"):
+        visibility = reported
+    card: dict[str, Any] = info.card_data.to_dict() if info.card_data is not None else {}  # type: ignore[no-untyped-call]
+    runtime = dict(info.runtime.raw) if info.runtime is not None else {}
+    modified = info.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") if info.last_modified else None
+    return Listed(info.id, info.sha, info.sdk, visibility, card, runtime, modified)
+
+
+def list_namespace(client: HubClient, namespace: str) -> dict[str, Listed]:
+    def fetch() -> dict[str, Listed]:
+        found = client.api.list_spaces(author=namespace, expand=LIST_EXPAND)  # type: ignore[arg-type]
+        return {info.id: _listed(info) for info in found}
+
+    return client.read(fetch)
+
+
+def info_one(client: HubClient, space_id: str) -> Listed | None:
+    """One Space by id (used with --target, where listing a whole namespace would cost more)."""
+    try:
+        info = client.read(
+            lambda: client.api.space_info(space_id, expand=LIST_EXPAND),  # type: ignore[arg-type]
+            space_id=space_id,
+        )
+    except TerminalHubError as missing:
+        if missing.status == 404:
+            return None
+        raise
+    return _listed(info)
+
+
+def _volumes(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Volume, ...]:
+    volumes = []
+    for item in raw or ():
+        volumes.append(
+            Volume(
+                type=item.get("type") or "model",
+                source=item["source"],
+                mount_path=item.get("mountPath") or item.get("mount_path") or "",
+                revision=item.get("revision"),
+                read_only=item.get("readOnly"),
+                path=item.get("path"),
+            )
+        )
+    return tuple(sorted(volumes, key=lambda v: v.mount_path))
+
+
+def read_tree(client: HubClient, space_id: str, sha: str, cache: TreeCache) -> tuple[RemoteFile, ...]:
+    cached = cache.get(sha)
+    if cached is not None:
+        return cached
+
+    def fetch() -> tuple[RemoteFile, ...]:
+        items = client.api.list_repo_tree(space_id, repo_type="space", revision=sha, recursive=True)
+        files = [RemoteFile(path=i.path, blob_id=i.blob_id, size=i.size) for i in items if isinstance(i, RepoFile)]
+        return tuple(sorted(files, key=lambda f: f.path))
+
+    files = client.read(fetch, space_id=space_id)
+    cache.put(sha, files)
+    return files
+
+
+def from_listing(listed: Listed) -> ObservedSpace:
+    """What the listing alone tells (no variables, secrets or files): enough for prune and drift."""
+    runtime = listed.runtime
+    hardware = runtime.get("hardware") or {}
+    return ObservedSpace(
+        id=listed.id,
+        sha=listed.sha,
+        sdk=listed.sdk,
+        visibility=listed.visibility,
+        stage=runtime.get("stage"),
+        hardware=hardware.get("requested") or hardware.get("current"),
+        hardware_current=hardware.get("current"),
+        sleep_time=runtime.get("gcTimeout"),
+        dev_mode=bool(runtime.get("devMode")),
+        running_sha=runtime.get("sha"),
+        hot_reloading=runtime.get("hotReloading"),
+        volumes=_volumes(runtime.get("volumes")),
+        card=listed.card,
+        last_modified=listed.last_modified,
+    )
+
+
+def observe_one(client: HubClient, listed: Listed, cache: TreeCache) -> ObservedSpace:
+    space_id = listed.id
+    variables = client.read(lambda: client.api.get_space_variables(space_id), space_id=space_id)
+    secrets = client.read(lambda: client.api.get_space_secrets(space_id), space_id=space_id)
+    files = read_tree(client, space_id, listed.sha, cache) if listed.sha else ()
+    return from_listing(listed).model_copy(
+        update={
+            "variables": {
+                key: ObservedVariable(value=v.value or "", description=v.description, updated_at=_iso(v.updated_at))
+                for key, v in variables.items()
+            },
+            "secrets": {
+                key: ObservedSecret(description=s.description, updated_at=_iso(s.updated_at))
+                for key, s in secrets.items()
+            },
+            "files": files,
+        }
+    )
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def observe_many(
+    client: HubClient, listed: Iterable[Listed], cache: TreeCache, parallelism: int
+) -> dict[str, ObservedSpace]:
+    """Per-Space reads, `parallelism` Spaces at a time. Results keyed by Space id."""
+    todo = list(listed)
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        observed = list(pool.map(lambda item: observe_one(client, item, cache), todo))
+    return {space.id: space for space in observed}

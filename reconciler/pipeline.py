@@ -1,0 +1,157 @@
+"""The plan pipeline: desired Spaces -> observe the Hub -> pairs -> Plan.
+
+This is the one place that combines effects (Hub reads, secret lookups) with the pure
+stages (diff, planner). `apply` and `drift` reuse it, so there is one observation path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from reconciler import secrets
+from reconciler.diff import SecretProbe
+from reconciler.errors import UserError
+from reconciler.hub.cache import TreeCache
+from reconciler.hub.client import HubClient
+from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_many
+from reconciler.manifests import resolve_secret
+from reconciler.model import DesiredSpace, ObservedSpace, Plan
+from reconciler.planner import build_plan, pair_up
+
+DEFAULT_CACHE_DIR = Path(".reconcile") / "cache" / "trees"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` (1-based) of `count`: a stable hash of the Space id picks the shard."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            index_text, count_text = text.split("/")
+            shard = cls(int(index_text), int(count_text))
+        except ValueError:
+            raise UserError(f"--shard {text!r}: expected I/N, e.g. 1/4") from None
+        if not 1 <= shard.index <= shard.count:
+            raise UserError(f"--shard {text!r}: I must be between 1 and N")
+        return shard
+
+    def owns(self, space_id: str) -> bool:
+        digest = hashlib.sha256(space_id.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+
+@dataclass(frozen=True)
+class Selection:
+    targets: tuple[str, ...] = ()
+    shard: Shard | None = None
+
+    def keeps(self, space_id: str) -> bool:
+        if self.targets and space_id not in self.targets:
+            return False
+        return self.shard is None or self.shard.owns(space_id)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything read from the Hub for one plan: reused by apply's stale-plan check and drift."""
+
+    observed: Mapping[str, ObservedSpace]
+    listed: Mapping[str, Listed]
+    unmanaged: tuple[ObservedSpace, ...]
+
+
+def select(desired: Sequence[DesiredSpace], selection: Selection) -> list[DesiredSpace]:
+    known = {d.id for d in desired}
+    unknown = [t for t in selection.targets if t not in known]
+    if unknown:
+        raise UserError(f"--target {', '.join(unknown)}: no manifest describes this Space")
+    return [d for d in desired if selection.keeps(d.id)]
+
+
+def observe(
+    client: HubClient,
+    desired: Sequence[DesiredSpace],
+    *,
+    selection: Selection,
+    namespaces: Iterable[str] = (),
+    cache: TreeCache,
+    parallelism: int,
+) -> Observation:
+    """Read the Hub: one listing per namespace (or one info per --target), then per-Space reads."""
+    listed: dict[str, Listed] = {}
+    if selection.targets:
+        for target in selection.targets:
+            found = info_one(client, target)
+            if found is not None:
+                listed[found.id] = found
+    else:
+        for namespace in sorted({d.namespace for d in desired} | set(namespaces)):
+            listed.update(list_namespace(client, namespace))
+    wanted = {d.id for d in desired}
+    observed = observe_many(client, (listed[i] for i in sorted(wanted) if i in listed), cache, parallelism)
+    others = tuple(
+        from_listing(item)
+        for space_id, item in sorted(listed.items())
+        if space_id not in wanted and selection.keeps(space_id)
+    )
+    return Observation(observed=observed, listed=listed, unmanaged=others)
+
+
+def probe_secrets(desired: Iterable[DesiredSpace]) -> dict[str, dict[str, SecretProbe]]:
+    """For each desired secret: is its value available here, and its fingerprint. Values are dropped at once."""
+    key = secrets.fingerprint_key()
+    probes: dict[str, dict[str, SecretProbe]] = {}
+    for space in desired:
+        per_space: dict[str, SecretProbe] = {}
+        for name, ref in space.secrets.items():
+            value = resolve_secret(ref)
+            if value is None:
+                per_space[name] = SecretProbe(available=False)
+            else:
+                fp = secrets.fingerprint(key, space.id, name, value) if key else None
+                per_space[name] = SecretProbe(available=True, fingerprint=fp)
+        probes[space.id] = per_space
+    return probes
+
+
+def hardware_costs(client: HubClient) -> dict[str, float]:
+    """Unit cost per flavor in USD/hour, from the Hub's hardware list (one call per run)."""
+    flavors = client.read(lambda: client.api.list_spaces_hardware())
+    return {flavor.name: float(flavor.unit_cost_usd) for flavor in flavors}
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_plan(
+    client: HubClient,
+    desired: Sequence[DesiredSpace],
+    *,
+    selection: Selection = Selection(),
+    prune: bool = False,
+    cache: TreeCache | None = None,
+    parallelism: int = 8,
+) -> tuple[Plan, Observation]:
+    chosen = select(desired, selection)
+    observation = observe(
+        client, chosen, selection=selection, cache=cache or TreeCache(DEFAULT_CACHE_DIR), parallelism=parallelism
+    )
+    prune_candidates = [o for o in observation.unmanaged if o.managed] if prune else []
+    pairs = pair_up(chosen, observation.observed, probe_secrets(chosen), prune_candidates)
+    plan = build_plan(
+        pairs,
+        hub=client.endpoint,
+        created_at=now_utc(),
+        costs=hardware_costs(client),
+        has_key=secrets.fingerprint_key() is not None,
+    )
+    return plan, observation

@@ -1,0 +1,157 @@
+"""The rung ladder: every rule of the change-rung table, one test each (pure, no Hub)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.diff import SecretProbe
+from reconciler.model import Action, DesiredSpace, ObservedSpace, Rung, Volume
+from reconciler.planner import Pair, plan_pair
+from tests.builders import DEFAULT_FILES, desired, observed_like, remote_files
+
+COSTS = {"cpu-basic": 0.0, "cpu-upgrade": 0.03, "t4-small": 0.4}
+
+
+def plan_for(want: DesiredSpace, have: ObservedSpace | None, probes: dict[str, SecretProbe] | None = None) -> Any:
+    return plan_pair(Pair(want.id, want, have, probes or {}), COSTS, has_key=False)
+
+
+def with_files(**overrides: str) -> dict[str, str]:
+    files = dict(DEFAULT_FILES)
+    files.update(overrides)
+    return files
+
+
+def test_nothing_differs_is_none() -> None:
+    want = desired()
+    entry = plan_for(want, observed_like(want))
+    assert (entry.rung, entry.action, entry.restarts, entry.changes) == (Rung.NONE, Action.NOOP, 0, ())
+
+
+def test_missing_space_is_create() -> None:
+    entry = plan_for(desired(), None)
+    assert (entry.rung, entry.action) == (Rung.CREATE, Action.CREATE)
+    assert {f.path for f in entry.files.added} == {"app.py", "README.md"}
+
+
+def test_app_py_edit_on_running_gradio_6_1_is_hot_reload() -> None:
+    want = desired(files=with_files(**{"app.py": "print('new')\n"}))
+    have = observed_like(want, files=remote_files(DEFAULT_FILES))
+    entry = plan_for(want, have)
+    assert entry.rung is Rung.HOT_RELOAD
+    assert entry.restarts == 0
+    assert entry.reasons == ("app.py changed; only Python files changed on gradio 6.15.1 -> hot reload",)
+
+
+def test_new_python_file_is_hot_reload() -> None:
+    want = desired(files=with_files(**{"utils.py": "X = 1\n"}))
+    entry = plan_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
+    assert entry.rung is Rung.HOT_RELOAD
+    assert [f.path for f in entry.files.added] == ["utils.py"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "stage", "why"),
+    [
+        ({"sdk_version": "5.9.1", "card": {"sdk": "gradio", "sdk_version": "5.9.1"}}, "RUNNING", "older than 6.1"),
+        ({}, "BUILDING", "not RUNNING"),
+        ({"sdk": "docker", "sdk_version": None, "card": {"sdk": "docker"}}, "RUNNING", "hot reload needs gradio"),
+    ],
+)
+def test_app_py_edit_without_hot_reload_conditions_is_upload(spec: dict[str, Any], stage: str, why: str) -> None:
+    want = desired(files=with_files(**{"app.py": "print('new')\n"}), **spec)
+    entry = plan_for(want, observed_like(want, stage=stage, files=remote_files(DEFAULT_FILES)))
+    assert entry.rung is Rung.UPLOAD
+    assert entry.restarts == 1
+    assert why in entry.reasons[-1]
+
+
+def test_deleted_python_file_is_upload() -> None:
+    want = desired()
+    entry = plan_for(want, observed_like(want, files=remote_files(with_files(**{"old.py": "x = 1\n"}))))
+    assert entry.rung is Rung.UPLOAD
+    assert [f.path for f in entry.files.deleted] == ["old.py"]
+
+
+def test_readme_body_only_is_upload() -> None:
+    want = desired(files=with_files(**{"README.md": "---\nsdk: gradio\n---\n# new body\n"}))
+    entry = plan_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
+    assert entry.rung is Rung.UPLOAD
+    assert "README.md" in entry.reasons[-1]
+
+
+def test_front_matter_key_is_rebuild() -> None:
+    want = desired(card={"sdk": "gradio", "sdk_version": "6.15.1", "title": "New title"})
+    have = observed_like(want, card={"sdk": "gradio", "sdk_version": "6.15.1", "title": "Old"})
+    entry = plan_for(want, have)
+    assert entry.rung is Rung.REBUILD
+    assert entry.reasons[-1] == "README front matter (title) changed -> rebuild"
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "packages.txt", "pre-requirements.txt", "Dockerfile"])
+def test_build_input_is_rebuild(name: str) -> None:
+    want = desired(files=with_files(**{name: "numpy\n"}))
+    entry = plan_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
+    assert entry.rung is Rung.REBUILD
+    assert entry.restarts == 1
+    assert entry.reasons[-1] == f"{name} changed -> rebuild"
+
+
+def test_restarting_settings_are_one_restart_however_many_fields() -> None:
+    want = desired(
+        hardware="t4-small",
+        variables={"A": "1", "B": "2"},
+        secrets={"TOKEN": "TOKEN_ENV"},
+        volumes=(Volume(type="bucket", source="acme/data", mount_path="/data"),),
+    )
+    have = observed_like(want, hardware="cpu-basic", variables={}, secrets={}, volumes=())
+    entry = plan_for(want, have, {"TOKEN": SecretProbe(available=True)})
+    assert (entry.rung, entry.restarts) == (Rung.SETTINGS, 1)
+    paths = [c.path for c in entry.changes]
+    assert paths == [
+        "spec.hardware",
+        "spec.secrets.TOKEN",
+        "spec.variables.A",
+        "spec.variables.B",
+        "spec.volumes./data",
+    ]
+    assert entry.cost.before_usd_per_hour == 0.0 and entry.cost.after_usd_per_hour == 0.4
+
+
+@pytest.mark.parametrize(("field", "value", "before"), [("sleep_time", 3600, 600), ("visibility", "private", "public")])
+def test_sleep_time_or_visibility_alone_is_settings_without_restart(field: str, value: Any, before: Any) -> None:
+    want = desired(**{field: value})
+    entry = plan_for(want, observed_like(want, **{field: before}))
+    assert (entry.rung, entry.restarts) == (Rung.SETTINGS, 0)
+    assert "no restart" in entry.reasons[0]
+
+
+def test_settings_plus_files_take_the_file_rung_with_one_restart() -> None:
+    want = desired(hardware="t4-small", files=with_files(**{"requirements.txt": "numpy\n"}))
+    have = observed_like(want, hardware="cpu-basic", files=remote_files(DEFAULT_FILES))
+    entry = plan_for(want, have)
+    assert (entry.rung, entry.restarts) == (Rung.REBUILD, 1)
+    assert entry.reasons[0].startswith("hardware changed -> settings")
+
+
+def test_hot_reload_with_restarting_setting_counts_the_settings_restart() -> None:
+    want = desired(variables={"A": "2"}, files=with_files(**{"app.py": "print('new')\n"}))
+    have = observed_like(want, variables={}, files=remote_files(DEFAULT_FILES))
+    entry = plan_for(want, have)
+    assert (entry.rung, entry.restarts) == (Rung.HOT_RELOAD, 1)
+
+
+def test_ignored_changes_are_not_planned() -> None:
+    from reconciler.model import Lifecycle
+
+    want = desired(hardware="t4-small", lifecycle=Lifecycle(ignore_changes=("spec.hardware",)))
+    entry = plan_for(want, observed_like(want, hardware="a10g-small"))
+    assert entry.rung is Rung.NONE
+
+
+def test_server_owned_gitattributes_is_not_a_deletion() -> None:
+    want = desired()
+    files = remote_files(with_files(**{".gitattributes": "*.bin filter=lfs\n"}))
+    assert plan_for(want, observed_like(want, files=files)).rung is Rung.NONE
