@@ -1,0 +1,153 @@
+"""Space-specific lint: what the Hub would only reveal after a failed build or silently ignore.
+
+Every rule has an id; `lifecycle.ignoreLint: [id]` silences it for one Space.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reconciler.errors import Severity
+from reconciler.manifests.context import DocContext
+from reconciler.manifests.schema_models import Space
+from reconciler.manifests.source import Listing
+
+ZEROGPU = "zero-a10g"
+ZEROGPU_TORCH = ("2.8.0", "2.9.1", "2.10.0", "2.11.0")
+ZEROGPU_PYTHON = ("3.10", "3.12")
+PLATFORM_PACKAGES = ("gradio", "spaces", "huggingface-hub")
+FREE_SLEEP_TIME = 172_800  # cpu-basic Spaces sleep after 48 hours; the Hub ignores other values
+DURATION = re.compile(r"^[1-9][0-9]*[smh]$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule("zerogpu-gradio-only", Severity.ERROR, "ZeroGPU hardware (zero-a10g) on a non-gradio SDK"),
+        Rule("gradio-platform-pin", Severity.WARNING, "requirements.txt pins gradio, spaces or huggingface_hub"),
+        Rule("zerogpu-torch-version", Severity.WARNING, "torch pinned to a version ZeroGPU does not accept"),
+        Rule("zerogpu-python-version", Severity.WARNING, "pythonVersion other than 3.10/3.12 on ZeroGPU"),
+        Rule("static-hardware", Severity.WARNING, "static Space on hardware other than cpu-basic"),
+        Rule("gradio-sdk-version-missing", Severity.WARNING, "gradio Space without sdkVersion"),
+        Rule("startup-duration-format", Severity.ERROR, "startupDurationTimeout not like 30m, 1h, 90s"),
+        Rule("sleep-time-cpu-basic", Severity.WARNING, "sleepTime on cpu-basic (the Hub ignores it)"),
+        Rule("card-extra-hardware", Severity.WARNING, "hardware in card.extra (the Hub ignores it)"),
+        Rule("readme-front-matter", Severity.WARNING, "the app's README.md front matter is replaced"),
+    )
+}
+
+
+def _emit(ctx: DocContext, rule_id: str, path: tuple[str | int, ...], message: str, hint: str | None) -> None:
+    ctx.add(RULES[rule_id].severity, message, ctx.at(path), hint, rule_id)
+
+
+def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:
+    spec, card = space.spec, space.spec.card
+    if spec.hardware == ZEROGPU and spec.sdk != "gradio":
+        _emit(ctx, "zerogpu-gradio-only", ("spec", "hardware"),
+              f"ZeroGPU (zero-a10g) only runs gradio Spaces; this Space uses sdk {spec.sdk}",
+              "use a dedicated GPU flavor such as t4-small or l4x1, or switch to sdk: gradio")
+    if spec.sdk == "gradio" and spec.sdk_version is None:
+        _emit(ctx, "gradio-sdk-version-missing", ("spec", "sdk"),
+              "gradio Space without sdkVersion: the Hub picks the latest gradio, so builds are not reproducible",
+              'pin it, e.g. sdkVersion: "6.15.1"')
+    if spec.sdk == "static" and spec.hardware != "cpu-basic":
+        _emit(ctx, "static-hardware", ("spec", "hardware"),
+              f"static Spaces are served as files and need no hardware; {spec.hardware} is billed for nothing",
+              "remove spec.hardware (cpu-basic)")
+    if spec.hardware == ZEROGPU and card.python_version is not None:
+        major_minor = ".".join(card.python_version.split(".")[:2])
+        if major_minor not in ZEROGPU_PYTHON:
+            _emit(ctx, "zerogpu-python-version", ("spec", "card", "pythonVersion"),
+                  f"ZeroGPU supports Python 3.10 and 3.12, not {card.python_version}",
+                  'use pythonVersion: "3.12" (or "3.10")')
+    if card.startup_duration_timeout is not None and not DURATION.match(card.startup_duration_timeout):
+        _emit(ctx, "startup-duration-format", ("spec", "card", "startupDurationTimeout"),
+              f"startupDurationTimeout {card.startup_duration_timeout!r} is not a duration the Hub accepts",
+              "write a number and a unit: 90s, 30m or 1h")
+    if spec.hardware == "cpu-basic" and spec.sleep_time is not None and spec.sleep_time != FREE_SLEEP_TIME:
+        _emit(ctx, "sleep-time-cpu-basic", ("spec", "sleepTime"),
+              "sleepTime has no effect on cpu-basic: the Hub puts free Spaces to sleep after 48 hours",
+              "remove sleepTime, or choose an upgraded hardware flavor")
+    if "hardware" in card.extra:
+        _emit(ctx, "card-extra-hardware", ("spec", "card", "extra", "hardware"),
+              "the Hub ignores `hardware` in the README front matter",
+              "set spec.hardware instead (or card.suggestedHardware for duplicators)")
+    if listing is not None:
+        _requirements(ctx, space, listing)
+
+
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+
+
+def requirements(lines: tuple[str, ...]) -> dict[str, str]:
+    """Package name (normalized) -> its version specifier ('' when unpinned)."""
+    result: dict[str, str] = {}
+    for line in lines:
+        line = line.split("#", 1)[0].split(";", 1)[0].strip()
+        match = _REQUIREMENT.match(line) if line and not line.startswith("-") else None
+        if match:
+            name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            result[name] = match.group(3).strip()
+    return result
+
+
+def _requirements(ctx: DocContext, space: Space, listing: Listing) -> None:
+    spec = space.spec
+    pins = requirements(listing.requirements)
+    if spec.sdk == "gradio":
+        for name in PLATFORM_PACKAGES:
+            if pins.get(name):
+                _emit(ctx, "gradio-platform-pin", ("spec", "source", "path"),
+                      f"requirements.txt pins {name}{pins[name]}: the platform installs {name} itself "
+                      "(from sdkVersion), and a pin breaks dependency resolution or ZeroGPU",
+                      f"remove the version of {name} from requirements.txt (gradio: set spec.sdkVersion)")
+    torch = pins.get("torch")
+    if spec.hardware == ZEROGPU and torch and not any(_satisfies(v, torch) is not False for v in ZEROGPU_TORCH):
+        _emit(ctx, "zerogpu-torch-version", ("spec", "source", "path"),
+              f"requirements.txt asks for torch{torch}, but ZeroGPU accepts only torch {', '.join(ZEROGPU_TORCH)}",
+              "pin one of the accepted versions, e.g. torch==2.9.1")
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    parts = text.strip().split("+", 1)[0].split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+
+def _satisfies(version: str, specifier: str) -> bool | None:
+    """Does `version` meet every clause of `specifier`? None when we cannot tell."""
+    have = _version(version)
+    assert have is not None
+    for clause in specifier.split(","):
+        match = re.match(r"^\s*(===|==|!=|~=|>=|<=|>|<)\s*(\S+)\s*$", clause)
+        if not match:
+            return None
+        op, text = match.groups()
+        if op in ("==", "!=") and text.endswith(".*"):
+            want = _version(text[:-2])
+            if want is None:
+                return None
+            equal = have[: len(want)] == want
+            if equal != (op == "=="):
+                return False
+            continue
+        want = _version(text)
+        if want is None:
+            return None
+        width = max(len(have), len(want))
+        a, b = have + (0,) * (width - len(have)), want + (0,) * (width - len(want))
+        ok = {
+            "==": a == b, "===": a == b, "!=": a != b, ">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b,
+            "~=": a >= b and have[: len(want) - 1] == want[:-1],
+        }[op]
+        if not ok:
+            return False
+    return True

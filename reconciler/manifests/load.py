@@ -1,0 +1,307 @@
+"""Manifest files -> validated DesiredSpaces plus every diagnostic, in one pass.
+
+The pipeline per document: YAML with positions -> kind -> pydantic model -> (SpaceSet:
+render each generator entry and feed the result back as a Space) -> semantic checks ->
+source folder -> lint -> DesiredSpace. Findings are collected, never raised.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import Diagnostic, Location, Severity
+from reconciler.manifests import checks, lint, validation
+from reconciler.manifests.card import app_file, default_body, front_matter, render_readme
+from reconciler.manifests.context import DocContext
+from reconciler.manifests.schema_models import API_VERSION, KINDS, Space, SpaceSet
+from reconciler.manifests.source import README, Listing, SourceCache, blob_id
+from reconciler.manifests.spaceset import expand
+from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
+from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceFile, SourceRef, Volume
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    spaces: tuple[DesiredSpace, ...]  # sorted by id; only documents without errors
+    diagnostics: tuple[Diagnostic, ...]  # errors and warnings, sorted by location
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.WARNING)
+
+
+def load_manifests(paths: Sequence[Path], repo_root: Path | None = None) -> LoadResult:
+    """Load every manifest under `paths` (files, or folders searched for *.yaml / *.yml)."""
+    paths = [Path(p) for p in paths]
+    root = repo_root if repo_root is not None else find_repo_root(paths[0] if paths else Path.cwd())
+    loader = _Loader(SourceCache(str(root)))
+    for file in loader.manifest_files(paths):
+        loader.load_file(file)
+    return loader.result()
+
+
+def find_repo_root(path: Path) -> Path:
+    """The git top-level above `path`, else the folder of `path`."""
+    start = Path(os.path.abspath(path))
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def display_path(path: Path) -> str:
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
+
+
+@dataclass
+class _Seen:
+    location: Location
+    origin: str | None
+
+
+@dataclass
+class _Loader:
+    cache: SourceCache
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    spaces: list[DesiredSpace] = field(default_factory=list)
+    ids: dict[str, list[_Seen]] = field(default_factory=dict)
+
+    def manifest_files(self, paths: list[Path]) -> list[Path]:
+        found: dict[str, Path] = {}
+        for path in paths:
+            if path.is_dir():
+                for folder, dirs, files in os.walk(path):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    for name in sorted(files):
+                        if name.endswith(MANIFEST_SUFFIXES):
+                            file = Path(folder) / name
+                            found.setdefault(os.path.realpath(file), file)
+            elif path.is_file():
+                found.setdefault(os.path.realpath(path), path)
+            else:
+                self.diagnostics.append(Diagnostic(Severity.ERROR, f"{display_path(path)}: no such file or folder"))
+        return sorted(found.values(), key=lambda p: display_path(p))
+
+    def load_file(self, file: Path) -> None:
+        display = display_path(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as problem:
+            reason = "not UTF-8 text" if isinstance(problem, UnicodeDecodeError) else problem.strerror
+            where = Location(display, 1, 1)
+            self.diagnostics.append(Diagnostic(Severity.ERROR, f"cannot read manifest: {reason}", where))
+            return
+        lines = text.split("\n")
+        for item in parse_documents(text):
+            ctx = DocContext(file, display)
+            if isinstance(item, YamlProblem):
+                ctx.add_at(item.pos, item.message)
+            elif item.data is not None:
+                ctx.parsed = item
+                self._document(ctx, lines)
+            self.diagnostics.extend(ctx.diagnostics)
+
+    def _document(self, ctx: DocContext, lines: list[str]) -> None:
+        assert ctx.parsed is not None
+        data = ctx.parsed.data
+        if not isinstance(data, dict):
+            ctx.error((), "a manifest document must be a mapping with apiVersion, kind, metadata and spec")
+            return
+        kind = data.get("kind")
+        if kind not in KINDS:
+            if kind is None:
+                ctx.error((), f"missing key 'kind' ({' or '.join(KINDS)})")
+            else:
+                guess = validation.did_you_mean(str(kind), list(KINDS))
+                ctx.error(("kind",), f"unknown kind {kind!r}" + (f"; did you mean {guess!r}?" if guess else "")
+                          + f" (kinds: {', '.join(KINDS)})")
+            return
+        model, complete = _validate(ctx, KINDS[kind], data)
+        if isinstance(model, Space):
+            self._space(ctx, model, complete, ctx.location(ctx.parsed.start))
+        elif isinstance(model, SpaceSet) and complete:
+            self._spaceset(ctx, model, lines)
+
+    def _spaceset(self, ctx: DocContext, spaceset: SpaceSet, lines: list[str]) -> None:
+        assert ctx.parsed is not None
+        where = ctx.location(ctx.parsed.start)
+        for rendered in expand(ctx, spaceset, lines):
+            documents = list(parse_documents(rendered.text))
+            sub = DocContext(ctx.file, ctx.display, template=rendered.template, origin=rendered.origin)
+            parsed = [d for d in documents if not isinstance(d, Parsed) or d.data is not None]
+            if len(parsed) != 1:
+                sub.add(Severity.ERROR, f"the template must render exactly one document, not {len(parsed)}",
+                        sub.location((0, 0)))
+            elif isinstance(parsed[0], YamlProblem):
+                sub.add(Severity.ERROR, f"rendered template: {parsed[0].message}", sub.location(parsed[0].pos))
+            else:
+                sub.parsed = parsed[0]
+                data = sub.parsed.data
+                if isinstance(data, dict):
+                    # A template may leave out the header it would always repeat.
+                    sub.parsed.data = data = {"apiVersion": API_VERSION, "kind": "Space", **data}
+                if isinstance(data, dict) and data.get("kind") != "Space":
+                    sub.error(("kind",), "a SpaceSet template must render a Space document")
+                else:
+                    self._space_document(sub, where)
+            self.diagnostics.extend(sub.diagnostics)
+
+    def _space_document(self, ctx: DocContext, where: Location) -> None:
+        assert ctx.parsed is not None
+        if not isinstance(ctx.parsed.data, dict):
+            ctx.error((), "the template must render a mapping (a Space document)")
+            return
+        model, complete = _validate(ctx, Space, ctx.parsed.data)
+        if isinstance(model, Space):
+            self._space(ctx, model, complete, where)
+
+    def _space(self, ctx: DocContext, space: Space, complete: bool, where: Location) -> None:
+        spec = space.spec
+        space_id = f"{space.metadata.namespace}/{space.metadata.name}"
+        self.ids.setdefault(space_id, []).append(_Seen(ctx.at(("metadata", "name")), ctx.origin))
+        ctx.ignored_rules = frozenset(spec.lifecycle.ignore_lint)
+        base = ctx.file.parent
+        checks.check_space(ctx, space, base)
+        secrets = checks.resolve_secrets(ctx, spec, base, self.cache.root)
+        listing = checks.check_source(ctx, spec, base, self.cache)
+        lint.run(ctx, space, listing)
+        card = front_matter(spec)
+        if listing is not None:
+            _readme_conflicts(ctx, listing, card)
+        if not complete or ctx.has_errors or listing is None:
+            return
+        body = listing.readme_body if listing.readme_body is not None else default_body(
+            spec.card.title or space.metadata.name
+        )
+        self.spaces.append(_desired(space_id, space, where, secrets, card, body, listing))
+
+    def result(self) -> LoadResult:
+        failed: set[str] = set()
+        for space_id, seen in self.ids.items():
+            if len(seen) < 2:
+                continue
+            failed.add(space_id)
+            for index, here in enumerate(seen):
+                others = ", ".join(str(s.location) for i, s in enumerate(seen) if i != index)
+                prefix = f"{here.origin}: " if here.origin else ""
+                self.diagnostics.append(Diagnostic(
+                    Severity.ERROR, f"{prefix}duplicate Space id {space_id} (also defined at {others})",
+                    here.location))
+        spaces = sorted((s for s in self.spaces if s.id not in failed), key=lambda s: s.id)
+        diagnostics = sorted(self.diagnostics, key=_diagnostic_order)
+        return LoadResult(tuple(spaces), tuple(diagnostics))
+
+
+def _diagnostic_order(d: Diagnostic) -> tuple[str, int, int, str]:
+    if d.location is None:
+        return ("", 0, 0, d.message)
+    return (d.location.file, d.location.line, d.location.col, d.message)
+
+
+def _validate(ctx: DocContext, model: type[BaseModel], data: Any) -> tuple[BaseModel | None, bool]:
+    """(model, complete). On errors, retry without the failing keys so that semantic checks
+    still report what they can (complete=False then)."""
+    try:
+        return model.model_validate(data), True
+    except ValidationError as problem:
+        failed = validation.report(ctx, model, data, problem)
+    pruned = copy.deepcopy(data)
+    for path in failed:
+        _remove(pruned, path)
+    try:
+        return model.model_validate(pruned), False
+    except ValidationError:
+        return None, False
+
+
+def _remove(data: Any, path: tuple[str | int, ...]) -> None:
+    # Cut at the nearest mapping key: removing list items would shift the indexes of the
+    # items after it, and diagnostics about those would point at the wrong entry.
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    if not path:
+        return
+    parent = data
+    for part in path[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)
+
+
+def _readme_conflicts(ctx: DocContext, listing: Listing, card: dict[str, Any]) -> None:
+    own = listing.readme_front_matter
+    if not own:
+        return
+    differing = sorted(str(k) for k, v in own.items() if card.get(str(k)) != v)
+    if differing:
+        ctx.add(Severity.WARNING,
+                f"the source folder's README.md front matter is replaced by the one generated from the manifest; "
+                f"these keys differ: {', '.join(differing)}",
+                ctx.at(("spec", "source", "path")),
+                "move the values into spec.card (or card.extra) and drop the front matter from README.md",
+                "readme-front-matter")
+
+
+def _desired(
+    space_id: str,
+    space: Space,
+    where: Location,
+    secrets: dict[str, SecretRef],
+    card: dict[str, Any],
+    body: str,
+    listing: Listing,
+) -> DesiredSpace:
+    spec = space.spec
+    readme = render_readme(card, body)
+    generated = SourceFile(path=README, blob_id=blob_id(readme), size=len(readme), content=readme)
+    files = sorted((*listing.files, generated), key=lambda f: f.path)
+    return DesiredSpace(
+        id=space_id,
+        source_ref=SourceRef(file=where.file, line=where.line, col=where.col),
+        labels=dict(space.metadata.labels),
+        sdk=spec.sdk,
+        sdk_version=spec.sdk_version,
+        hardware=spec.hardware,
+        sleep_time=spec.sleep_time,
+        visibility=spec.visibility,
+        dev_mode=spec.dev_mode,
+        paused=spec.paused,
+        variables=dict(spec.variables),
+        secrets=secrets,
+        volumes=tuple(
+            Volume(type=v.type, source=v.source, mount_path=v.mount_path, revision=v.revision,
+                   read_only=v.read_only, path=v.path)
+            for v in spec.volumes
+        ),
+        card=card,
+        files=tuple(files),
+        app_file=app_file(spec),
+        lifecycle=Lifecycle(
+            prevent_destroy=spec.lifecycle.prevent_destroy,
+            ignore_changes=tuple(spec.lifecycle.ignore_changes),
+            ignore_lint=tuple(spec.lifecycle.ignore_lint),
+        ),
+    )
