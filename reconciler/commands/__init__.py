@@ -7,7 +7,7 @@ import importlib
 import click
 
 # Subcommand modules, in the order `reconcile --help` lists them.
-COMMANDS = ("hub",)
+COMMANDS = ("hub", "validate", "schema")
 
 
 def register_all(group: click.Group) -> None:
