@@ -130,6 +130,11 @@ def observed_settings(observed: ObservedSpace, manage_sleep_time: bool) -> dict[
     return flat
 
 
+def hand_mounted_volumes(desired: DesiredSpace, observed: ObservedSpace) -> tuple[Volume, ...]:
+    declared = {v.mount_path for v in desired.volumes}
+    return tuple(v for v in observed.volumes if v.mount_path not in declared)
+
+
 def is_ignored(path: str, ignore: tuple[str, ...]) -> bool:
     return any(path == rule or path.startswith(rule + ".") for rule in ignore)
 
@@ -226,6 +231,9 @@ def diff_space(
         desired_settings(desired),
         ignore,
     )
+    # Mounts added by hand are kept by apply (set_space_volumes replaces every mount, so apply
+    # merges); they are drift to report, not a change to plan.
+    settings = tuple(c for c in settings if not (c.path.startswith("spec.volumes.") and c.after is None))
     return SpaceDiff(
         settings=settings,
         secrets=compare_secrets(desired, observed, probes, has_key),

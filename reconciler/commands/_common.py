@@ -43,9 +43,9 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
         from reconciler.localhub import LocalHub
 
         build_s = float(os.environ.get("RECONCILE_LOCALHUB_BUILD_SECONDS", "2"))
-        with LocalHub(LOCAL_HUB_STATE, build_seconds=build_s, restart_seconds=build_s / 2) as local:
-            with HubClient(local.endpoint, local.token, parallelism=parallelism) as client:
-                yield client
+        local = LocalHub(LOCAL_HUB_STATE, build_seconds=build_s, restart_seconds=build_s / 2)
+        with local, HubClient(local.endpoint, local.token, parallelism=parallelism) as client:
+            yield client
         return
     endpoint = os.environ.get("HF_ENDPOINT") or None
     with HubClient(endpoint, os.environ.get("HF_TOKEN") or None, parallelism=parallelism) as client:

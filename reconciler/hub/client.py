@@ -66,7 +66,8 @@ class HubClient:
         self.parallelism = parallelism
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self.retries: list[str] = []
+        # (space id or "", what failed) per retry, for attempt counts in results.
+        self.retries: list[tuple[str, str]] = []
         with _active_lock:
             _active = self
             hf_http.set_client_factory(_client_factory)
@@ -97,7 +98,7 @@ class HubClient:
         """Run one Hub call with retries. Writes pass `already_done` (see pacing.with_retries)."""
 
         def note_retry(attempt: int, problem: Exception) -> None:
-            self.retries.append(f"attempt {attempt + 1} after: {problem}")
+            self.retries.append((space_id or "", str(problem)))
 
         kwargs = {"sleep": self._sleep} if self._sleep else {}
         return with_retries(

@@ -1,0 +1,124 @@
+"""`reconcile apply`: make the Hub match the manifests, then verify each Space runs the new code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.apply import ApplyOptions, Outcome, apply_entries
+from reconciler.commands._common import (
+    hub_client,
+    load_desired,
+    parallelism_option,
+    paths_argument,
+    use_color,
+    write_output,
+)
+from reconciler.errors import UserError
+from reconciler.model import Plan, Rung
+from reconciler.pipeline import Selection, Shard, make_plan
+from reconciler.render.apply_text import render_results_json, render_results_text
+from reconciler.render.plan_json import plan_from_json
+from reconciler.render.plan_text import render_plan_text
+from reconciler.stale import stale_entries
+
+
+def parse_duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        if text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except (ValueError, IndexError):
+        raise click.BadParameter(f"{text!r}: expected a duration like 90s, 15m or 1h") from None
+
+
+@click.command(name="apply")
+@paths_argument
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Apply exactly this reviewed plan (refused if stale).",
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--wait/--no-wait", default=True, show_default=True, help="Wait until each changed Space runs the new code."
+)
+@click.option("--timeout", default="15m", show_default=True, help="Health gate timeout per Space (e.g. 90s, 15m).")
+@click.option("--target", "targets", multiple=True, metavar="NS/NAME", help="Apply only these Spaces (repeatable).")
+@click.option("--shard", metavar="I/N", help="Apply only shard I of N.")
+@click.option("--prune", is_flag=True, help="Delete Spaces this tool manages that have no manifest.")
+@click.option("--rollback-on-failure", is_flag=True, help="Commit the previous files back if the health gate fails.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@parallelism_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    plan_file: Path | None,
+    auto_approve: bool,
+    wait: bool,
+    timeout: str,
+    targets: tuple[str, ...],
+    shard: str | None,
+    prune: bool,
+    rollback_on_failure: bool,
+    fmt: str,
+    parallelism: int,
+) -> int:
+    """Apply the manifests (or a reviewed plan.json) to the Hub."""
+    options = ApplyOptions(
+        wait=wait,
+        timeout_s=parse_duration(timeout),
+        rollback_on_failure=rollback_on_failure,
+        parallelism=parallelism,
+        plan_label=str(plan_file) if plan_file else "a fresh plan",
+    )
+    reviewed = plan_from_json(plan_file.read_text("utf-8")) if plan_file else None
+    if reviewed is None and not auto_approve and not sys.stdin.isatty():
+        raise UserError("apply needs confirmation but there is no terminal: pass --auto-approve, or --plan FILE")
+    desired = load_desired(paths)
+    if reviewed is not None and not targets:
+        targets = tuple(entry.id for entry in reviewed.spaces if entry.rung is not Rung.DELETE)
+    selection = Selection(targets=targets, shard=Shard.parse(shard) if shard else None)
+    prune = prune or bool(reviewed and any(e.rung is Rung.DELETE for e in reviewed.spaces))
+    with hub_client(ctx, parallelism) as client:
+        fresh, observation = make_plan(client, desired, selection=selection, prune=prune, parallelism=parallelism)
+        plan = _approved(reviewed, fresh, auto_approve)
+        if plan is None:
+            click.echo("Apply cancelled; nothing was written.", err=True)
+            return 1
+        todo = tuple(e for e in plan.spaces if e.rung is not Rung.NONE)
+        if not todo:
+            click.echo("No changes. The Hub matches the manifests.", err=True)
+        results = apply_entries(
+            client,
+            todo,
+            {d.id: d for d in desired},
+            {**observation.observed, **{o.id: o for o in observation.unmanaged}},
+            options,
+            lambda space_id, text: click.echo(f"{space_id}: {text}", err=True),
+        )
+    write_output(
+        render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None
+    )
+    return 1 if any(r.outcome is Outcome.FAILED for r in results) else 0
+
+
+def _approved(reviewed: Plan | None, fresh: Plan, auto_approve: bool) -> Plan | None:
+    if reviewed is not None:
+        problems = stale_entries(reviewed, fresh)
+        if problems:
+            raise UserError(
+                "the plan is stale; nothing was written:\n  "
+                + "\n  ".join(problems)
+                + "\nRun plan again and review it."
+            )
+        return reviewed
+    click.echo(render_plan_text(fresh, color=use_color()), err=True)
+    if not fresh.has_changes or auto_approve:
+        return fresh
+    return fresh if click.confirm("Apply these changes?", default=False, err=True) else None

@@ -1,0 +1,222 @@
+"""Hub writes used by apply. Each write is retried through HubClient.call and, where a lost
+response could hide a success, checks before retrying whether the write already happened.
+
+Secret values pass through here on their way to the Hub and go nowhere else: they are
+never logged, and error messages built in hub.errors never include request bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+from huggingface_hub._space_api import Volume as HubVolume
+
+from reconciler.hub.client import HubClient
+from reconciler.model import Volume
+
+# huggingface_hub's create_commit takes the Hub's hot-reload flag through the private keyword
+# `_hot_reload`; tests/hub/test_private_api.py fails loudly if the client's signature changes.
+
+
+@dataclass(frozen=True)
+class Head:
+    sha: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class RuntimeView:
+    stage: str
+    sha: str | None
+    hardware_current: str | None
+    hot_reload_status: str | None
+    replica_statuses: tuple[str, ...]
+    error: str | None
+
+
+def _hub_volume(volume: Volume) -> HubVolume:
+    return HubVolume(
+        type=volume.type,
+        source=volume.source,
+        mount_path=volume.mount_path,
+        revision=volume.revision,
+        read_only=volume.read_only,
+        path=volume.path,
+    )
+
+
+class SpaceWriter:
+    """Writes for one Space id."""
+
+    def __init__(self, client: HubClient, space_id: str) -> None:
+        self.client = client
+        self.api = client.api
+        self.id = space_id
+
+    def _write(self, fn: Any, already_done: Any = None) -> Any:
+        return self.client.call(fn, space_id=self.id, already_done=already_done)
+
+    # ------------------------------------------------------------------ reads used by writes
+    def exists(self) -> bool:
+        return bool(self.client.read(lambda: self.api.repo_exists(self.id, repo_type="space"), space_id=self.id))
+
+    def head(self) -> Head:
+        commits = self.client.read(
+            lambda: self.api.list_repo_commits(self.id, repo_type="space"),
+            space_id=self.id,
+        )
+        first = commits[0] if commits else None
+        return Head(sha=first.commit_id if first else None, title=first.title if first else None)
+
+    def runtime(self) -> RuntimeView:
+        runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
+        raw = runtime.raw
+        hot = raw.get("hotReloading") or {}
+        return RuntimeView(
+            stage=runtime.stage,
+            sha=raw.get("sha"),
+            hardware_current=runtime.hardware,
+            hot_reload_status=hot.get("status"),
+            replica_statuses=tuple(str(status) for _, status in hot.get("replicaStatuses") or ()),
+            error=raw.get("errorMessage"),
+        )
+
+    def volumes(self) -> tuple[Volume, ...]:
+        runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
+        return tuple(
+            Volume(
+                type=v.type,
+                source=v.source,
+                mount_path=v.mount_path,
+                revision=v.revision,
+                read_only=v.read_only,
+                path=v.path,
+            )
+            for v in runtime.volumes or ()
+        )
+
+    def download(self, path: str, revision: str) -> bytes:
+        def fetch() -> bytes:
+            local = self.api.hf_hub_download(self.id, path, repo_type="space", revision=revision)
+            with open(local, "rb") as handle:
+                return handle.read()
+
+        return self.client.read(fetch, space_id=self.id)
+
+    def log_tail(self, build: bool, lines: int = 50) -> list[str]:
+        def fetch() -> list[str]:
+            collected = list(self.api.fetch_space_logs(self.id, build=build, follow=False))
+            return [line.rstrip("\n") for line in collected[-lines:]]
+
+        return self.client.read(fetch, space_id=self.id)
+
+    # ------------------------------------------------------------------ writes
+    def create(
+        self,
+        *,
+        sdk: str,
+        hardware: str,
+        sleep_time: int | None,
+        visibility: str,
+        secrets: Sequence[dict[str, str]],
+        variables: Sequence[dict[str, str]],
+    ) -> None:
+        self._write(
+            lambda: self.api.create_repo(
+                self.id,
+                repo_type="space",
+                space_sdk=sdk,
+                space_hardware=hardware,  # type: ignore[arg-type]
+                space_sleep_time=sleep_time,
+                visibility=visibility,  # type: ignore[arg-type]
+                space_secrets=list(secrets),
+                space_variables=list(variables),
+            ),
+            already_done=self.exists,
+        )
+
+    def delete(self) -> None:
+        self._write(lambda: self.api.delete_repo(self.id, repo_type="space", missing_ok=True))
+
+    def set_hardware(self, flavor: str, sleep_time: int | None) -> None:
+        self._write(lambda: self.api.request_space_hardware(self.id, flavor, sleep_time=sleep_time))  # type: ignore[arg-type]
+
+    def set_sleep_time(self, seconds: int) -> None:
+        self._write(lambda: self.api.set_space_sleep_time(self.id, seconds))
+
+    def set_variable(self, key: str, value: str) -> None:
+        self._write(lambda: self.api.add_space_variable(self.id, key, value))
+
+    def delete_variable(self, key: str) -> None:
+        self._write(lambda: self.api.delete_space_variable(self.id, key))
+
+    def set_secret(self, key: str, value: str, description: str) -> None:
+        # Re-writing the same secret is harmless (an upsert), so no already_done check is needed.
+        self._write(lambda: self.api.add_space_secret(self.id, key, value, description=description))
+
+    def delete_secret(self, key: str) -> None:
+        self._write(lambda: self.api.delete_space_secret(self.id, key))
+
+    def set_volumes(self, volumes: Iterable[Volume]) -> None:
+        mounts = [_hub_volume(v) for v in volumes]
+        if mounts:
+            self._write(lambda: self.api.set_space_volumes(self.id, mounts))
+        else:
+            self._write(lambda: self.api.delete_space_volumes(self.id))
+
+    def set_visibility(self, visibility: str) -> None:
+        self._write(
+            lambda: self.api.update_repo_settings(self.id, repo_type="space", visibility=visibility)  # type: ignore[arg-type]
+        )
+
+    def set_dev_mode(self, enabled: bool) -> None:
+        if enabled:
+            self._write(lambda: self.api.enable_space_dev_mode(self.id))
+        else:
+            self._write(lambda: self.api.disable_space_dev_mode(self.id))
+
+    def pause(self) -> None:
+        self._write(lambda: self.api.pause_space(self.id))
+
+    def restart(self, factory: bool = False) -> None:
+        self._write(lambda: self.api.restart_space(self.id, factory_reboot=factory))
+
+    def commit(
+        self,
+        *,
+        additions: Iterable[tuple[str, bytes]],
+        deletions: Iterable[str],
+        parent: str | None,
+        message: str,
+        description: str,
+        hot_reload: bool,
+    ) -> str:
+        """One commit with exactly these files; `parent` makes a concurrent change fail with 412."""
+        operations: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in additions]
+        operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
+
+        def landed() -> bool:
+            # A lost response after the Hub made the commit: our title on top of the branch.
+            head = self.head()
+            return head.sha != parent and head.title == message
+
+        info = self._write(
+            lambda: self.api.create_commit(
+                self.id,
+                operations,
+                repo_type="space",
+                commit_message=message,
+                commit_description=description,
+                parent_commit=parent,
+                _hot_reload=hot_reload,
+            ),
+            already_done=landed,
+        )
+        if info is None:
+            sha = self.head().sha
+            assert sha is not None
+            return sha
+        return str(info.oid)

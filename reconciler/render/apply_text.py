@@ -1,0 +1,62 @@
+"""Views of apply results: a summary table for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+
+import click
+
+from reconciler.apply import Outcome, SpaceResult
+
+_COLORS = {Outcome.APPLIED: "green", Outcome.UNCHANGED: None, Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}
+
+
+def render_results_text(results: Sequence[SpaceResult], color: bool) -> str:
+    if not results:
+        return "Apply complete: nothing to do.\n"
+    rows = [("SPACE", "RUNG", "OUTCOME", "COMMIT", "STAGE", "ATTEMPTS")]
+    rows += [
+        (r.id, r.rung.value, r.outcome.value, (r.commit or "-")[:12], r.stage or "-", str(r.attempts)) for r in results
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        text = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        if color and index > 0:
+            text = click.style(text, fg=_COLORS[results[index - 1].outcome])
+        lines.append(text)
+    for result in results:
+        if result.outcome is Outcome.FAILED:
+            lines.append("")
+            lines.append(f"{result.id}: {result.message}")
+            lines.extend(f"  | {line}" for line in result.log_tail)
+    counts = Counter(r.outcome.value for r in results)
+    summary = ", ".join(f"{counts.get(o.value, 0)} {o.value}" for o in Outcome)
+    lines.append("")
+    lines.append(f"Apply complete: {summary}.")
+    return "\n".join(lines) + "\n"
+
+
+def render_results_json(results: Sequence[SpaceResult]) -> str:
+    counts = Counter(r.outcome.value for r in results)
+    document = {
+        "format_version": 1,
+        "results": [
+            {
+                "id": r.id,
+                "rung": r.rung.value,
+                "outcome": r.outcome.value,
+                "message": r.message,
+                "commit": r.commit,
+                "stage": r.stage,
+                "attempts": r.attempts,
+                "written": list(r.written),
+                "log_tail": list(r.log_tail),
+            }
+            for r in results
+        ],
+        "summary": {o.value: counts.get(o.value, 0) for o in Outcome},
+    }
+    return json.dumps(document, indent=2) + "\n"
