@@ -1,0 +1,116 @@
+"""The plan as JSON (DESIGN.md "Plan format") and back.
+
+Keys and their order are fixed: scripts depend on them and golden files must not flake.
+`plan_from_json(plan_to_json(plan)) == plan` for every plan whose summary lists every rung
+(the planner always writes them all).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler.errors import UserError
+from reconciler.model import Change, FileChanges, FileEntry, Plan, PlanEntry
+from reconciler.render._common import masked, rung_counts
+
+FORMAT_VERSION = 1
+_MAX_ERRORS_SHOWN = 5
+
+
+def plan_to_json(plan: Plan) -> str:
+    document = {
+        "format_version": plan.format_version,
+        "created_at": plan.created_at,
+        "hub": plan.hub,
+        "spaces": [_entry(entry) for entry in sorted(plan.spaces, key=lambda e: e.id)],
+        "summary": rung_counts(plan),
+        "monthly_cost_delta_usd": plan.monthly_cost_delta_usd,
+        "notes": list(plan.notes),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _entry(entry: PlanEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "action": entry.action.value,
+        "rung": entry.rung.value,
+        "reasons": list(entry.reasons),
+        "restarts": entry.restarts,
+        "changes": [_change(change) for change in entry.changes],
+        "files": _files(entry.files),
+        "cost": {
+            "before_usd_per_hour": entry.cost.before_usd_per_hour,
+            "after_usd_per_hour": entry.cost.after_usd_per_hour,
+        },
+        "observed": {"sha": entry.observed.sha, "settings_digest": entry.observed.settings_digest},
+        "manifest": entry.manifest,
+        "warnings": list(entry.warnings),
+    }
+
+
+def _change(change: Change) -> dict[str, Any]:
+    change = masked(change)
+    data = {"path": change.path, "before": change.before, "after": change.after}
+    if change.note is not None:
+        data["note"] = change.note
+    return data
+
+
+def _files(files: FileChanges) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "added": [_file(f) for f in files.added],
+        "modified": [_file(f) for f in files.modified],
+        "deleted": [_file(f) for f in files.deleted],
+    }
+
+
+def _file(entry: FileEntry) -> dict[str, Any]:
+    data: dict[str, Any] = {"path": entry.path, "size": entry.size}
+    if entry.oid is not None:
+        data["oid"] = entry.oid
+    return data
+
+
+def plan_from_json(text: str | bytes, source: str = "plan") -> Plan:
+    """Read a plan written by plan_to_json. `source` names the file in error messages.
+
+    Raises UserError for anything that is not a version-1 plan: bad JSON, another
+    format_version, missing or unknown keys, wrong types or vocabulary.
+    """
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as problem:
+        raise UserError(f"{source} is not valid JSON: {problem}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{source} is not a plan: expected a JSON object, found {type(data).__name__}")
+    if "format_version" not in data:
+        raise UserError(f"{source} is not a plan: it has no format_version")
+    version = data["format_version"]
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise UserError(
+            f"{source} has plan format_version {version!r}; this version of reconcile reads "
+            f"format_version {FORMAT_VERSION}. Make the plan again with this version."
+        )
+    try:
+        return Plan.model_validate_json(text, strict=True)
+    except ValidationError as problem:
+        raise UserError(f"{source} is not a valid plan: {_describe(problem)}") from None
+
+
+def _describe(problem: ValidationError) -> str:
+    errors = problem.errors(include_url=False, include_input=False)
+    parts = [f"{_location(error['loc'])}: {error['msg']}" for error in errors[:_MAX_ERRORS_SHOWN]]
+    if len(errors) > _MAX_ERRORS_SHOWN:
+        parts.append(f"and {len(errors) - _MAX_ERRORS_SHOWN} more")
+    return "; ".join(parts)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"

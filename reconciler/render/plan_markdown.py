@@ -1,0 +1,230 @@
+"""The plan as a pull-request comment: a summary table and one collapsible section per Space.
+
+GitHub rejects comments over 65,536 characters. When the full comment is longer, the longest
+sections are cut first (whole lines, never inside a line) until everything fits, and the
+comment says so. Every user-controlled string is escaped so that a file name or a value
+cannot break a table or inject HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from reconciler.model import Action, Plan, PlanEntry
+from reconciler.render._common import (
+    action_counts,
+    change_kind,
+    cost_changed,
+    format_money,
+    format_rate,
+    format_size,
+    format_value,
+    masked,
+    plural,
+    rung_counts,
+    shown_entries,
+    total_restarts,
+    visible,
+)
+
+GITHUB_COMMENT_LIMIT = 65536
+DEFAULT_TITLE = "Spaces plan"
+# A single value longer than this is shortened in the comment (the JSON artifact has it all).
+MAX_VALUE_CHARS = 200
+_TEMPLATES = Path(__file__).parent / "templates"
+_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
+
+# Entities for what could end a table cell, open a code span, start HTML or an escape.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;"}
+# Inline markdown syntax: emphasis, links, images, strikethrough, math.
+_BACKSLASHED = frozenset("*_[]~!$")
+# At the start of a line these open a list, heading, quote or setext underline.
+_BLOCK_START = re.compile(r"^(?:[-+=#>]|\d+[.)])")
+
+
+def md_text(value: object) -> str:
+    """Markdown text that renders exactly as the string reads, on one line, safe in a table cell."""
+    text = visible(str(value))
+    escaped = "".join(_ENTITIES.get(ch) or ("\\" + ch if ch in _BACKSLASHED else ch) for ch in text)
+    match = _BLOCK_START.match(escaped)
+    if match:
+        marker = match.group(0)
+        escaped = marker[:-1] + "\\" + marker[-1] + escaped[len(marker) :]
+    return escaped
+
+
+def md_code(value: object) -> str:
+    return f"<code>{md_text(value)}</code>"
+
+
+def html_text(value: object) -> str:
+    """Text inside raw HTML (a <summary>), where markdown is not parsed."""
+    return html.escape(visible(str(value)), quote=True)
+
+
+def md_value(value: Any) -> str:
+    if value is None:
+        return ""
+    text = format_value(value)
+    if len(text) > MAX_VALUE_CHARS:
+        text = text[: MAX_VALUE_CHARS - 1] + "…"
+    return md_code(text)
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(md=md_text, code=md_code, html=html_text, value=md_value)
+    env.globals.update(
+        symbol=lambda entry: _SYMBOL[entry.action],
+        plural=plural,
+        cost_changed=cost_changed,
+        rate=format_rate,
+        money=format_money,
+        size=format_size,
+        masked=masked,
+        kind=change_kind,
+    )
+    return env.get_template("plan.md.j2")
+
+
+def _macro(name: str, *args: Any, **kwargs: Any) -> str:
+    return str(getattr(_template().module, name)(*args, **kwargs))
+
+
+class _Section:
+    """One Space's section, rendered once; shorter versions are measured by arithmetic only."""
+
+    def __init__(self, entry: PlanEntry) -> None:
+        self.summary = _macro("summary_line", entry)
+        self.lines = _macro("body", entry).strip("\n").split("\n")
+        # The fixed part around the body, and the length of the first k lines joined, k = 0..n.
+        self.wrapper_len = len(_macro("details", self.summary, ""))
+        self.prefix = [0, *(total + k for k, total in enumerate(accumulate(len(line) for line in self.lines)))]
+
+    def length(self, kept: int) -> int:
+        """Length of the section with only the first `kept` body lines (and a marker if cut)."""
+        if kept >= len(self.lines):
+            return self.wrapper_len + self.prefix[-1]
+        hidden = len(self.lines) - kept
+        return self.wrapper_len + self.prefix[kept] + _marker_len(hidden) + (2 if kept else 0)
+
+    def fit(self, cap: int) -> int:
+        """The most body lines that fit in `cap` characters (0 when even the shortest form does not)."""
+        if self.length(len(self.lines)) <= cap:
+            return len(self.lines)
+        low, high = 0, len(self.lines) - 1  # length(kept) grows with kept
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.length(middle) <= cap:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def text(self, kept: int) -> str:
+        if kept >= len(self.lines):
+            return _macro("details", self.summary, "\n".join(self.lines))
+        marker = _macro("truncation_marker", len(self.lines) - kept)
+        body = "\n".join([*self.lines[:kept], "", marker]) if kept else marker
+        return _macro("details", self.summary, body)
+
+
+@cache
+def _marker_len(hidden: int) -> int:
+    return len(_macro("truncation_marker", hidden))
+
+
+def render_plan_markdown(
+    plan: Plan,
+    max_chars: int = GITHUB_COMMENT_LIMIT,
+    title: str | None = None,
+    extra_header: str | None = None,
+) -> str:
+    """The plan as a GitHub comment of at most `max_chars` characters.
+
+    `title` is plain text (escaped); `extra_header` is markdown the caller vouches for
+    (a hidden comment marker, a link to the run) and is inserted as is.
+    """
+    sections = [_Section(entry) for entry in shown_entries(plan)]
+    counts = rung_counts(plan)
+    actions = {action.value: count for action, count in action_counts(plan).items()}
+    restarts = total_restarts(plan)
+
+    def document(texts: list[str], note: str | None) -> str:
+        return _macro("document", plan, title or DEFAULT_TITLE, extra_header, counts, actions, restarts, texts, note)
+
+    full = document([s.text(len(s.lines)) for s in sections], None)
+    if len(full) <= max_chars:
+        return full
+    return _fitted(sections, document, max_chars)
+
+
+def _fitted(sections: list[_Section], document: Any, max_chars: int) -> str:
+    reserve = _note(len(sections), len(sections))
+    overhead = len(document([], reserve))
+    separator = len(document(["x"], reserve)) - overhead - 1
+    budget = max_chars - overhead
+    for _ in range(3):
+        texts, truncated, omitted = _shorten(sections, budget, separator)
+        result = str(document(texts, _note(truncated, omitted)))
+        if len(result) <= max_chars:
+            return result
+        budget -= len(result) - max_chars  # a miscount: tighten and measure again
+    return _hard_cut(result, max_chars)
+
+
+def _shorten(sections: list[_Section], budget: int, separator: int) -> tuple[list[str], int, int]:
+    """Section texts within `budget`: cut the longest ones first, drop trailing ones if need be."""
+
+    def total(cap: int) -> int:
+        return sum(s.length(s.fit(cap)) + separator for s in sections)
+
+    if total(0) <= budget:
+        low, high = 0, max(s.length(len(s.lines)) for s in sections)
+        while low < high:  # the largest cap whose total fits; total() grows with cap
+            middle = (low + high + 1) // 2
+            if total(middle) <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        kept = [s.fit(low) for s in sections]
+        cut = sum(1 for s, k in zip(sections, kept, strict=True) if k < len(s.lines))
+        return [s.text(k) for s, k in zip(sections, kept, strict=True)], cut, 0
+    minimal: list[str] = []
+    used = 0
+    for section in sections:
+        used += section.length(0) + separator
+        if used > budget:
+            break
+        minimal.append(section.text(0))
+    return minimal, len(minimal), len(sections) - len(minimal)
+
+
+def _note(truncated: int, omitted: int) -> str | None:
+    if not truncated and not omitted:
+        return None
+    what = f"{plural(truncated, 'section')} truncated"
+    if omitted:
+        what += f" and {plural(omitted, 'more Space')} left out"
+    return f"{what} to fit GitHub's comment limit; see the full plan artifact."
+
+
+def _hard_cut(text: str, max_chars: int) -> str:
+    # Only reached when the header alone is too long (an enormous extra_header or notes).
+    suffix = "\n\n_… cut to fit GitHub's comment limit; see the full plan artifact._\n"
+    return text[: max(0, max_chars - len(suffix))] + suffix
