@@ -14,10 +14,11 @@ from pathlib import Path
 
 from reconciler import secrets
 from reconciler.diff import SecretProbe
+from reconciler.drift import CommitRef, DriftReport, classify
 from reconciler.errors import UserError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
-from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_many
+from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_many, recent_commits
 from reconciler.manifests import resolve_secret
 from reconciler.model import DesiredSpace, ObservedSpace, Plan
 from reconciler.planner import build_plan, pair_up
@@ -155,3 +156,33 @@ def make_plan(
         has_key=secrets.fingerprint_key() is not None,
     )
     return plan, observation
+
+
+def make_drift(
+    client: HubClient,
+    desired: Sequence[DesiredSpace],
+    *,
+    namespaces: Iterable[str] = (),
+    selection: Selection = Selection(),
+    cache: TreeCache | None = None,
+    parallelism: int = 8,
+) -> DriftReport:
+    """Drift of every watched Space: the plan's observation and diff, classified (see drift.py)."""
+    chosen = select(desired, selection)
+    observation = observe(
+        client,
+        chosen,
+        selection=selection,
+        namespaces=namespaces,
+        cache=cache or TreeCache(DEFAULT_CACHE_DIR),
+        parallelism=parallelism,
+    )
+    pairs = pair_up(chosen, observation.observed, probe_secrets(chosen))
+    plan = build_plan(
+        pairs, hub=client.endpoint, created_at=now_utc(), costs={}, has_key=secrets.fingerprint_key() is not None
+    )
+
+    def read_commits(space_id: str) -> list[CommitRef]:
+        return [CommitRef(id=i, author=a, title=t, date=d) for i, a, t, d in recent_commits(client, space_id)]
+
+    return classify(plan, chosen, observation.observed, observation.unmanaged, read_commits)

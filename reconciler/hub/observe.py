@@ -170,3 +170,13 @@ def observe_many(
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         observed = list(pool.map(lambda item: observe_one(client, item, cache), todo))
     return {space.id: space for space in observed}
+
+
+def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str, str]]:
+    """(id, first author, title, date) of the Space's commits, newest first."""
+
+    def fetch() -> list[tuple[str, str, str, str]]:
+        commits = client.api.list_repo_commits(space_id, repo_type="space")
+        return [(c.commit_id, (c.authors or ["unknown"])[0], c.title, _iso(c.created_at) or "") for c in commits]
+
+    return client.read(fetch, space_id=space_id)

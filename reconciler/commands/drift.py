@@ -1,0 +1,50 @@
+"""`reconcile drift`: where the fleet on the Hub has wandered away from git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.commands._common import (
+    hub_client,
+    load_desired,
+    parallelism_option,
+    paths_argument,
+    use_color,
+    write_output,
+)
+from reconciler.pipeline import Selection, Shard, make_drift
+from reconciler.render.drift_views import render_drift
+
+
+@click.command(name="drift")
+@paths_argument
+@click.option("--namespace", "namespaces", multiple=True, metavar="NS", help="Watch this namespace too (repeatable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text", show_default=True
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing drifted, 2 when drift or failures are found."
+)
+@click.option("--shard", metavar="I/N", help="Report only shard I of N.")
+@parallelism_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    namespaces: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    shard: str | None,
+    parallelism: int,
+) -> int:
+    """Classify every Space in the watched namespaces: in_sync, drifted, missing, unmanaged, failed."""
+    desired = load_desired(paths)
+    selection = Selection(shard=Shard.parse(shard) if shard else None)
+    with hub_client(ctx, parallelism) as client:
+        report = make_drift(client, desired, namespaces=namespaces, selection=selection, parallelism=parallelism)
+    write_output(render_drift(report, fmt, color=use_color() and out is None), out)
+    return 2 if detailed_exitcode and report.has_drift else 0

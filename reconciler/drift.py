@@ -1,0 +1,180 @@
+"""Fleet drift: classify every watched Space against git, on the same observe/diff code as plan.
+
+Change orientation differs from a plan on purpose: in a drift report `before` is what git
+says (the expected value) and `after` is what the Hub has now (where it wandered to).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+
+from pydantic import Field
+
+from reconciler.diff import hand_mounted_volumes
+from reconciler.model import Change, DesiredSpace, FileChanges, Frozen, ObservedSpace, Plan, PlanEntry, Rung, Volume
+
+FAILED_STAGES = frozenset({"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"})
+RECONCILER_COMMIT_PREFIX = "reconcile: "
+
+
+class DriftStatus(str, enum.Enum):
+    IN_SYNC = "in_sync"
+    DRIFTED = "drifted"
+    MISSING = "missing"
+    UNMANAGED = "unmanaged"
+    FAILED = "failed"
+
+
+class CommitRef(Frozen):
+    id: str
+    author: str
+    title: str
+    date: str
+
+
+class DriftDetail(Frozen):
+    """Attribution for one Space: who or what moved it away from git, where the Hub can tell."""
+
+    message: str = ""
+    files: FileChanges = FileChanges()
+    commits_since_reconciler: tuple[CommitRef, ...] = ()
+    variables_updated_outside: tuple[str, ...] = ()
+    secrets_changed_outside: tuple[str, ...] = ()
+    hardware_requested: str | None = None
+    hardware_current: str | None = None
+    hand_mounted_volumes: tuple[Volume, ...] = ()
+    managed_marker: bool = False
+    manifest: str | None = None
+
+
+class DriftEntry(Frozen):
+    id: str
+    status: DriftStatus
+    stage: str | None = None
+    changes: tuple[Change, ...] = ()
+    detail: DriftDetail = DriftDetail()
+
+
+class DriftReport(Frozen):
+    format_version: int = 1
+    created_at: str
+    hub: str
+    spaces: tuple[DriftEntry, ...] = ()
+    summary: Mapping[str, int] = Field(default_factory=dict)
+
+    @property
+    def has_drift(self) -> bool:
+        return any(e.status in (DriftStatus.DRIFTED, DriftStatus.MISSING, DriftStatus.FAILED) for e in self.spaces)
+
+
+# Reads the commits of a Space, newest first: injected so this module stays free of Hub calls.
+CommitReader = Callable[[str], Sequence[CommitRef]]
+
+
+def _as_drift(change: Change) -> Change:
+    """Plan orientation (before = Hub, after = git) -> drift orientation (before = git, after = Hub)."""
+    note = change.note
+    if change.path.startswith("spec.secrets.") and note and "added" in note:
+        note = "removed on the Hub"
+    elif change.path.startswith("spec.secrets.") and note == "removed":
+        note = "added on the Hub, not in git"
+    return Change(path=change.path, before=change.after, after=change.before, note=note)
+
+
+def _epoch(value: str | None) -> float:
+    if not value:
+        return 0.0
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _attribution(
+    entry: PlanEntry, desired: DesiredSpace, observed: ObservedSpace, read_commits: CommitReader
+) -> DriftDetail:
+    since: list[CommitRef] = []
+    last_ours = ""
+    if entry.files or any(c.path.startswith("spec.card.") for c in entry.changes):
+        for commit in read_commits(observed.id):
+            if commit.title.startswith(RECONCILER_COMMIT_PREFIX):
+                last_ours = commit.date
+                break
+            since.append(commit)
+    variables_outside = tuple(
+        key
+        for key, variable in sorted(observed.variables.items())
+        if (key not in desired.variables or desired.variables[key] != variable.value)
+        and _epoch(variable.updated_at) > _epoch(last_ours)
+    )
+    secrets_outside = tuple(
+        c.path.removeprefix("spec.secrets.")
+        for c in entry.changes
+        if c.path.startswith("spec.secrets.") and c.note and "outside git" in c.note
+    )
+    hardware_changed = any(c.path == "spec.hardware" for c in entry.changes)
+    return DriftDetail(
+        message="; ".join(entry.reasons),
+        files=entry.files,
+        commits_since_reconciler=tuple(since),
+        variables_updated_outside=variables_outside,
+        secrets_changed_outside=secrets_outside,
+        hardware_requested=observed.hardware
+        if hardware_changed or observed.hardware != observed.hardware_current
+        else None,
+        hardware_current=observed.hardware_current
+        if hardware_changed or observed.hardware != observed.hardware_current
+        else None,
+        hand_mounted_volumes=hand_mounted_volumes(desired, observed),
+        managed_marker=observed.managed,
+        manifest=entry.manifest,
+    )
+
+
+def classify(
+    plan: Plan,
+    desired: Iterable[DesiredSpace],
+    observed: Mapping[str, ObservedSpace],
+    unmanaged: Iterable[ObservedSpace],
+    read_commits: CommitReader,
+) -> DriftReport:
+    wanted = {d.id: d for d in desired}
+    entries: list[DriftEntry] = []
+    for entry in plan.spaces:
+        space = wanted.get(entry.id)
+        live = observed.get(entry.id)
+        if space is None:
+            continue
+        if entry.rung is Rung.CREATE or live is None:
+            detail = DriftDetail(message="in git, not on the Hub", manifest=entry.manifest)
+            entries.append(DriftEntry(id=entry.id, status=DriftStatus.MISSING, detail=detail))
+            continue
+        detail = _attribution(entry, space, live, read_commits)
+        if live.stage in FAILED_STAGES:
+            status = DriftStatus.FAILED
+            detail = detail.model_copy(
+                update={"message": f"stage {live.stage}" + (f"; {detail.message}" if detail.message else "")}
+            )
+        elif entry.rung is Rung.NONE and not detail.hand_mounted_volumes:
+            status = DriftStatus.IN_SYNC
+        else:
+            status = DriftStatus.DRIFTED
+        changes = tuple(_as_drift(c) for c in entry.changes)
+        changes += tuple(
+            Change(path=f"spec.volumes.{v.mount_path}", before=None, after=v.source, note="mounted by hand")
+            for v in detail.hand_mounted_volumes
+        )
+        entries.append(DriftEntry(id=entry.id, status=status, stage=live.stage, changes=changes, detail=detail))
+    for live in unmanaged:
+        detail = DriftDetail(
+            message="on the Hub, in no manifest" + (" (carries the spaces-reconciler marker)" if live.managed else ""),
+            managed_marker=live.managed,
+        )
+        entries.append(DriftEntry(id=live.id, status=DriftStatus.UNMANAGED, stage=live.stage, detail=detail))
+    entries.sort(key=lambda e: e.id)
+    summary = {status.value: 0 for status in DriftStatus}
+    for drift_entry in entries:
+        summary[drift_entry.status.value] += 1
+    return DriftReport(created_at=plan.created_at, hub=plan.hub, spaces=tuple(entries), summary=summary)
