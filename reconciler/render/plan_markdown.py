@@ -52,12 +52,21 @@ _BLOCK_START = re.compile(r"^(?:[-+=#>]|\d+[.)])")
 def md_text(value: object) -> str:
     """Markdown text that renders exactly as the string reads, on one line, safe in a table cell."""
     text = visible(str(value))
-    escaped = "".join(_ENTITIES.get(ch) or ("\\" + ch if ch in _BACKSLASHED else ch) for ch in text)
+    escaped = "".join(_escape_char(text, i) for i in range(len(text)))
     match = _BLOCK_START.match(escaped)
     if match:
         marker = match.group(0)
         escaped = marker[:-1] + "\\" + marker[-1] + escaped[len(marker) :]
     return escaped
+
+
+def _escape_char(text: str, i: int) -> str:
+    ch = text[i]
+    if ch in _ENTITIES:
+        return _ENTITIES[ch]
+    if ch == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
+        return ch  # an underscore inside a word never emphasizes (OPENAI_API_KEY stays readable)
+    return "\\" + ch if ch in _BACKSLASHED else ch
 
 
 def md_code(value: object) -> str:

@@ -1,0 +1,54 @@
+"""Golden cases: tests/render/cases/<case>/plan.json -> expected.txt, expected.md, expected.json.
+
+Run with UPDATE_GOLDEN=1 to rewrite the expected files after an intended change, then review
+the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reconciler.model import Plan
+from reconciler.render import plan_from_json, plan_to_json, render_plan_markdown, render_plan_text
+
+CASES = Path(__file__).parent / "cases"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+RENDERERS: dict[str, Callable[[Plan], str]] = {
+    "expected.txt": lambda plan: render_plan_text(plan, color=False),
+    "expected.md": render_plan_markdown,
+    "expected.json": plan_to_json,
+}
+
+
+def case_names() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if (p / "plan.json").is_file())
+
+
+@pytest.mark.parametrize("case", case_names())
+@pytest.mark.parametrize("output", sorted(RENDERERS))
+def test_golden(case: str, output: str) -> None:
+    folder = CASES / case
+    plan = plan_from_json((folder / "plan.json").read_text(encoding="utf-8"), source=f"{case}/plan.json")
+    rendered = RENDERERS[output](plan)
+    expected_path = folder / output
+    if UPDATE:
+        expected_path.write_text(rendered, encoding="utf-8")
+    assert expected_path.is_file(), f"{expected_path} is missing; run with UPDATE_GOLDEN=1"
+    assert rendered == expected_path.read_text(encoding="utf-8")
+
+
+def test_every_rung_has_a_case() -> None:
+    names = set(case_names())
+    assert {"no-changes", "settings", "hot-reload", "upload", "rebuild", "create", "delete"} <= names
+
+
+@pytest.mark.parametrize("case", case_names())
+def test_plan_json_inputs_are_canonical(case: str) -> None:
+    # Each input is itself what plan_to_json writes, so the JSON golden proves the round trip.
+    text = (CASES / case / "plan.json").read_text(encoding="utf-8")
+    assert plan_to_json(plan_from_json(text)) == text
