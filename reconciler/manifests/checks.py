@@ -119,7 +119,7 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
         absolute = os.path.abspath(base / ref.from_file)
         if not is_inside(absolute, root):
             ctx.error(("spec", "secrets", name, "fromFile"),
-                      f"secret {name}: fromFile must stay inside the repository ({root})",
+                      f"secret {name}: fromFile points outside the repository; refusing to read it",
                       "keep secret files in the repository's git-ignored folder, or use fromEnv")
             continue
         result[name] = SecretRef(from_file=absolute, preview=ref.preview)

@@ -73,7 +73,8 @@ def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:
         _emit(ctx, "startup-duration-format", ("spec", "card", "startupDurationTimeout"),
               f"startupDurationTimeout {card.startup_duration_timeout!r} is not a duration the Hub accepts",
               "write a number and a unit: 90s, 30m or 1h")
-    if spec.hardware == "cpu-basic" and spec.sleep_time is not None and spec.sleep_time != FREE_SLEEP_TIME:
+    sleep = spec.sleep_time
+    if spec.hardware == "cpu-basic" and sleep is not None and (sleep == -1 or sleep > 0) and sleep != FREE_SLEEP_TIME:
         _emit(ctx, "sleep-time-cpu-basic", ("spec", "sleepTime"),
               "sleepTime has no effect on cpu-basic: the Hub puts free Spaces to sleep after 48 hours",
               "remove sleepTime, or choose an upgraded hardware flavor")

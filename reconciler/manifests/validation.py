@@ -125,11 +125,18 @@ def _value_at(data: Any, path: NodePath) -> Any:
 def report(ctx: DocContext, model: type[BaseModel], data: Any, error: ValidationError) -> list[NodePath]:
     """Add one diagnostic per validation error; return the paths that failed."""
     failed: list[NodePath] = []
-    for detail in error.errors():
-        kind = detail["type"]
-        path = _real_path(data, tuple(detail["loc"]), keep_last=kind == "missing")
+    details = [(d, _real_path(data, tuple(d["loc"]), keep_last=d["type"] == "missing")) for d in error.errors()]
+    # A missing key that an unknown key is a misspelling of is one mistake, reported once.
+    guessed = {
+        (*path[:-1], did_you_mean(str(path[-1]), allowed_keys(model, path[:-1])))
+        for detail, path in details
+        if detail["type"] == "extra_forbidden"
+    }
+    for detail, path in details:
         failed.append(path)
-        _one(ctx, model, data, path, kind, detail)
+        if detail["type"] == "missing" and path in guessed:
+            continue
+        _one(ctx, model, data, path, detail["type"], detail)
     return failed
 
 
@@ -140,14 +147,14 @@ def _one(ctx: DocContext, model: type[BaseModel], data: Any, path: NodePath, kin
         keys = allowed_keys(model, parent)
         key = str(path[-1])
         guess = did_you_mean(key, keys)
-        message = f"unknown key {key!r} in {dotted(parent)}"
+        message = f"unknown key {key!r} " + (f"in {dotted(parent)}" if parent else "at the top level")
         if guess:
             message += f"; did you mean {guess!r}?"
         hint = None if guess else f"allowed keys: {', '.join(keys)}"
         ctx.error(path, message, hint, key=True)
         return
     if kind == "missing":
-        ctx.error(parent, f"{dotted(parent)}: missing required key {path[-1]!r}")
+        ctx.error(parent, f"missing required key {path[-1]!r}" + (f" in {dotted(parent)}" if parent else ""))
         return
     value = _value_at(data, path)
     secret = _is_secret_path(path)
@@ -163,9 +170,12 @@ def _one(ctx: DocContext, model: type[BaseModel], data: Any, path: NodePath, kin
         return
     if kind == "literal_error":
         choices = literal_values(model, path)
-        message = f"{where}: {value!r} is not one of {', '.join(choices)}" if not secret else f"{where}: invalid value"
-        guess = did_you_mean(str(value), choices) if isinstance(value, str) and not secret else None
-        ctx.error(path, message + (f"; did you mean {guess!r}?" if guess else ""))
+        listed = ", ".join(choices)
+        short = len(choices) <= 8
+        message = f"{where}: {value!r} is not " + (f"one of {listed}" if short else "a known value")
+        guess = did_you_mean(str(value), choices) if isinstance(value, str) else None
+        hint = None if short else f"one of: {listed}"
+        ctx.error(path, message + (f"; did you mean {guess!r}?" if guess else ""), hint)
         return
     if kind in _TYPE_WORDS:
         message = f"{where}: expected {_TYPE_WORDS[kind]}, got {describe(value)}"
@@ -180,4 +190,5 @@ def _one(ctx: DocContext, model: type[BaseModel], data: Any, path: NodePath, kin
         ctx.error(path, f"{where} is {length} characters; the Hub rejects more than 60")
         return
     # Our own PydanticCustomError messages and pydantic's bounds messages carry no input.
-    ctx.error(path, f"{where}: {detail['msg']}")
+    text = detail["msg"]
+    ctx.error(path, f"{where}: {text[:1].lower()}{text[1:]}")
