@@ -186,16 +186,18 @@ def compare_secrets(
 
 def _compare_secret(name: str, live: Any, probe: SecretProbe, has_key: bool) -> SecretDiff:
     description = live.description or ""
+    ours = "spaces-reconciler" in description
     recorded = secrets.parse(description)
-    if "spaces-reconciler" not in description:
-        return SecretDiff(name, SecretState.CHANGED_OUTSIDE, "changed outside git: not written by spaces-reconciler")
     updated = _parse_time(live.updated_at)
     if recorded and updated is not None and updated > recorded.written_at + OUTSIDE_WRITE_MARGIN_S:
         return SecretDiff(
             name, SecretState.CHANGED_OUTSIDE, f"changed outside git: updated at {live.updated_at}, after our write"
         )
     if not probe.available:
-        return SecretDiff(name, SecretState.UNKNOWN, "value not available in this environment")
+        why = "" if ours else "; not written by spaces-reconciler"
+        return SecretDiff(name, SecretState.UNKNOWN, f"value not available in this environment{why}")
+    if not ours:
+        return SecretDiff(name, SecretState.CHANGED_OUTSIDE, "changed outside git: not written by spaces-reconciler")
     if not has_key or probe.fingerprint is None:
         return SecretDiff(name, SecretState.UNKNOWN, "value changes not detectable without a fingerprint key")
     if recorded is None:

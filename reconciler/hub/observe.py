@@ -7,13 +7,17 @@ SDK) instead of one info call per Space. Per Space: only what cannot be listed
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from huggingface_hub.hf_api import RepoFile, SpaceInfo
 
+from reconciler.diff import SERVER_OWNED_FILES
 from reconciler.errors import TerminalHubError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
@@ -178,5 +182,25 @@ def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str
     def fetch() -> list[tuple[str, str, str, str]]:
         commits = client.api.list_repo_commits(space_id, repo_type="space")
         return [(c.commit_id, (c.authors or ["unknown"])[0], c.title, _iso(c.created_at) or "") for c in commits]
+
+    return client.read(fetch, space_id=space_id)
+
+
+def download_files(client: HubClient, space_id: str, sha: str, destination: Path) -> list[str]:
+    """Every file of the Space at `sha` into `destination` (server-owned files left out)."""
+
+    def fetch() -> list[str]:
+        with tempfile.TemporaryDirectory() as scratch:
+            root = Path(client.api.snapshot_download(space_id, repo_type="space", revision=sha, local_dir=scratch))
+            copied = []
+            for path in sorted(root.rglob("*")):
+                relative = path.relative_to(root).as_posix()
+                if not path.is_file() or relative.startswith(".cache/") or relative in SERVER_OWNED_FILES:
+                    continue
+                target = destination / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                copied.append(relative)
+            return copied
 
     return client.read(fetch, space_id=space_id)

@@ -1,0 +1,82 @@
+"""`reconcile import`: adopt live Spaces into manifests and source folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from reconciler.commands._common import hub_client
+from reconciler.errors import UserError
+from reconciler.hub.cache import TreeCache
+from reconciler.hub.client import HubClient
+from reconciler.hub.observe import Listed, download_files, info_one, list_namespace, observe_one
+from reconciler.importer import dump_manifest, manifest_for
+from reconciler.pipeline import DEFAULT_CACHE_DIR
+
+SCHEMA_FILE = Path("schemas") / "manifest.schema.json"
+
+
+@click.command(name="import")
+@click.argument("space_id", required=False, metavar="NS/NAME")
+@click.option("--namespace", help="Import every Space of this namespace.")
+@click.option("--source-dir", type=click.Path(path_type=Path), help="Folder for the Space's files (one Space only).")
+@click.option("--out", type=click.Path(path_type=Path), help="Manifest file to write (one Space only).")
+@click.option("--manifests-dir", type=click.Path(path_type=Path), default=Path("manifests"), show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite existing manifest files and source folders.")
+@click.pass_context
+def command(
+    ctx: click.Context,
+    space_id: str | None,
+    namespace: str | None,
+    source_dir: Path | None,
+    out: Path | None,
+    manifests_dir: Path,
+    force: bool,
+) -> int:
+    """Write a manifest (and download the files) that reproduce live Spaces, to bring them under git."""
+    if bool(space_id) == bool(namespace):
+        raise UserError("give either NS/NAME or --namespace NS")
+    if namespace and (source_dir or out):
+        raise UserError("--source-dir and --out name one Space's files; they cannot be used with --namespace")
+    with hub_client(ctx) as client:
+        if space_id:
+            found = info_one(client, space_id)
+            if found is None:
+                raise UserError(f"{space_id}: not found on the Hub, or this token cannot see it")
+            spaces = [found]
+        else:
+            spaces = sorted(list_namespace(client, namespace or "").values(), key=lambda s: s.id)
+        plans = [_destinations(s, manifests_dir, out, source_dir) for s in spaces]
+        if not force:
+            taken = [str(p) for _, manifest, source in plans for p in (manifest, source) if _occupied(p)]
+            if taken:
+                raise UserError(f"refusing to overwrite {', '.join(taken)}; pass --force to replace them")
+        for listed, manifest, source in plans:
+            _import_one(client, listed, manifest, source)
+            click.echo(f"imported {listed.id} -> {manifest} (files in {source})")
+    click.echo("Secrets are referenced as fromEnv with their own names; set those variables before apply.", err=True)
+    return 0
+
+
+def _destinations(
+    listed: Listed, manifests_dir: Path, out: Path | None, source_dir: Path | None
+) -> tuple[Listed, Path, Path]:
+    name = listed.id.split("/", 1)[1]
+    return listed, out or manifests_dir / f"{name}.yaml", source_dir or manifests_dir / "apps" / name
+
+
+def _occupied(path: Path) -> bool:
+    return path.is_file() or (path.is_dir() and any(path.iterdir()))
+
+
+def _import_one(client: HubClient, listed: Listed, manifest: Path, source: Path) -> None:
+    observed = observe_one(client, listed, TreeCache(DEFAULT_CACHE_DIR))
+    source.mkdir(parents=True, exist_ok=True)
+    if observed.sha:
+        download_files(client, observed.id, observed.sha, source)
+    relative_source = Path(os.path.relpath(source, manifest.parent)).as_posix()
+    relative_schema = Path(os.path.relpath(SCHEMA_FILE, manifest.parent)).as_posix()
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(dump_manifest(manifest_for(observed, relative_source), relative_schema), encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Adopt a live Space: ObservedSpace -> a manifest document that reproduces it. Pure.
+
+Secrets become `fromEnv` references named after their keys (values are unknowable).
+Adopted Spaces get `lifecycle.ownershipMarker: false`: the tool did not create them, so
+`--prune` never deletes them and their README keeps the front matter it has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from reconciler.manifests.card import FRONT_MATTER_KEYS
+from reconciler.manifests.schema_models import Card
+from reconciler.model import DEFAULT_HARDWARE, OWNERSHIP_TAG, ObservedSpace
+
+# Front matter key -> manifest card key (camelCase), the inverse of the loader's mapping.
+CARD_KEYS = {hub: Card.model_fields[name].alias or name for name, hub in FRONT_MATTER_KEYS.items()}
+SPEC_KEYS = {"sdk", "sdk_version"}
+
+
+def card_from_front_matter(front: dict[str, Any]) -> dict[str, Any]:
+    card: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in front.items():
+        if key in SPEC_KEYS:
+            continue
+        if key == "tags":
+            value = [tag for tag in value or () if tag != OWNERSHIP_TAG]
+            if not value:
+                continue
+        if key in CARD_KEYS:
+            card[CARD_KEYS[key]] = value
+        else:
+            extra[key] = value
+    if extra:
+        card["extra"] = extra
+    return card
+
+
+def manifest_for(observed: ObservedSpace, source_path: str) -> dict[str, Any]:
+    namespace, name = observed.id.split("/", 1)
+    spec: dict[str, Any] = {"sdk": observed.sdk or observed.card.get("sdk") or "gradio"}
+    if observed.card.get("sdk_version"):
+        spec["sdkVersion"] = str(observed.card["sdk_version"])
+    if observed.hardware and observed.hardware != DEFAULT_HARDWARE:
+        spec["hardware"] = observed.hardware
+    if observed.sleep_time is not None:
+        spec["sleepTime"] = observed.sleep_time
+    if observed.visibility != "public":
+        spec["visibility"] = observed.visibility
+    if observed.dev_mode:
+        spec["devMode"] = True
+    if observed.paused:
+        spec["paused"] = True
+    if observed.variables:
+        spec["variables"] = {key: v.value for key, v in sorted(observed.variables.items())}
+    if observed.secrets:
+        spec["secrets"] = {key: {"fromEnv": key} for key in sorted(observed.secrets)}
+    if observed.volumes:
+        spec["volumes"] = [_volume(v.model_dump()) for v in observed.volumes]
+    spec["source"] = {"path": source_path}
+    card = card_from_front_matter(dict(observed.card))
+    if card:
+        spec["card"] = card
+    spec["lifecycle"] = {"ownershipMarker": False}
+    return {
+        "apiVersion": "spaces-reconciler/v1",
+        "kind": "Space",
+        "metadata": {"namespace": namespace, "name": name},
+        "spec": spec,
+    }
+
+
+def _volume(raw: dict[str, Any]) -> dict[str, Any]:
+    keys = {
+        "type": "type",
+        "source": "source",
+        "mount_path": "mountPath",
+        "revision": "revision",
+        "read_only": "readOnly",
+        "path": "path",
+    }
+    return {keys[k]: v for k, v in raw.items() if v is not None and k in keys}
+
+
+def dump_manifest(document: dict[str, Any], schema_path: str) -> str:
+    header = f"# yaml-language-server: $schema={schema_path}\n# Imported from the Hub by `reconcile import`.\n"
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000)
+    return header + body
