@@ -1,0 +1,44 @@
+"""`reconcile hub serve`: run the local Hub in the foreground."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.localhub import LocalHub
+
+
+@click.group(name="hub")
+def command() -> None:
+    """The local Hub: an offline stand-in for the Hugging Face Hub's Space API."""
+
+
+@command.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8787, show_default=True, type=int, help="Port (0 picks a free one).")
+@click.option(
+    "--state",
+    "state_dir",
+    default=Path(".reconcile/hub"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory holding the Hub's repos, settings and token.",
+)
+@click.option("--build-seconds", default=20.0, show_default=True, type=float, help="Simulated image build time.")
+@click.option("--restart-seconds", default=5.0, show_default=True, type=float, help="Simulated app start time.")
+def serve(host: str, port: int, state_dir: Path, build_seconds: float, restart_seconds: float) -> None:
+    """Serve the local Hub until interrupted.
+
+    \b
+    Point the client at it:
+      HF_ENDPOINT=http://127.0.0.1:8787 HF_TOKEN=$(cat .reconcile/hub/token) hf spaces info local/demo
+    """
+    hub = LocalHub(state_dir, host=host, port=port, build_seconds=build_seconds, restart_seconds=restart_seconds)
+
+    def announce(ready: LocalHub) -> None:
+        click.echo(f"Local Hub listening on {ready.endpoint}")
+        click.echo(f"Token (user 'local', org 'local-org'): {ready.token}  (also in {state_dir / 'token'})")
+        click.echo("Press Ctrl-C to stop.")
+
+    hub.serve_forever(announce)

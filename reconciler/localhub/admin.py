@@ -1,0 +1,201 @@
+"""The admin API under /_localhub/: tokens, request stats, fault injection, the clock, events, repo views."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import Response
+
+from reconciler.localhub import lifecycle
+from reconciler.localhub.errors import HubError, bad_request
+from reconciler.localhub.state import REPO_TYPES
+from reconciler.localhub.web import Core, json_response
+
+
+@dataclass
+class Faults:
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    error_statuses: list[int] = field(default_factory=lambda: [500, 503])
+    drop_response_rate: float = 0.0
+    rate_limit: tuple[int, float] | None = None  # (requests, window seconds)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def inject_error(self) -> int | None:
+        if self.error_rate and self.rng.random() < self.error_rate:
+            return self.rng.choice(self.error_statuses)
+        return None
+
+    def drop(self) -> bool:
+        return bool(self.drop_response_rate) and self.rng.random() < self.drop_response_rate
+
+
+def parse_faults(body: dict[str, Any]) -> Faults:
+    faults = Faults()
+    for key in ("latency_ms", "error_rate", "drop_response_rate"):
+        value = body.get(key, 0) or 0
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise bad_request(f'"{key}" must be a non-negative number')
+        if key != "latency_ms" and value > 1:
+            raise bad_request(f'"{key}" is a probability between 0 and 1')
+        setattr(faults, key, float(value))
+    statuses = body.get("error_statuses")
+    if statuses is not None:
+        if (
+            not isinstance(statuses, list)
+            or not statuses
+            or not all(isinstance(s, int) and 400 <= s <= 599 for s in statuses)
+        ):
+            raise bad_request('"error_statuses" must be a non-empty list of HTTP error statuses')
+        faults.error_statuses = statuses
+    limit = body.get("rate_limit")
+    if limit:
+        if not isinstance(limit, dict):
+            raise bad_request('"rate_limit" must be an object with "requests" and "window_s"')
+        requests, window = limit.get("requests"), limit.get("window_s")
+        if not isinstance(requests, int) or requests < 1 or not isinstance(window, (int, float)) or window <= 0:
+            raise bad_request('"rate_limit" needs positive "requests" and "window_s"')
+        faults.rate_limit = (requests, float(window))
+    return faults
+
+
+class RateLimiter:
+    """Fixed windows per token, like the Hub's "api" bucket."""
+
+    def __init__(self) -> None:
+        self._windows: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+    def hit(self, key: str, requests: int, window: float) -> tuple[bool, dict[str, str]]:
+        """(allowed, RateLimit headers) for one more request from `key`."""
+        now = time.monotonic()
+        with self._lock:
+            start, count = self._windows.get(key, [now, 0.0])
+            if now - start >= window:
+                start, count = now, 0.0
+            count += 1
+            self._windows[key] = [start, count]
+        remaining = max(0, requests - int(count))
+        reset = max(1, int(start + window - now + 0.999))
+        headers = {
+            "RateLimit": f'"api";r={remaining};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"api";q={requests};w={int(window)}',
+        }
+        if count > requests:
+            headers["Retry-After"] = str(reset)
+        return count <= requests, headers
+
+
+class Stats:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.total = 0
+        self.by_route: Counter[str] = Counter()
+
+    def count(self, route: str) -> None:
+        with self._lock:
+            self.total += 1
+            self.by_route[route] += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.total = 0
+            self.by_route.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"requests_total": self.total, "by_route": dict(self.by_route)}
+
+
+class Admin:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.stats = Stats()
+        self.faults = Faults()
+        self.limiter = RateLimiter()
+
+    def handle(self, method: str, segments: list[str], body: dict[str, Any], query: dict[str, str]) -> Response:
+        store = self.core.store
+        route = (method, *segments)
+        if route == ("POST", "tokens"):
+            return self._token(body)
+        if route == ("GET", "stats"):
+            return json_response(self.stats.snapshot())
+        if route == ("POST", "stats", "reset"):
+            self.stats.reset()
+            return json_response(self.stats.snapshot())
+        if route == ("POST", "faults"):
+            self.faults = parse_faults(body)
+            self.limiter.reset()
+            return json_response({"ok": True})
+        if route == ("POST", "clock"):
+            advance = body.get("advance_s")
+            if not isinstance(advance, (int, float)) or isinstance(advance, bool) or advance < 0:
+                raise bad_request('"advance_s" must be a non-negative number of seconds')
+            with store.lock:
+                store.clock.advance(float(advance))
+                store.save_clock()
+            return json_response({"offset_s": store.clock.offset, "now": store.clock.now()})
+        if route == ("GET", "events"):
+            repo = query.get("repo")
+            with store.lock:
+                return json_response([e for e in store.events if repo is None or e["repo"] == repo])
+        if method == "GET" and len(segments) == 4 and segments[0] == "repos":
+            return self._repo_view(*segments[1:])
+        raise HubError(404, f"Unknown admin route {method} /_localhub/{'/'.join(segments)}")
+
+    def _token(self, body: dict[str, Any]) -> Response:
+        token, user, role = body.get("token"), body.get("user"), body.get("role", "write")
+        orgs = body.get("orgs") or []
+        if not isinstance(token, str) or not token or not isinstance(user, str) or not user:
+            raise bad_request('"token" and "user" are required strings')
+        if role not in ("read", "write"):
+            raise bad_request('"role" must be "read" or "write"')
+        if not isinstance(orgs, list) or not all(isinstance(org, str) and org for org in orgs):
+            raise bad_request('"orgs" must be a list of organization names')
+        self.core.store.add_token(token, user, role, orgs)
+        return json_response({"user": user, "role": role, "orgs": orgs})
+
+    def _repo_view(self, kind: str, namespace: str, name: str) -> Response:
+        repo_type = kind[:-1] if kind.endswith("s") else kind
+        if repo_type not in REPO_TYPES:
+            raise bad_request(f"Unknown repo type {kind!r}")
+        store = self.core.store
+        with store.lock:
+            repo = store.get(repo_type, f"{namespace}/{name}")
+            if repo is None:
+                raise HubError(404, f"No {repo_type} {namespace}/{name}", "RepoNotFound")
+            view: dict[str, Any] = {
+                "type": repo.type,
+                "id": repo.id,
+                "sha": repo.head,
+                "commits": len(repo.commits),
+                "visibility": repo.visibility,
+                "gated": repo.gated,
+                "files": sorted(repo.tree),
+            }
+            if repo.type == "space":
+                view.update(
+                    sdk=lifecycle.sdk_of(repo),
+                    hardware=repo.hardware,
+                    sleep_time=repo.sleep,
+                    dev_mode=repo.dev_mode,
+                    variables=repo.variables,
+                    volumes=repo.volumes,
+                    run=repo.run,
+                    secrets={
+                        key: {"description": s["description"], "updatedAt": s["updatedAt"]}
+                        for key, s in repo.secrets.items()
+                    },
+                    runtime=lifecycle.runtime_json(self.core, repo),
+                )
+            return json_response(view)

@@ -1,0 +1,108 @@
+"""LocalHub: the local Hub served by uvicorn, in a background thread or in the foreground."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from reconciler.localhub.runtime import Durations
+from reconciler.localhub.server import HubApp
+from reconciler.localhub.state import Store
+from reconciler.localhub.web import Core
+
+
+class LocalHub:
+    def __init__(
+        self,
+        state_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        build_seconds: float = 20.0,
+        restart_seconds: float = 5.0,
+    ) -> None:
+        self.store = Store(Path(state_dir))
+        self.app = HubApp(Core(self.store, Durations(build_seconds, restart_seconds)))
+        self.host = host
+        self._requested_port = port
+        self._socket: socket.socket | None = None
+        self._port: int | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def token(self) -> str:
+        """The write token of the default user `local` (member of `local-org`)."""
+        return self.store.default_token
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the local Hub is not listening; call start() first")
+        return self._port
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _bind(self) -> uvicorn.Server:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._requested_port))
+        self._socket = sock
+        self._port = int(sock.getsockname()[1])
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+            server_header=False,
+        )
+        self._server = uvicorn.Server(config)
+        return self._server
+
+    def start(self) -> LocalHub:
+        """Serve in a daemon thread; returns once the socket accepts connections."""
+        server = self._bind()
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [self._socket]}, daemon=True, name="localhub"
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the local Hub failed to start on {self.host}:{self._requested_port}")
+            time.sleep(0.01)
+        return self
+
+    def serve_forever(self, announce: Callable[[LocalHub], None] | None = None) -> None:
+        """Serve in the calling thread until interrupted (Ctrl-C or SIGTERM); `announce` runs once bound."""
+        server = self._bind()
+        if announce is not None:
+            announce(self)
+        server.run(sockets=[self._socket] if self._socket else None)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> LocalHub:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()

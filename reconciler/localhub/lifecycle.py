@@ -1,0 +1,89 @@
+"""When a Space rebuilds or restarts, as the Hub decides it: commits, settings, reboots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.localhub import runtime
+from reconciler.localhub.state import CommitResult, Repo
+from reconciler.localhub.web import Core
+
+# Files whose change invalidates the cached image (besides the README front matter).
+BUILD_FILES = ("requirements.txt", "pre-requirements.txt", "packages.txt", "Dockerfile")
+
+
+def sdk_of(repo: Repo) -> str:
+    card_sdk = repo.card.get("sdk")
+    return card_sdk if isinstance(card_sdk, str) else repo.sdk or "gradio"
+
+
+def is_static(repo: Repo) -> bool:
+    return sdk_of(repo) == "static"
+
+
+def current(core: Core, repo: Repo) -> runtime.View:
+    return runtime.view(repo.run, is_static(repo), core.durations, core.store.clock.now())
+
+
+def runtime_json(core: Core, repo: Repo) -> dict[str, Any]:
+    return runtime.runtime_json(
+        repo.run,
+        static=is_static(repo),
+        durations=core.durations,
+        now=core.store.clock.now(),
+        requested=repo.hardware,
+        sleep=repo.sleep,
+        dev_mode=repo.dev_mode,
+        volumes=repo.volumes,
+        subdomain=subdomain(repo),
+    )
+
+
+def subdomain(repo: Repo) -> str:
+    # Never a substring of the local endpoint URL, so the client's hot-reload replica URL
+    # (host with subdomain replaced) stays the local Hub itself.
+    return "".join(ch if ch.isalnum() else "-" for ch in repo.id.lower())
+
+
+def start(core: Core, repo: Repo, kind: str, detail: str, keep_paused: bool = True) -> None:
+    """Begin a "build", a "factory_reboot" or a settings "restart" (which builds when no image is ready)."""
+    store, now = core.store, core.store.clock.now()
+    if kind == "restart" and not (repo.run.get("target") == repo.head and current(core, repo).built):
+        kind, detail = "build", f"{detail}; no image of {repo.head[:7]} yet"
+    outcome = runtime.evaluate(sdk_of(repo), repo.card, set(repo.tree), lambda path: store.read_file(repo.tree, path))
+    paused = bool(repo.run.get("paused")) and keep_paused
+    run_kind = "restart" if kind == "restart" else "build"
+    repo.run = runtime.start(
+        repo.run, run_kind, repo.head, outcome, repo.hardware, is_static(repo), core.durations, now
+    )
+    repo.run["paused"] = paused
+    if outcome[0] != "no_app_file":
+        store.event(repo.id, kind, detail)
+
+
+def after_commit(core: Core, repo: Repo, result: CommitResult, card_changed: bool, hot_reload: bool) -> None:
+    if repo.type != "space":
+        return
+    static = is_static(repo)
+    now = core.store.clock.now()
+    if hot_reload and runtime.hot_reload_allowed(
+        repo.run, sdk_of(repo), repo.card, result.changed, result.deleted, static, core.durations, now
+    ):
+        files = [
+            {"path": path, "created": path not in core.store.tree_at(repo, result.commit.parent or "")}
+            for path in result.changed
+        ]
+        repo.run = {
+            **repo.run,
+            "target": repo.head,
+            "hotReload": {"status": "created", "reloadId": repo.head, "files": files},
+        }
+        core.store.event(repo.id, "hot_reload", ", ".join(result.changed))
+        return
+    inputs = [path for path in (*result.changed, *result.deleted) if path in BUILD_FILES]
+    if card_changed:
+        inputs.append("README.md front matter")
+    detail = f"build inputs changed: {', '.join(inputs)}" if inputs else "build inputs unchanged (cached layers)"
+    start(core, repo, "build", f"{result.commit.id[:7]}: {detail}")
+    if hot_reload:
+        repo.run["hotReload"] = {"status": "canceled", "reloadId": repo.head, "files": []}

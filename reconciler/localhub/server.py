@@ -1,0 +1,267 @@
+"""The ASGI app: raw-path routing, auth, rate limits, injected faults, stats and error responses."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reconciler.localhub import routes_git as git
+from reconciler.localhub import routes_repos as repos
+from reconciler.localhub import routes_spaces as spaces
+from reconciler.localhub.admin import Admin
+from reconciler.localhub.errors import HubError
+from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
+
+log = logging.getLogger("reconciler.localhub")
+
+MAX_BODY = 200 * 1024 * 1024
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+INVALID_TOKEN = "Invalid credentials in Authorization header"
+# Routes a client may call without (valid) credentials.
+ANONYMOUS = {"/api/agent-harnesses", "/api/spaces/hardware", "/--replicas/+{replica}/get-reload"}
+
+Handler = Callable[[Ctx, dict[str, str]], Response]
+R = "{rtype}/{ns}/{name}"
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "api/whoami-v2", repos.whoami),
+    ("GET", "api/agent-harnesses", repos.agent_harnesses),
+    ("POST", "api/repos/create", repos.create_repo),
+    ("DELETE", "api/repos/delete", repos.delete_repo),
+    ("POST", "api/repos/move", repos.move_repo),
+    ("POST", "api/validate-yaml", git.validate_yaml),
+    ("GET", "api/spaces/hardware", spaces.hardware_list),
+    ("POST", "api/buckets/{ns}/{name}", repos.create_bucket),
+    ("GET", "api/buckets/{ns}/{name}", repos.bucket_info),
+    ("GET", "api/{rtype}", repos.list_repos),
+    ("GET", f"api/{R}", repos.repo_info),
+    ("GET", f"api/{R}/revision/{{rev}}", repos.repo_info),
+    ("GET", f"api/{R}/auth-check", repos.auth_check),
+    ("GET", f"api/{R}/auth-check/{{write}}", repos.auth_check),
+    ("PUT", f"api/{R}/settings", repos.update_settings),
+    ("POST", f"api/{R}/duplicate", repos.duplicate),
+    ("POST", f"api/{R}/preupload/{{rev}}", git.preupload),
+    ("POST", f"api/{R}/commit/{{rev}}", git.commit),
+    ("GET", f"api/{R}/tree/{{rev}}/{{path*}}", git.list_tree),
+    ("POST", f"api/{R}/paths-info/{{rev}}", git.paths_info),
+    ("GET", f"api/{R}/commits/{{rev}}", git.list_commits),
+    ("GET", "api/spaces/{ns}/{name}/runtime", spaces.get_runtime),
+    ("POST", "api/spaces/{ns}/{name}/hardware", spaces.request_hardware),
+    ("POST", "api/spaces/{ns}/{name}/sleeptime", spaces.sleep_time),
+    ("POST", "api/spaces/{ns}/{name}/pause", spaces.pause),
+    ("POST", "api/spaces/{ns}/{name}/restart", spaces.restart),
+    ("POST", "api/spaces/{ns}/{name}/dev-mode", spaces.dev_mode),
+    ("GET", "api/spaces/{ns}/{name}/secrets", spaces.get_secrets),
+    ("POST", "api/spaces/{ns}/{name}/secrets", spaces.add_secret),
+    ("DELETE", "api/spaces/{ns}/{name}/secrets", spaces.delete_secret),
+    ("GET", "api/spaces/{ns}/{name}/variables", spaces.get_variables),
+    ("POST", "api/spaces/{ns}/{name}/variables", spaces.add_variable),
+    ("DELETE", "api/spaces/{ns}/{name}/variables", spaces.delete_variable),
+    ("PUT", "api/spaces/{ns}/{name}/volumes", spaces.set_volumes),
+    ("DELETE", "api/spaces/{ns}/{name}/volumes", spaces.delete_volumes),
+    ("GET", "api/spaces/{ns}/{name}/logs/{kind}", spaces.logs),
+    ("POST", "--replicas/+{replica}/get-reload", spaces.replica_reload),
+    ("HEAD GET", "{rtype}/{ns}/{name}/resolve/{rev}/{file*}", git.resolve),
+    ("HEAD GET", "{ns}/{name}/resolve/{rev}/{file*}", git.resolve),
+]
+
+
+def match(pattern: str, segments: list[str]) -> dict[str, str] | None:
+    """Params of `segments` (already split on raw '/', then unquoted) against `pattern`, or None."""
+    parts = pattern.split("/")
+    params: dict[str, str] = {}
+    for index, part in enumerate(parts):
+        if part.endswith("*}"):
+            rest = segments[index:]
+            if part == "{file*}" and not any(rest):
+                return None
+            params[part[1:-2]] = "/".join(rest)
+            return params
+        if index >= len(segments):
+            return None
+        segment = segments[index]
+        if part.startswith("+{"):
+            if not segment.startswith("+") or len(segment) < 2:
+                return None
+            params[part[2:-1]] = segment[1:]
+        elif part.startswith("{"):
+            if not segment or (part == "{rtype}" and segment not in PLURAL):
+                return None
+            params[part[1:-1]] = segment
+        elif part != segment:
+            return None
+    return params if len(segments) == len(parts) else None
+
+
+def template(pattern: str, params: dict[str, str]) -> str:
+    """The stats key: `/api/spaces/{id}/variables`, with the repo type spelled out."""
+    text = "/" + pattern.replace("{ns}/{name}", "{id}").replace("*}", "}")
+    return text.replace("{rtype}", params["rtype"]) if "rtype" in params else text
+
+
+def find_route(method: str, segments: list[str]) -> tuple[Handler, dict[str, str], str] | str | None:
+    """(handler, params, stats template); the template alone when only the method is wrong; None."""
+    wrong_method = None
+    for methods, pattern, handler in ROUTES:
+        params = match(pattern, segments)
+        if params is None:
+            continue
+        if method in methods.split():
+            return handler, params, template(pattern, params)
+        wrong_method = template(pattern, params)
+    return wrong_method
+
+
+def error_response(error: HubError) -> Response:
+    headers = dict(error.headers)
+    if error.code:
+        headers["X-Error-Code"] = error.code
+    if error.message == INVALID_TOKEN:
+        headers["X-Error-Message"] = INVALID_TOKEN
+    return json_response({"error": error.message, **error.extra}, status=error.status, headers=headers)
+
+
+class HubApp:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.admin = Admin(core)
+        methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+        self.starlette = Starlette(routes=[Route("/{path:path}", self.endpoint, methods=methods)])
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.starlette(scope, receive, send)
+            return
+        flags: dict[str, bool] = {}
+        scope["localhub"] = flags
+
+        async def guarded_send(message: MutableMapping[str, Any]) -> None:
+            if not flags.get("drop"):
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await _abort(send, message)
+
+        await self.starlette(scope, receive, guarded_send)
+        if flags.get("drop"):
+            # Let the server notice the closed connection before it considers answering a 500.
+            for _ in range(3):
+                await asyncio.sleep(0)
+
+    async def endpoint(self, request: Request) -> Response:
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        raw = raw_path.decode("latin-1").split("?", 1)[0]
+        segments = [unquote(segment) for segment in raw.split("/")[1:]]
+        query = parse_qsl(request.url.query, keep_blank_values=True)
+        try:
+            body = await _read_body(request)
+        except HubError as error:
+            return error_response(error)
+        if segments and segments[0] == "_localhub":
+            return await self._admin(request, segments[1:], body, dict(query))
+        found = find_route(request.method, segments)
+        route = found[2] if isinstance(found, tuple) else found or "<unknown>"
+        self.admin.stats.count(f"{request.method} {route}")
+        faults = self.admin.faults
+        token = _bearer(request.headers)
+        limit_headers: dict[str, str] = {}
+        if faults.rate_limit:
+            key = token or (request.client.host if request.client else "anonymous")
+            allowed, limit_headers = self.admin.limiter.hit(key, *faults.rate_limit)
+            if not allowed:
+                return _with(error_response(HubError(429, "You have exceeded the rate limit for api")), limit_headers)
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if (status := faults.inject_error()) is not None:
+            return _with(error_response(HubError(status, f"Injected fault: HTTP {status}")), limit_headers)
+        if not isinstance(found, tuple):
+            message = f"Method {request.method} not allowed" if found else f"Not found: {request.method} {raw}"
+            return _with(error_response(HubError(405 if found else 404, message)), limit_headers)
+        handler, params, _ = found
+        ctx = Ctx(self.core, request.method, raw, segments, query, request.headers, body, _base_url(request), None)
+        if token is not None:
+            ctx.token = self.core.store.tokens.get(token)
+            if ctx.token is None and route not in ANONYMOUS:
+                return _with(error_response(HubError(401, INVALID_TOKEN)), limit_headers)
+        response = await run_in_threadpool(self._dispatch, handler, ctx, params)
+        if faults.drop():
+            request.scope["localhub"]["drop"] = True
+        return _with(response, limit_headers)
+
+    def _dispatch(self, handler: Handler, ctx: Ctx, params: dict[str, str]) -> Response:
+        try:
+            with self.core.store.lock:
+                return handler(ctx, params)
+        except HubError as error:
+            return error_response(error)
+        except Exception:
+            log.exception("local Hub failure on %s %s", ctx.method, ctx.raw_path)
+            return error_response(HubError(500, "Internal error in the local Hub; see its log"))
+
+    async def _admin(self, request: Request, segments: list[str], body: bytes, query: dict[str, str]) -> Response:
+        if request.client is None or request.client.host not in LOOPBACK:
+            return error_response(HubError(403, "The admin API only answers on loopback"))
+        try:
+            data = json.loads(body) if body.strip() else {}
+            if not isinstance(data, dict):
+                raise HubError(400, "The JSON body must be an object")
+            return await run_in_threadpool(self.admin.handle, request.method, segments, data, query)
+        except json.JSONDecodeError as problem:
+            return error_response(HubError(400, f"Invalid JSON body: {problem}"))
+        except HubError as error:
+            return error_response(error)
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise HubError(413, f"Request body too large (limit {MAX_BODY // (1024 * 1024)} MB)")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HubError(413, f"Request body too large (limit {MAX_BODY // (1024 * 1024)} MB)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _bearer(headers: Headers) -> str | None:
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _base_url(request: Request) -> str:
+    host = request.headers.get("host")
+    if not host and request.scope.get("server"):
+        server_host, port = request.scope["server"]
+        host = f"{server_host}:{port}"
+    return f"{request.url.scheme}://{host}"
+
+
+def _with(response: Response, headers: dict[str, str]) -> Response:
+    response.headers["X-Request-Id"] = str(uuid.uuid4())
+    for key, value in headers.items():
+        response.headers[key] = value
+    return response
+
+
+async def _abort(send: Callable[[Any], Awaitable[None]], start: MutableMapping[str, Any]) -> None:
+    """Close the connection without answering: the change was applied, the client cannot know."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None:
+        transport.close()
+        return
+    # No transport in reach: start a response that promises a body it never gets.
+    await send({**start, "headers": [(b"content-length", b"1")]})
+    raise ConnectionAbortedError("response dropped by fault injection")

@@ -1,0 +1,324 @@
+"""Repositories, commits, blobs, tokens and buckets, persisted under the state directory.
+
+Layout: `repos/<type>s/<ns>/<name>.json` (one small JSON per repo, rewritten atomically),
+`blobs/<2>/<oid>` (content-addressed file contents), `commits/<2>/<sha>.json` (the file
+tree of each commit, written once), `tokens.json`, `buckets.json`, `events.jsonl`,
+`clock.json`. A commit writes its blobs and tree first and the repo JSON last, so a crash
+leaves either the old head or the new one. One lock guards all of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.localhub import gitobj
+from reconciler.localhub.clock import Clock, iso
+from reconciler.localhub.errors import HubError, entry_not_found
+from reconciler.localhub.runtime import empty_run
+
+REPO_TYPES = ("model", "dataset", "space")
+DEFAULT_USER = "local"
+DEFAULT_ORG = "local-org"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+
+# path -> [blob oid, size, id of the commit that last changed it]
+Tree = dict[str, list[Any]]
+
+
+def name_problem(part: str) -> str | None:
+    if not _NAME.match(part) or "--" in part or ".." in part or part.endswith((".git", ".")):
+        return (
+            f"Invalid name {part!r}: use letters, digits, '-', '_' and '.', start with a letter or digit, "
+            "at most 96 characters, no '--' or '..'"
+        )
+    return None
+
+
+@dataclass
+class TokenInfo:
+    user: str
+    role: str
+    orgs: list[str]
+
+    def member_of(self, namespace: str) -> bool:
+        return namespace == self.user or namespace in self.orgs
+
+    def can_write(self, namespace: str) -> bool:
+        return self.role == "write" and self.member_of(namespace)
+
+
+@dataclass
+class CommitMeta:
+    id: str
+    parent: str | None
+    title: str
+    message: str
+    author: str
+    timestamp: float
+
+
+@dataclass
+class Repo:
+    type: str
+    id: str
+    uid: str
+    created: float
+    modified: float
+    visibility: str
+    sdk: str | None
+    head: str
+    commits: list[CommitMeta]
+    tree: Tree
+    card: dict[str, Any]
+    gated: Any = False
+    hardware: str = "cpu-basic"
+    sleep: int | None = None
+    dev_mode: bool = False
+    secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    volumes: list[dict[str, Any]] | None = None
+    run: dict[str, Any] = field(default_factory=empty_run)
+
+    @property
+    def namespace(self) -> str:
+        return self.id.split("/")[0]
+
+    @property
+    def private(self) -> bool:
+        return self.visibility != "public"
+
+    @property
+    def last_commit(self) -> CommitMeta:
+        return self.commits[-1]
+
+    def find_commit(self, sha: str) -> CommitMeta | None:
+        return next((c for c in reversed(self.commits) if c.id == sha), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["commits"] = [asdict(c) for c in self.commits]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Repo:
+        data = dict(data)
+        data["commits"] = [CommitMeta(**c) for c in data["commits"]]
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One commit operation: "put" (with data), "delete" a file, or "delete_folder"."""
+
+    kind: str
+    path: str
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    commit: CommitMeta
+    changed: list[str]  # added or modified paths
+    deleted: list[str]
+
+
+class Store:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lock = threading.RLock()
+        for sub in ("repos", "blobs", "commits"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        clock_file = root / "clock.json"
+        offset = json.loads(clock_file.read_text())["offset"] if clock_file.exists() else 0.0
+        self.clock = Clock(offset)
+        self.tokens: dict[str, TokenInfo] = {
+            token: TokenInfo(**info) for token, info in self._load("tokens.json", {}).items()
+        }
+        self.buckets: dict[str, dict[str, Any]] = self._load("buckets.json", {})
+        self.repos: dict[tuple[str, str], Repo] = {}
+        for path in (root / "repos").glob("*/*/*.json"):
+            repo = Repo.from_json(json.loads(path.read_text(encoding="utf-8")))
+            self.repos[(repo.type, repo.id)] = repo
+        self.events: list[dict[str, Any]] = []
+        events_file = root / "events.jsonl"
+        if events_file.exists():
+            lines = events_file.read_text(encoding="utf-8").splitlines()
+            # A crash can cut the last line short; everything before it is intact.
+            self.events = [json.loads(line) for line in lines if line.endswith("}")]
+        self._trees: dict[str, Tree] = {}
+        if not self.tokens:
+            self.add_token(f"hf_local_{secrets.token_hex(16)}", DEFAULT_USER, "write", [DEFAULT_ORG])
+        self.default_token = next(t for t, i in self.tokens.items() if i.user == DEFAULT_USER)
+        _write_atomic(root / "token", self.default_token + "\n")
+
+    # ------------------------------------------------------------------ persistence
+
+    def _load(self, name: str, default: Any) -> Any:
+        path = self.root / name
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default
+
+    def _repo_path(self, repo_type: str, repo_id: str) -> Path:
+        namespace, name = repo_id.split("/")
+        return self.root / "repos" / f"{repo_type}s" / namespace / f"{name}.json"
+
+    def save(self, repo: Repo) -> None:
+        """Persist `repo`; a newly created repo becomes visible only now."""
+        self.repos[(repo.type, repo.id)] = repo
+        path = self._repo_path(repo.type, repo.id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, json.dumps(repo.to_json(), separators=(",", ":")))
+
+    def save_clock(self) -> None:
+        _write_atomic(self.root / "clock.json", json.dumps({"offset": self.clock.offset}))
+
+    def add_token(self, token: str, user: str, role: str, orgs: list[str]) -> None:
+        with self.lock:
+            self.tokens[token] = TokenInfo(user, role, orgs)
+            data = {t: asdict(i) for t, i in self.tokens.items()}
+            _write_atomic(self.root / "tokens.json", json.dumps(data, indent=1))
+
+    def put_bucket(self, bucket_id: str, private: bool, now: float) -> dict[str, Any]:
+        bucket = {"id": bucket_id, "private": private, "createdAt": iso(now), "size": 0, "totalFiles": 0}
+        self.buckets[bucket_id] = bucket
+        _write_atomic(self.root / "buckets.json", json.dumps(self.buckets, indent=1))
+        return bucket
+
+    def event(self, repo: str, kind: str, detail: str = "") -> None:
+        record = {"time": iso(self.clock.now()), "repo": repo, "kind": kind, "detail": detail}
+        self.events.append(record)
+        with open(self.root / "events.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
+
+    # ------------------------------------------------------------------ blobs and trees
+
+    def _blob_path(self, oid: str) -> Path:
+        return self.root / "blobs" / oid[:2] / oid
+
+    def put_blob(self, data: bytes) -> str:
+        oid = gitobj.blob_oid(data)
+        path = self._blob_path(oid)
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            _write_atomic(path, data)
+        return oid
+
+    def read_blob(self, oid: str) -> bytes:
+        return self._blob_path(oid).read_bytes()
+
+    def read_file(self, tree: Tree, path: str) -> bytes:
+        return self.read_blob(tree[path][0])
+
+    def tree_at(self, repo: Repo, sha: str) -> Tree:
+        if sha == repo.head:
+            return repo.tree
+        if sha not in self._trees:
+            if len(self._trees) > 256:
+                self._trees.clear()
+            path = self.root / "commits" / sha[:2] / f"{sha}.json"
+            self._trees[sha] = json.loads(path.read_text(encoding="utf-8"))
+        return self._trees[sha]
+
+    # ------------------------------------------------------------------ repos
+
+    def get(self, repo_type: str, repo_id: str) -> Repo | None:
+        return self.repos.get((repo_type, repo_id))
+
+    def list_repos(self, repo_type: str) -> Iterator[Repo]:
+        return (repo for (kind, _), repo in self.repos.items() if kind == repo_type)
+
+    def create(
+        self, repo_type: str, repo_id: str, visibility: str, sdk: str | None, author: str, files: dict[str, bytes]
+    ) -> Repo:
+        """A new repo with one commit of `files`, unlisted until it is saved."""
+        now = self.clock.now()
+        repo = Repo(
+            type=repo_type,
+            id=repo_id,
+            uid=secrets.token_hex(12),
+            created=now,
+            modified=now,
+            visibility=visibility,
+            sdk=sdk,
+            head="",
+            commits=[],
+            tree={},
+            card={},
+        )
+        self.commit(repo, [Operation("put", p, d) for p, d in files.items()], "initial commit", "", author)
+        return repo
+
+    def delete(self, repo: Repo) -> None:
+        self._repo_path(repo.type, repo.id).unlink(missing_ok=True)
+        del self.repos[(repo.type, repo.id)]
+
+    def move(self, repo: Repo, new_id: str) -> None:
+        old_path = self._repo_path(repo.type, repo.id)
+        del self.repos[(repo.type, repo.id)]
+        repo.id = new_id
+        self.repos[(repo.type, new_id)] = repo
+        self.save(repo)
+        old_path.unlink(missing_ok=True)
+
+    def commit(self, repo: Repo, operations: list[Operation], title: str, message: str, author: str) -> CommitResult:
+        """Apply every operation or none; the repo JSON written last is the commit point."""
+        tree = dict(repo.tree)
+        changed: list[str] = []
+        deleted: list[str] = []
+        puts: list[tuple[str, bytes]] = []
+        for op in operations:
+            if op.kind == "put":
+                if op.path in tree and tree[op.path][0] == gitobj.blob_oid(op.data):
+                    continue
+                tree[op.path] = [gitobj.blob_oid(op.data), len(op.data), ""]
+                puts.append((op.path, op.data))
+                changed.append(op.path)
+            elif op.kind == "delete":
+                if op.path not in tree:
+                    raise entry_not_found(op.path, repo.head or None)
+                del tree[op.path]
+                deleted.append(op.path)
+            else:
+                prefix = op.path.rstrip("/") + "/"
+                inside = [path for path in tree if path.startswith(prefix)]
+                if not inside:
+                    raise entry_not_found(op.path, repo.head or None)
+                for path in inside:
+                    del tree[path]
+                deleted.extend(inside)
+        folders = {path[:i] for path in tree for i, ch in enumerate(path) if ch == "/"}
+        if clash := sorted(folders.intersection(tree)):
+            raise HubError(422, f"A file and a folder cannot have the same path: {clash[0]}")
+        now = self.clock.now()
+        listing = [(path, entry[0]) for path, entry in tree.items()]
+        parent = repo.head or None
+        sha = gitobj.commit_oid(
+            parent, gitobj.tree_oid(listing), f"{title}\n{message}", author, now, secrets.token_hex(8)
+        )
+        for path, data in puts:
+            self.put_blob(data)
+            tree[path][2] = sha
+        commit_file = self.root / "commits" / sha[:2] / f"{sha}.json"
+        commit_file.parent.mkdir(exist_ok=True)
+        _write_atomic(commit_file, json.dumps(tree, separators=(",", ":")))
+        meta = CommitMeta(sha, parent, title, message, author, now)
+        repo.commits.append(meta)
+        repo.head, repo.tree, repo.modified = sha, tree, now
+        return CommitResult(meta, changed, deleted)
+
+
+def _write_atomic(path: Path, content: str | bytes) -> None:
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
