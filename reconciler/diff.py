@@ -228,6 +228,8 @@ def diff_space(
     desired: DesiredSpace, observed: ObservedSpace, probes: Mapping[str, SecretProbe], has_key: bool
 ) -> SpaceDiff:
     ignore = desired.lifecycle.ignore_changes
+    if desired.sdk == "static":
+        ignore = (*ignore, "spec.hardware")  # static Spaces run on no hardware; the Hub reports none
     settings = compare_settings(
         observed_settings(observed, manage_sleep_time=desired.sleep_time is not None),
         desired_settings(desired),

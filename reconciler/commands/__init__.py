@@ -7,7 +7,7 @@ import importlib
 import click
 
 # Subcommand modules, in the order `reconcile --help` lists them.
-COMMANDS = ("hub", "validate", "schema")
+COMMANDS = ("validate", "plan", "apply", "import_cmd", "schema", "hub")
 
 
 def register_all(group: click.Group) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -76,6 +77,8 @@ def command(
         rollback_on_failure=rollback_on_failure,
         parallelism=parallelism,
         plan_label=str(plan_file) if plan_file else "a fresh plan",
+        # How often the health gate polls the runtime; local Hubs with short builds poll faster.
+        poll_s=float(os.environ.get("RECONCILE_POLL_INTERVAL", "2")),
     )
     reviewed = plan_from_json(plan_file.read_text("utf-8")) if plan_file else None
     if reviewed is None and not auto_approve and not sys.stdin.isatty():
