@@ -129,7 +129,7 @@ class _Loader:
             ctx.error((), "a manifest document must be a mapping with apiVersion, kind, metadata and spec")
             return
         kind = data.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             if kind is None:
                 ctx.error((), f"missing key 'kind' ({' or '.join(KINDS)})")
             else:

@@ -1,0 +1,125 @@
+"""Property tests: no input makes loading raise, and every finding has a position."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconciler.manifests import load_manifests
+
+VALID: dict[str, Any] = {
+    "apiVersion": "spaces-reconciler/v1",
+    "kind": "Space",
+    "metadata": {"namespace": "acme", "name": "demo", "labels": {"team": "a"}},
+    "spec": {
+        "sdk": "gradio",
+        "sdkVersion": "6.15.1",
+        "hardware": "cpu-basic",
+        "variables": {"MODE": "x"},
+        "secrets": {"TOKEN": {"fromEnv": "CANARY_SECRET"}},
+        "volumes": [{"type": "bucket", "source": "acme/data", "mountPath": "/data"}],
+        "source": {"path": "app", "exclude": ["*.md"]},
+        "card": {"title": "Demo", "colorFrom": "blue", "tags": ["x"], "extra": {"k": 1}},
+        "lifecycle": {"ignoreChanges": ["spec.hardware"], "ignoreLint": ["static-hardware"]},
+    },
+}
+SPACESET: dict[str, Any] = {
+    "apiVersion": "spaces-reconciler/v1",
+    "kind": "SpaceSet",
+    "metadata": {"name": "fleet"},
+    "spec": {
+        "generators": [{"list": [{"r": "eu"}, {"r": "us"}]}, {"matrix": {"r": ["ap"]}}],
+        "template": "metadata: {namespace: acme, name: 'd-{{ r }}'}\nspec:\n  sdk: gradio\n  source: {path: app}\n",
+    },
+}
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False),
+    st.text(max_size=20), st.sampled_from(["gradio", "/data", "{{ r }}", "{{", "acme/x", "-1", "3.10"]),
+)  # fmt: skip
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _load(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "app").mkdir()
+        (root / "app" / "app.py").write_text("print(1)\n")
+        (root / "m.yaml").write_text(text, encoding="utf-8")
+        result = load_manifests([root / "m.yaml"], repo_root=root)
+        for diagnostic in result.diagnostics:
+            assert diagnostic.location is not None, diagnostic
+            assert diagnostic.location.line >= 1 and diagnostic.location.col >= 1
+        assert result.ok == (not result.errors)
+        if result.ok:
+            assert result.spaces or not text.strip() or True
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    _load(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values)
+def test_arbitrary_yaml_documents_never_raise(data: Any) -> None:
+    _load(yaml.safe_dump_all([data, {"kind": "Space", "spec": data}]))
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> Any:
+    document = copy.deepcopy(draw(st.sampled_from([VALID, SPACESET])))
+    for _ in range(draw(st.integers(1, 4))):
+        paths = [p for p in _paths(document) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = document
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["delete", "replace", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "replace":
+            parent[path[-1]] = draw(values)
+        elif isinstance(parent, dict):
+            parent[draw(st.text(min_size=1, max_size=12))] = draw(values)
+    return document
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated())
+def test_mutated_manifests_never_raise(document: Any) -> None:
+    _load(yaml.safe_dump(document, allow_unicode=True))
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "m.yaml").write_text("\n".join(lines) + "\n")
+        result = load_manifests([Path(tmp)], repo_root=Path(tmp))
+    assert not result.ok
+    assert "too large" in result.errors[0].message
