@@ -162,7 +162,8 @@ def test_render_readme_is_deterministic() -> None:
     card = {"title": "T", "emoji": "🖼️", "sdk": "gradio", "sdk_version": "6.1", "tags": ["a"]}
     data = render_readme(card, "# Body\n")
     assert data == render_readme(dict(card), "# Body\n")
-    assert data.decode().startswith("---\ntitle: T\nemoji: 🖼️\nsdk: gradio\nsdk_version: '6.1'\ntags:\n- a\n---\n\n# Body\n")
+    expected = "---\ntitle: T\nemoji: 🖼️\nsdk: gradio\nsdk_version: '6.1'\ntags:\n- a\n---\n\n# Body\n"
+    assert data.decode() == expected
 
 
 def test_requirement_parsing_and_torch_versions() -> None:
@@ -202,7 +203,8 @@ def test_schema_command_writes_and_checks(tmp_path: Path) -> None:
     assert stale.return_value == 1
     wrote = runner.invoke(schema_command.command, ["--out", str(out)], standalone_mode=False)
     assert wrote.return_value == 0
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.schema.json", "space.schema.json", "spaceset.schema.json"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["manifest.schema.json", "space.schema.json", "spaceset.schema.json"]
     fresh = runner.invoke(schema_command.command, ["--out", str(out), "--check"], standalone_mode=False)
     assert fresh.return_value == 0
 
