@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
@@ -38,6 +39,7 @@ GITHUB_COMMENT_LIMIT = 65536
 DEFAULT_TITLE = "Spaces plan"
 # A single value longer than this is shortened in the comment (the JSON artifact has it all).
 MAX_VALUE_CHARS = 200
+_DELIMITER = re.compile(r"^\|(?::?-+:?\|)+$")
 _TEMPLATES = Path(__file__).parent / "templates"
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
 
@@ -120,37 +122,49 @@ class _Section:
 
     def __init__(self, entry: PlanEntry) -> None:
         self.summary = _macro("summary_line", entry)
+        self.collapsed = _macro("collapsed", entry)
         self.lines = _macro("body", entry).strip("\n").split("\n")
         # The fixed part around the body, and the length of the first k lines joined, k = 0..n.
         self.wrapper_len = len(_macro("details", self.summary, ""))
+        # Where the body may be cut (before line k): never inside a table's head.
+        self.cuts = [k for k in range(len(self.lines) + 1) if k in (0, len(self.lines)) or self._may_cut(k)]
         self.prefix = [0, *(total + k for k, total in enumerate(accumulate(len(line) for line in self.lines)))]
 
+    def _may_cut(self, k: int) -> bool:
+        return not _DELIMITER.match(self.lines[k]) and not (k > 0 and _DELIMITER.match(self.lines[k - 1]))
+
     def length(self, kept: int) -> int:
-        """Length of the section with only the first `kept` body lines (and a marker if cut)."""
+        """Length with only the first `kept` body lines and a marker; 0 lines: the one-line form."""
         if kept >= len(self.lines):
             return self.wrapper_len + self.prefix[-1]
-        hidden = len(self.lines) - kept
-        return self.wrapper_len + self.prefix[kept] + _marker_len(hidden) + (2 if kept else 0)
+        if kept == 0:
+            return len(self.collapsed)
+        return self.wrapper_len + self.prefix[kept] + 2 + _marker_len(len(self.lines) - kept)
 
     def fit(self, cap: int) -> int:
         """The most body lines that fit in `cap` characters (0 when even the shortest form does not)."""
-        if self.length(len(self.lines)) <= cap:
+        full = self.length(len(self.lines))
+        if full <= cap or full <= self.length(0):
             return len(self.lines)
-        low, high = 0, len(self.lines) - 1  # length(kept) grows with kept
+        low, high = 0, len(self.cuts) - 2  # length grows along cuts; the last cut is the full text
         while low < high:
             middle = (low + high + 1) // 2
-            if self.length(middle) <= cap:
+            if self.length(self.cuts[middle]) <= cap:
                 low = middle
             else:
                 high = middle - 1
-        return low
+        return self.cuts[low]
+
+    def next_cut(self, kept: int) -> int:
+        return self.cuts[bisect_right(self.cuts, kept)]
 
     def text(self, kept: int) -> str:
         if kept >= len(self.lines):
             return _macro("details", self.summary, "\n".join(self.lines))
+        if kept == 0:
+            return self.collapsed
         marker = _macro("truncation_marker", len(self.lines) - kept)
-        body = "\n".join([*self.lines[:kept], "", marker]) if kept else marker
-        return _macro("details", self.summary, body)
+        return _macro("details", self.summary, "\n".join([*self.lines[:kept], "", marker]))
 
 
 @cache
@@ -211,7 +225,7 @@ def _shorten(sections: list[_Section], budget: int, separator: int) -> tuple[lis
                 low = middle
             else:
                 high = middle - 1
-        kept = [s.fit(low) for s in sections]
+        kept = _spend_leftover(sections, [s.fit(low) for s in sections], budget - total(low))
         cut = sum(1 for s, k in zip(sections, kept, strict=True) if k < len(s.lines))
         return [s.text(k) for s, k in zip(sections, kept, strict=True)], cut, 0
     minimal: list[str] = []
@@ -222,6 +236,28 @@ def _shorten(sections: list[_Section], budget: int, separator: int) -> tuple[lis
             break
         minimal.append(section.text(0))
     return minimal, len(minimal), len(sections) - len(minimal)
+
+
+def _spend_leftover(sections: list[_Section], kept: list[int], leftover: int) -> list[int]:
+    """Give what the cap left unused back to cut sections, a line at a time, round-robin by id.
+
+    Equal sections all cross a cap together, so without this a fleet of look-alike sections
+    would be cut much further than the limit needs.
+    """
+    kept = list(kept)
+    grew = True
+    while grew:
+        grew = False
+        for i, section in enumerate(sections):
+            if kept[i] >= len(section.lines):
+                continue
+            bigger = section.next_cut(kept[i])
+            step = section.length(bigger) - section.length(kept[i])
+            if step <= leftover:
+                kept[i] = bigger
+                leftover -= step
+                grew = True
+    return kept
 
 
 def _note(truncated: int, omitted: int) -> str | None:
