@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
@@ -197,14 +198,14 @@ def render_plan_markdown(
     return _fitted(sections, document, max_chars)
 
 
-def _fitted(sections: list[_Section], document: Any, max_chars: int) -> str:
+def _fitted(sections: list[_Section], document: Callable[[list[str], str | None], str], max_chars: int) -> str:
     reserve = _note(len(sections), len(sections))
     overhead = len(document([], reserve))
     separator = len(document(["x"], reserve)) - overhead - 1
     budget = max_chars - overhead
     for _ in range(3):
         texts, truncated, omitted = _shorten(sections, budget, separator)
-        result = str(document(texts, _note(truncated, omitted)))
+        result = document(texts, _note(truncated, omitted))
         if len(result) <= max_chars:
             return result
         budget -= len(result) - max_chars  # a miscount: tighten and measure again

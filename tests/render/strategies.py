@@ -21,7 +21,7 @@ from reconciler.model import (
 )
 
 # Any text a file could hold: no lone surrogates (they cannot be written as UTF-8).
-texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 hexes = st.text("0123456789abcdef", min_size=40, max_size=40)
 money = st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False)
 space_ids = st.from_regex(r"[a-z][a-z0-9-]{0,8}/[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True)

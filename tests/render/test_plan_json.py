@@ -14,7 +14,7 @@ from tests.render.strategies import plans
 def entry(space_id: str, **fields: object) -> PlanEntry:
     defaults: dict[str, object] = {"action": Action.UPDATE, "rung": Rung.SETTINGS}
     defaults.update(fields)
-    return PlanEntry(id=space_id, **defaults)  # type: ignore[arg-type]
+    return PlanEntry.model_validate({"id": space_id, **defaults})
 
 
 def plan_of(*entries: PlanEntry) -> Plan:
