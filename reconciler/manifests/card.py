@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,12 +84,36 @@ def front_matter(spec: SpaceSpec) -> dict[str, Any]:
 
 def render_readme(card: Mapping[str, Any], body: str) -> bytes:
     """README.md bytes: `---` fenced YAML front matter (keys in the given order) + body."""
-    text = yaml.safe_dump(
-        dict(card), sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000
-    )
+    text = "".join(_entry(key, value) for key, value in card.items())
     if body and not body.startswith("\n"):
         body = "\n" + body
     return f"---\n{text}---\n{body}".encode()
+
+
+_ENTRIES: dict[tuple[str, str], str] = {}
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.,()/+-]{0,200}[A-Za-z0-9)]$")
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _resolves_to_str(value: str) -> bool:
+    # "yes", "1.0", "2024-01-01" would be read back as other types: the emitter quotes them.
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag == "tag:yaml.org,2002:str"
+
+
+def _entry(key: str, value: Any) -> str:
+    """One top-level `key: value` block. A fleet repeats most entries (sdk, colors, tags),
+    so each is emitted once and reused: the pure-Python emitter is slow, and the C one
+    may be missing on another machine and must not change a single byte."""
+    if isinstance(value, str) and _PLAIN.match(value) and _resolves_to_str(value):
+        return f"{key}: {value}\n"  # what the emitter writes for such a string (a test checks)
+    cache_key = (key, json.dumps(value, sort_keys=True, default=repr))
+    text = _ENTRIES.get(cache_key)
+    if text is None:
+        text = yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10**6)
+        if len(_ENTRIES) < 100_000:
+            _ENTRIES[cache_key] = text
+    return text
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:

@@ -129,7 +129,7 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
 def check_source(ctx: DocContext, spec: SpaceSpec, base: Path, cache: SourceCache) -> Listing | None:
     path = ("spec", "source", "path")
     folder = Path(os.path.abspath(base / spec.source.path))
-    if not is_inside(folder, cache.root):
+    if not cache.inside(folder):
         ctx.error(path, f"source folder {spec.source.path!r} is outside the repository; refusing to upload it")
         return None
     if not folder.is_dir():

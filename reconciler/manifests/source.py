@@ -59,6 +59,14 @@ class SourceCache:
     def __init__(self, repo_root: str) -> None:
         self.root = os.path.realpath(repo_root)
         self._cache: dict[tuple[str, tuple[str, ...]], Listing] = {}
+        self._inside: dict[str, bool] = {}
+
+    def inside(self, path: Path) -> bool:
+        key = str(path)
+        known = self._inside.get(key)
+        if known is None:
+            known = self._inside[key] = is_inside(path, self.root)
+        return known
 
     def listing(self, folder: Path, exclude: tuple[str, ...]) -> Listing:
         key = (os.path.abspath(folder), exclude)

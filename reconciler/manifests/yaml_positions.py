@@ -23,6 +23,8 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Path = tuple[str | int, ...]
 Pos = tuple[int, int]  # 0-based line and column, as PyYAML reports them
 
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 MAX_NODES = 200_000
 MAX_DEPTH = 64
 
@@ -93,6 +95,10 @@ class _Builder:
         raise YamlProblem("unsupported YAML node", _pos(node))
 
     def _scalar(self, node: ScalarNode, path: Path, parsed: Parsed) -> Any:
+        if node.tag == _STR:  # the common case, without the constructor's bookkeeping
+            if node.style:
+                parsed.styles[path] = node.style
+            return node.value
         try:
             value = self.constructor.construct_object(node)
         except ConstructorError as problem:
@@ -112,10 +118,11 @@ class _Builder:
         return value
 
     def _mapping(self, node: MappingNode, path: Path, parsed: Parsed, depth: int) -> dict[Any, Any]:
-        try:
-            self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
-        except ConstructorError as problem:
-            raise YamlProblem("invalid merge key (<<)", _pos(node)) from problem
+        if any(key.tag == _MERGE for key, _ in node.value):
+            try:
+                self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+            except ConstructorError as problem:
+                raise YamlProblem("invalid merge key (<<)", _pos(node)) from problem
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):

@@ -123,3 +123,12 @@ def test_alias_bomb_is_refused() -> None:
         result = load_manifests([Path(tmp)], repo_root=Path(tmp))
     assert not result.ok
     assert "too large" in result.errors[0].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40) | st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 _.,()/+-]{0,30}[A-Za-z0-9)]", fullmatch=True))
+def test_front_matter_fast_path_matches_the_yaml_emitter(value: str) -> None:
+    from reconciler.manifests.card import _entry
+
+    expected = yaml.safe_dump({"title": value}, sort_keys=False, allow_unicode=True, width=10**6)
+    assert _entry("title", value) == expected
