@@ -14,6 +14,7 @@ from reconciler.errors import Severity, UserError
 from reconciler.hub.client import HubClient
 from reconciler.manifests import load_manifests
 from reconciler.model import DesiredSpace
+from reconciler.render import color_enabled
 
 LOCAL_HUB_STATE = Path(".reconcile") / "hub"
 DEFAULT_PATHS = (Path("manifests"),)
@@ -53,9 +54,7 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
 
 
 def use_color() -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("CI"):
-        return False
-    return sys.stdout.isatty()
+    return color_enabled(sys.stdout.isatty())
 
 
 def write_output(text: str, out: Path | None) -> None:

@@ -80,7 +80,7 @@ def command(
         # How often the health gate polls the runtime; local Hubs with short builds poll faster.
         poll_s=float(os.environ.get("RECONCILE_POLL_INTERVAL", "2")),
     )
-    reviewed = plan_from_json(plan_file.read_text("utf-8")) if plan_file else None
+    reviewed = plan_from_json(plan_file.read_text("utf-8"), source=str(plan_file)) if plan_file else None
     if reviewed is None and not auto_approve and not sys.stdin.isatty():
         raise UserError("apply needs confirmation but there is no terminal: pass --auto-approve, or --plan FILE")
     desired = load_desired(paths)

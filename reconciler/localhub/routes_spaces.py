@@ -79,12 +79,14 @@ def set_secret(ctx: Ctx, repo: Repo, item: Any) -> None:
     key, value, description = parse_key_value(item, secret=True)
     # Only a digest is kept: no secret value is ever written anywhere.
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
-    repo.secrets[key] = {"sha256": digest, "description": description, "updatedAt": iso(ctx.store.clock.now())}
+    # Metadata dates use wall time, as on the Hub: the simulated clock only drives the
+    # runtime, and clients compare these dates with their own clock.
+    repo.secrets[key] = {"sha256": digest, "description": description, "updatedAt": iso(time.time())}
 
 
 def set_variable(ctx: Ctx, repo: Repo, item: Any) -> None:
     key, value, description = parse_key_value(item, secret=False)
-    repo.variables[key] = {"value": value, "description": description, "updatedAt": iso(ctx.store.clock.now())}
+    repo.variables[key] = {"value": value, "description": description, "updatedAt": iso(time.time())}
 
 
 def variables_json(repo: Repo) -> dict[str, Any]:
