@@ -29,3 +29,19 @@ def test_example_fleet_validates(monkeypatch: pytest.MonkeyPatch) -> None:
         assert [f.path for f in space.files] == sorted(f.path for f in space.files)
         assert "README.md" in [f.path for f in space.files]
         assert sum(f.size for f in space.files) < 100_000  # tiny apps, no model files
+
+
+def test_readme_example_validates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Manifests\n", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```\n", 1)[0]
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "example.yaml").write_text(example, encoding="utf-8")
+    for app in ("image-demo", "regional-demo"):
+        (tmp_path / "manifests" / "apps" / app).mkdir(parents=True)
+        (tmp_path / "manifests" / "apps" / app / "app.py").write_text("print(1)\n")
+    monkeypatch.chdir(tmp_path)
+    result = load_manifests([Path("manifests")], repo_root=tmp_path)
+    assert result.ok, [str(d) for d in result.diagnostics]
+    assert len(result.spaces) == 1 + 2 + 4
+    assert [d.rule for d in result.diagnostics] == []
