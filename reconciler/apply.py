@@ -210,7 +210,7 @@ class SpaceApply:
 
     def _settings(self, values: Mapping[str, str]) -> None:
         """Settings before files, so a rebuild picks them up and the Space restarts once."""
-        assert self.desired is not None and self.observed is not None
+        assert self.desired is not None
         changes = {c.path: c for c in self.entry.changes}
         writer = self.writer
         if "spec.hardware" in changes:

@@ -1,0 +1,78 @@
+"""Prune only what this tool owns; hot reload that the Hub cancels falls back to a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from huggingface_hub import CommitOperationAdd, HfApi
+
+from reconciler.apply import ApplyOptions, Outcome, SpaceApply
+from reconciler.hub.client import HubClient
+from reconciler.localhub import LocalHub
+from reconciler.model import OWNERSHIP_TAG, Action, FileChanges, FileEntry, ObservedDigest, PlanEntry, Rung
+from reconciler.planner import PREVENT_DESTROY_TAG
+from tests.e2e.conftest import run_cli
+
+
+def make_space(hub: LocalHub, space_id: str, tags: list[str], sdk_version: str = "6.2.0") -> None:
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    api.create_repo(space_id, repo_type="space", space_sdk="gradio")
+    readme = f"---\nsdk: gradio\nsdk_version: {sdk_version}\ntags: [{', '.join(tags)}]\n---\n# x\n"
+    api.create_commit(
+        space_id,
+        [
+            CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=readme.encode()),
+            CommitOperationAdd(path_in_repo="app.py", path_or_fileobj=b"print('x')\n"),
+        ],
+        repo_type="space",
+        commit_message="made by hand",
+    )
+
+
+def test_prune_deletes_only_spaces_carrying_the_ownership_marker(hub: LocalHub, fleet: Path) -> None:
+    make_space(hub, "local-org/orphan", [OWNERSHIP_TAG])
+    make_space(hub, "local-org/handmade", ["demo"])
+    without = run_cli("plan", "--format", "json")
+    assert "local-org/orphan" not in without.stdout, "without --prune nothing is planned for deletion"
+
+    result = run_cli("apply", "--auto-approve", "--prune", "--timeout", "60s", "--format", "json")
+    assert result.code == 0, result.output
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    assert not api.repo_exists("local-org/orphan", repo_type="space")
+    assert api.repo_exists("local-org/handmade", repo_type="space"), "a Space without the marker is never pruned"
+
+
+def test_prune_refuses_a_space_with_prevent_destroy(hub: LocalHub, fleet: Path) -> None:
+    make_space(hub, "local-org/precious", [OWNERSHIP_TAG, PREVENT_DESTROY_TAG])
+    result = run_cli("plan", "--prune")
+    assert result.code == 1
+    assert "local-org/precious" in result.stderr and "preventDestroy" in result.stderr
+    assert "Traceback" not in result.output
+    assert HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists("local-org/precious", repo_type="space")
+
+
+def test_canceled_hot_reload_falls_back_to_a_restart_running_the_new_code(hub: LocalHub, fleet: Path) -> None:
+    # gradio 5 cannot hot reload: the Hub cancels the reload, apply must notice and restart.
+    make_space(hub, "local-org/old-gradio", ["demo"], sdk_version="5.9.1")
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    api.restart_space("local-org/old-gradio")
+    parent = api.space_info("local-org/old-gradio").sha
+    entry = PlanEntry(
+        id="local-org/old-gradio",
+        action=Action.UPDATE,
+        rung=Rung.HOT_RELOAD,
+        files=FileChanges(modified=(FileEntry(path="app.py", size=12),)),
+        observed=ObservedDigest(sha=parent),
+    )
+    from tests.builders import desired
+
+    want = desired("local-org/old-gradio", files={"app.py": "print('y')\n"})
+    progress: list[str] = []
+    with HubClient(hub.endpoint, hub.token) as client:
+        options = ApplyOptions(timeout_s=30, poll_s=0.05)
+        result = SpaceApply(client, entry, want, None, options, lambda _, text: progress.append(text)).run()
+    assert result.outcome is Outcome.APPLIED, result.message
+    assert any("hot reload not confirmed" in line for line in progress)
+    assert "restart (hot reload fallback)" in result.written
+    runtime = api.get_space_runtime("local-org/old-gradio")
+    assert runtime.stage == "RUNNING" and runtime.raw["sha"] == result.commit
