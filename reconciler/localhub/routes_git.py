@@ -32,8 +32,9 @@ def resolve_revision(repo: Repo, revision: str) -> str:
 
 
 def _repo(ctx: Ctx, p: Params, write: bool = False) -> Repo:
-    repo_type, repo_id = PLURAL[p["rtype"]], f"{p['ns']}/{p['name']}"
-    return ctx.writable(repo_type, repo_id) if write else ctx.readable(repo_type, repo_id)
+    # Model URLs have no type segment: /{ns}/{name}/resolve/...
+    repo_type, repo_id = PLURAL[p.get("rtype", "models")], f"{p['ns']}/{p['name']}"
+    return ctx.writable(repo_type, repo_id) if write else ctx.readable(repo_type, repo_id, files=True)
 
 
 def _branch(repo: Repo, revision: str) -> None:
@@ -54,9 +55,11 @@ def preupload(ctx: Ctx, p: Params) -> Response:
             raise HubError(422, f"Invalid path in preupload: {problem if isinstance(path, str) else path!r}")
         existing = repo.tree.get(path)
         # Always "regular": content then travels inline in the commit and no LFS or Xet storage is needed.
-        answer.append(
-            {"path": path, "uploadMode": "regular", "shouldIgnore": False, "oid": existing[0] if existing else None}
-        )
+        item = {"path": path, "uploadMode": "regular", "shouldIgnore": False}
+        if existing:
+            # The Hub omits `oid` for new paths; the client reads it with .get().
+            item["oid"] = existing[0]
+        answer.append(item)
     return json_response({"files": answer, "commitOid": repo.head})
 
 
@@ -66,6 +69,8 @@ def commit(ctx: Ctx, p: Params) -> Response:
     if ctx.flag("create_pr"):
         raise bad_request("Pull requests are not supported by the local Hub")
     header, operations = _parse_ndjson(ctx.body)
+    if not header.get("summary"):
+        raise bad_request("The commit header needs a non-empty summary")
     parent = header.get("parentCommit")
     if parent is not None and parent != repo.head:
         raise HubError(412, STALE_PARENT)
@@ -79,7 +84,7 @@ def commit(ctx: Ctx, p: Params) -> Response:
             raise bad_request(f"Invalid metadata in README.md.\n- {problem}") from None
     elif readme is not None or any(op.kind == "delete_folder" and not op.path.strip("/") for op in operations):
         new_card = {}
-    summary = header.get("summary") or "Update files"
+    summary = header["summary"]
     result = ctx.store.commit(repo, operations, summary, header.get("description") or "", ctx.user().user)
     ctx.store.event(repo.id, "commit", f"{result.commit.id} {summary}")
     card_changed = new_card != repo.card
@@ -112,8 +117,12 @@ def _parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Operation]]:
             raise bad_request(f'Invalid NDJSON: line {number} needs "key" and an object "value"')
         key, value = item.get("key"), item["value"]
         if key == "header":
+            if header is not None or operations:
+                raise bad_request(f"Invalid NDJSON: the header must be the first line and appear once (line {number})")
             header = value
             continue
+        if header is None:
+            raise bad_request('Invalid NDJSON: the first line must be the "header"')
         if key == "lfsFile":
             raise bad_request(
                 "LFS files are not supported by the local Hub: preupload answers 'regular' for every file"
@@ -164,7 +173,11 @@ def _file_item(repo: Repo, path: str, entry: list[Any], expand: bool) -> dict[st
         meta = repo.find_commit(entry[2])
         if meta:
             item["lastCommit"] = {"id": meta.id, "title": meta.title, "date": iso(meta.timestamp)}
-        item["securityFileStatus"] = {"status": "safe"}
+        item["securityFileStatus"] = {
+            "status": "safe",
+            "avScan": {"virusFound": False, "virusNames": None},
+            "pickleImportScan": None,
+        }
     return item
 
 

@@ -169,7 +169,7 @@ def dev_mode(ctx: Ctx, p: Params) -> Response:
 
 
 def get_secrets(ctx: Ctx, p: Params) -> Response:
-    repo = _space(ctx, p, write=True)
+    repo = ctx.member("space", f"{p['ns']}/{p['name']}")
     return json_response(
         {key: {"description": s["description"], "updatedAt": s["updatedAt"]} for key, s in repo.secrets.items()}
     )
@@ -192,7 +192,7 @@ def delete_secret(ctx: Ctx, p: Params) -> Response:
 
 
 def get_variables(ctx: Ctx, p: Params) -> Response:
-    return json_response(variables_json(_space(ctx, p, write=True)))
+    return json_response(variables_json(ctx.member("space", f"{p['ns']}/{p['name']}")))
 
 
 def add_variable(ctx: Ctx, p: Params) -> Response:

@@ -169,21 +169,21 @@ def runtime_json(
     if current.stage == "RUNNING":
         replicas["current"] = 1
     hot = run.get("hotReload")
-    return {
-        "stage": current.stage,
-        "hardware": {"current": None, "requested": None}
-        if static
-        else {"current": current.hardware, "requested": requested},
-        "storage": None,
-        "gcTimeout": sleep,
-        "replicas": replicas,
-        "devMode": dev_mode,
-        "domains": [{"domain": f"{subdomain}.hf.space", "stage": "READY"}],
-        "hotReloading": {"status": hot["status"], "replicaStatuses": [[REPLICA, hot["status"]]]} if hot else None,
-        "volumes": [full_volume(v) for v in volumes] if volumes else None,
-        "errorMessage": current.error,
-        "sha": current.sha,
-    }
+    data: dict[str, Any] = {"stage": current.stage, "hardware": {"current": current.hardware, "requested": requested}}
+    if static:
+        # Static Spaces have no hardware, sleep time, dev mode or domains of their own on the Hub.
+        data["hardware"] = {"current": None, "requested": None}
+    data["storage"] = None
+    if not static:
+        data.update(gcTimeout=sleep, devMode=dev_mode, domains=[{"domain": f"{subdomain}.hf.space", "stage": "READY"}])
+    data.update(
+        replicas=replicas,
+        hotReloading={"status": hot["status"], "replicaStatuses": [[REPLICA, hot["status"]]]} if hot else None,
+        volumes=[full_volume(v) for v in volumes] if volumes else None,
+        errorMessage=current.error,
+        sha=current.sha,
+    )
+    return data
 
 
 def full_volume(volume: dict[str, Any]) -> dict[str, Any]:

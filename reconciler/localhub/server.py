@@ -107,6 +107,8 @@ def match(pattern: str, segments: list[str]) -> dict[str, str] | None:
 def template(pattern: str, params: dict[str, str]) -> str:
     """The stats key: `/api/spaces/{id}/variables`, with the repo type spelled out."""
     text = "/" + pattern.replace("{ns}/{name}", "{id}").replace("*}", "}")
+    if params.get("path") == "":
+        text = text.removesuffix("/{path}")
     return text.replace("{rtype}", params["rtype"]) if "rtype" in params else text
 
 

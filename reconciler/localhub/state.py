@@ -93,7 +93,8 @@ class Repo:
 
     @property
     def private(self) -> bool:
-        return self.visibility != "public"
+        # A protected Space shows its app and metadata to everyone; only its files stay private.
+        return self.visibility == "private"
 
     @property
     def last_commit(self) -> CommitMeta:

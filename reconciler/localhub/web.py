@@ -67,12 +67,21 @@ class Ctx:
             )
         return self.token
 
-    def readable(self, repo_type: str, repo_id: str) -> Repo:
-        """The repo if this token may read it; a private repo of someone else does not exist for it."""
-        user = self.user()
+    def readable(self, repo_type: str, repo_id: str, files: bool = False) -> Repo:
+        """The repo if this token may read it (its `files` too); otherwise it does not exist for it."""
+        if self.token is None:
+            raise HubError(401, f"Repository not found: {repo_id} (no token was sent)", "RepoNotFound")
         repo = self.store.get(repo_type, repo_id)
-        if repo is None or (repo.private and not user.member_of(repo.namespace)):
+        hidden = repo is not None and (repo.private or (files and repo.visibility == "protected"))
+        if repo is None or (hidden and not self.token.member_of(repo.namespace)):
             raise repo_not_found(repo_id)
+        return repo
+
+    def member(self, repo_type: str, repo_id: str) -> Repo:
+        """The repo if this token belongs to its namespace, whatever its role."""
+        repo = self.readable(repo_type, repo_id, files=True)
+        if not self.user().member_of(repo.namespace):
+            raise HubError(403, f"Only members of '{repo.namespace}' can read the settings of {repo_id}")
         return repo
 
     def writable(self, repo_type: str, repo_id: str) -> Repo:
