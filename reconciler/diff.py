@@ -135,8 +135,15 @@ def hand_mounted_volumes(desired: DesiredSpace, observed: ObservedSpace) -> tupl
     return tuple(v for v in observed.volumes if v.mount_path not in declared)
 
 
+def _fold(path: str) -> str:
+    # Manifests name card fields in camelCase (spec.card.shortDescription) while front matter
+    # keys are snake_case (short_description): compare paths with both spellings folded.
+    return path.replace("_", "").lower()
+
+
 def is_ignored(path: str, ignore: tuple[str, ...]) -> bool:
-    return any(path == rule or path.startswith(rule + ".") for rule in ignore)
+    folded = _fold(path)
+    return any(folded == _fold(rule) or folded.startswith(_fold(rule) + ".") for rule in ignore)
 
 
 def compare_settings(
@@ -230,6 +237,8 @@ def diff_space(
     ignore = desired.lifecycle.ignore_changes
     if desired.sdk == "static":
         ignore = (*ignore, "spec.hardware")  # static Spaces run on no hardware; the Hub reports none
+    if desired.hardware == "cpu-basic":
+        ignore = (*ignore, "spec.sleepTime")  # the Hub ignores sleep time on free hardware (lint warns)
     settings = compare_settings(
         observed_settings(observed, manage_sleep_time=desired.sleep_time is not None),
         desired_settings(desired),

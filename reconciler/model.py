@@ -27,6 +27,9 @@ DEFAULT_HARDWARE = "cpu-basic"
 # README front matter the tool generates, so it is listed in bulk (cardData), survives edits
 # made in the Space settings UI, and `drift` sees it on unmanaged Spaces too.
 OWNERSHIP_TAG = "spaces-reconciler"
+# Front matter tag recording lifecycle.preventDestroy on the Hub, so that --prune can refuse to
+# delete the Space even after its manifest is gone.
+PREVENT_DESTROY_TAG = "spaces-reconciler-prevent-destroy"
 
 
 class Frozen(BaseModel):

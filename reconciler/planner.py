@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from reconciler.diff import SecretProbe, SpaceDiff, desired_settings, diff_space, observed_settings
 from reconciler.errors import Diagnostic, Severity, UserError
 from reconciler.model import (
+    PREVENT_DESTROY_TAG,
     RUNG_ORDER,
     Action,
     Change,
@@ -34,7 +35,6 @@ BUILD_INPUTS = frozenset({"requirements.txt", "pre-requirements.txt", "packages.
 RESTARTING_PREFIXES = ("spec.hardware", "spec.variables.", "spec.secrets.", "spec.volumes.", "spec.devMode")
 HOT_RELOAD_MIN_GRADIO = (6, 1)
 HOURS_PER_MONTH = 730
-PREVENT_DESTROY_TAG = "spaces-reconciler-prevent-destroy"
 
 
 @dataclass(frozen=True)

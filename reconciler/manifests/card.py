@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from reconciler.manifests.schema_models import Card, SpaceSpec
-from reconciler.model import OWNERSHIP_TAG
+from reconciler.model import OWNERSHIP_TAG, PREVENT_DESTROY_TAG
 
 # Manifest card key (Python name) -> front matter key. The Hub spells most keys in
 # snake_case but keeps colorFrom, colorTo and fullWidth in camelCase.
@@ -58,6 +58,14 @@ def app_file(spec: SpaceSpec) -> str | None:
     return spec.card.app_file or DEFAULT_APP_FILE.get(spec.sdk)
 
 
+def _lifecycle_tags(spec: SpaceSpec) -> list[str]:
+    """Tags that record ownership and preventDestroy on the Hub, where prune and drift see them."""
+    tags = [OWNERSHIP_TAG] if spec.lifecycle.ownership_marker else []
+    if spec.lifecycle.prevent_destroy:
+        tags.append(PREVENT_DESTROY_TAG)
+    return tags
+
+
 def front_matter(spec: SpaceSpec) -> dict[str, Any]:
     """Front matter in a fixed key order, so the generated README is byte-for-byte stable."""
     card = spec.card
@@ -73,7 +81,7 @@ def front_matter(spec: SpaceSpec) -> dict[str, Any]:
         if name == "app_port" and spec.sdk != "docker":
             value = None
         if name == "tags":
-            value = [*dict.fromkeys([*(card.tags or ()), OWNERSHIP_TAG])]
+            value = [*dict.fromkeys([*(card.tags or ()), *_lifecycle_tags(spec)])] or None
         if value is not None:
             result[key] = list(value) if isinstance(value, list) else value
     for key in sorted(card.extra):

@@ -308,7 +308,12 @@ def _desired(
     listing: Listing,
 ) -> DesiredSpace:
     spec = space.spec
-    readme = render_readme(card, body)
+    # A README whose front matter already says exactly what the manifest says is kept byte for
+    # byte (e.g. after `reconcile import`), so reformatting YAML never shows up as a change.
+    if listing.readme_raw is not None and listing.readme_front_matter == card:
+        readme = listing.readme_raw
+    else:
+        readme = render_readme(card, body)
     generated = SourceFile(path=README, blob_id=blob_id(readme), size=len(readme), content=readme)
     files = sorted((*listing.files, generated), key=lambda f: f.path)
     return DesiredSpace(

@@ -109,7 +109,14 @@ class Card(Model):
 
 
 class Lifecycle(Model):
-    prevent_destroy: bool = False
+    prevent_destroy: bool = Field(
+        default=False, description="Refuse to delete this Space, even with --prune after its manifest is gone."
+    )
+    ownership_marker: bool = Field(
+        default=True,
+        description="Tag the Space as created by spaces-reconciler (only such Spaces can be pruned). "
+        "`reconcile import` sets false for adopted Spaces.",
+    )
     ignore_changes: list[str] = Field(default_factory=list, description="Field paths, e.g. spec.hardware.")
     ignore_lint: list[str] = Field(default_factory=list, description="Lint rule ids to silence.")
 

@@ -51,6 +51,7 @@ class Listing:
     paths: frozenset[str]
     readme_front_matter: dict[str, Any] | None
     readme_body: str | None  # None when the folder has no README.md
+    readme_raw: bytes | None  # the file as it is, used when its front matter is exactly the generated one
     requirements: tuple[str, ...]  # lines of requirements.txt, () when absent
     problems: tuple[str, ...]  # refused entries (symlinks leaving the repository, loops)
 
@@ -97,6 +98,7 @@ class SourceCache:
             paths=frozenset(f.path for f in files),
             readme_front_matter=front,
             readme_body=body,
+            readme_raw=readme_text.encode("utf-8") if readme_text is not None else None,
             requirements=requirements,
             problems=tuple(problems),
         )

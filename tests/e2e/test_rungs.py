@@ -99,7 +99,11 @@ def test_hardware_and_variables_are_one_settings_rung(hub: LocalHub, fleet: Path
 def test_sleep_time_alone_restarts_nothing(hub: LocalHub, fleet: Path) -> None:
     converge()
     manifest = Path("manifests/gradio-hello.yaml")
-    manifest.write_text(manifest.read_text().replace("hardware: cpu-basic", "hardware: cpu-basic\n  sleepTime: 3600"))
+    manifest.write_text(manifest.read_text().replace("hardware: cpu-basic", "hardware: cpu-upgrade"))
+    converge()
+    manifest.write_text(
+        manifest.read_text().replace("hardware: cpu-upgrade", "hardware: cpu-upgrade\n  sleepTime: 3600")
+    )
     entry = plan_entry(GRADIO)
     assert (entry["rung"], entry["restarts"]) == ("settings", 0)
     kinds = apply_and_count(hub)

@@ -122,7 +122,7 @@ def test_restarting_settings_are_one_restart_however_many_fields() -> None:
 
 @pytest.mark.parametrize(("field", "value", "before"), [("sleep_time", 3600, 600), ("visibility", "private", "public")])
 def test_sleep_time_or_visibility_alone_is_settings_without_restart(field: str, value: Any, before: Any) -> None:
-    want = desired(**{field: value})
+    want = desired(hardware="cpu-upgrade", **{field: value})
     entry = plan_for(want, observed_like(want, **{field: before}))
     assert (entry.rung, entry.restarts) == (Rung.SETTINGS, 0)
     assert "no restart" in entry.reasons[0]
@@ -155,3 +155,19 @@ def test_server_owned_gitattributes_is_not_a_deletion() -> None:
     want = desired()
     files = remote_files(with_files(**{".gitattributes": "*.bin filter=lfs\n"}))
     assert plan_for(want, observed_like(want, files=files)).rung is Rung.NONE
+
+
+def test_ignore_changes_accepts_the_manifest_spelling_of_card_keys() -> None:
+    from reconciler.model import Lifecycle
+
+    want = desired(
+        card={"sdk": "gradio", "sdk_version": "6.15.1", "short_description": "new"},
+        lifecycle=Lifecycle(ignore_changes=("spec.card.shortDescription",)),
+    )
+    have = observed_like(want, card={"sdk": "gradio", "sdk_version": "6.15.1", "short_description": "old"})
+    assert plan_for(want, have).rung is Rung.NONE
+
+
+def test_sleep_time_on_cpu_basic_is_not_managed() -> None:
+    want = desired(sleep_time=3600)
+    assert plan_for(want, observed_like(want, sleep_time=172800)).rung is Rung.NONE
