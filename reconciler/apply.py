@@ -114,6 +114,7 @@ class SpaceApply:
     def _result(self, outcome: Outcome, message: str, stage: str | None, tail: tuple[str, ...]) -> SpaceResult:
         if outcome is Outcome.FAILED and self.written:
             message += f" (already written: {', '.join(self.written)}; run apply again to converge)"
+        self.step(outcome.value if stage is None else f"{outcome.value} ({stage})")
         return SpaceResult(
             id=self.entry.id,
             rung=self.entry.rung,

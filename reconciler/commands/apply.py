@@ -20,6 +20,8 @@ from reconciler.commands._common import (
 from reconciler.errors import UserError
 from reconciler.model import Plan, Rung
 from reconciler.pipeline import Selection, Shard, make_plan
+from reconciler.render import color_enabled
+from reconciler.render.apply_progress import LiveProgress, PlainProgress
 from reconciler.render.apply_text import render_results_json, render_results_text
 from reconciler.render.plan_json import plan_from_json
 from reconciler.render.plan_text import render_plan_text
@@ -97,14 +99,16 @@ def command(
         todo = tuple(e for e in plan.spaces if e.rung is not Rung.NONE)
         if not todo:
             click.echo("No changes. The Hub matches the manifests.", err=True)
-        results = apply_entries(
-            client,
-            todo,
-            {d.id: d for d in desired},
-            {**observation.observed, **{o.id: o for o in observation.unmanaged}},
-            options,
-            lambda space_id, text: click.echo(f"{space_id}: {text}", err=True),
-        )
+        live = sys.stderr.isatty() and color_enabled(True)
+        with LiveProgress() if live else PlainProgress() as progress:
+            results = apply_entries(
+                client,
+                todo,
+                {d.id: d for d in desired},
+                {**observation.observed, **{o.id: o for o in observation.unmanaged}},
+                options,
+                progress,
+            )
     write_output(
         render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None
     )
