@@ -40,7 +40,7 @@ def git_blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
 
 
-def api(hub: Any, token: str | None = None) -> HfApi:
+def api(hub: Any, token: str | bool | None = None) -> HfApi:
     """A real client bound to the local Hub (``HF_ENDPOINT`` is read at import time, so pass it)."""
     return HfApi(endpoint=hub.endpoint, token=token if token is not None else hub.token)
 

@@ -96,16 +96,23 @@ def test_create_repo_visibility(local_hub: Any, visibility: str) -> None:
     client = api(local_hub)
     name = f"{LOCAL_USER}/vis-{visibility}"
     client.create_repo(name, repo_type="space", space_sdk="static", visibility=visibility)  # type: ignore[arg-type]
-    info = client.space_info(name)
-    assert info.private is (visibility == "private")
+    assert local_hub_repo(local_hub, "spaces", name)["visibility"] == visibility
+    assert client.space_info(name).id == name
     stranger = api(local_hub, add_token(local_hub, "hf_stranger_vis_000000001", "stranger", "read"))
     if visibility == "private":
+        assert client.space_info(name).private is True
         with pytest.raises(RepositoryNotFoundError):
             stranger.space_info(name)
-    else:
+    elif visibility == "public":
+        assert client.space_info(name).private is False
         assert stranger.space_info(name).id == name
-    repo = local_hub_repo(local_hub, "spaces", name)
-    assert repo.get("visibility", visibility) == visibility
+        assert stranger.list_repo_files(name, repo_type="space")
+    else:
+        # Protected: the app and its metadata are public, the files are not.
+        assert stranger.space_info(name).id == name
+        with pytest.raises(RepositoryNotFoundError):
+            stranger.list_repo_files(name, repo_type="space")
+        assert client.list_repo_files(name, repo_type="space")
 
 
 def local_hub_repo(hub: Any, repo_type: str, repo_id: str) -> dict[str, Any]:
