@@ -58,6 +58,8 @@ class LocalHub:
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self._requested_port))
+        # Listening now lets clients connect (and queue) as soon as the endpoint is announced.
+        sock.listen(2048)
         self._socket = sock
         self._port = int(sock.getsockname()[1])
         config = uvicorn.Config(
