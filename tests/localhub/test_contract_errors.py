@@ -323,16 +323,30 @@ def test_malformed_commits_are_rejected_atomically(local_hub: Any, label: str, b
 
 
 def test_oversized_body_is_413_not_a_crash(local_hub: Any) -> None:
+    from reconciler.localhub.server import MAX_BODY
+
     client = api(local_hub)
     make_gradio_space(client, SPACE)
     before = _snapshot(client)
-    huge = b"x" * (600 * 1024 * 1024)  # beyond any sane request size for this simulator
-    try:
-        r = _raw(local_hub, "POST", f"/api/spaces/{SPACE}/variables", content=huge,
-                 headers={"content-type": "application/json"})  # fmt: skip
-    except httpx2.TransportError:
-        pass  # the server may cut the upload short after answering; it must stay healthy
-    else:
-        assert 400 <= r.status_code < 500, r.status_code
+    size = MAX_BODY + 1024 * 1024
+
+    def chunks() -> Any:  # streamed lazily: nothing this big is ever held in memory
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(size // len(chunk)):
+            yield chunk
+
+    answered: list[int] = []
+    for path, ctype in ((f"/api/spaces/{SPACE}/variables", "application/json"),
+                        (f"/api/spaces/{SPACE}/commit/main", "application/x-ndjson")):  # fmt: skip
+        try:
+            r = _raw(local_hub, "POST", path, content=chunks(),
+                     headers={"content-type": ctype, "content-length": str(size)})  # fmt: skip
+        except httpx2.TransportError:
+            pass  # the server may close the connection while the client is still sending
+        else:
+            assert r.status_code == 413, (r.status_code, r.text[:200])
+            assert "error" in r.json()
+            answered.append(r.status_code)
+    assert answered, "the oversized bodies never got an answer"
     assert _snapshot(client) == before
     assert client.whoami()["name"] == LOCAL_USER
