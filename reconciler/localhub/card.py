@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -42,8 +43,12 @@ def parse_card(readme: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise CardError(["README.md front matter must be a YAML mapping"])
-    # JSON keys must be strings; YAML allows others (e.g. `1: x`).
-    return {str(key): value for key, value in data.items()}
+    # cardData is served as JSON: YAML dates become strings, other key types are refused.
+    try:
+        card: dict[str, Any] = json.loads(json.dumps({str(k): v for k, v in data.items()}, default=str))
+    except (TypeError, ValueError):
+        raise CardError(["README.md front matter must only use string keys"]) from None
+    return card
 
 
 def space_card_problems(card: dict[str, Any]) -> list[str]:

@@ -184,5 +184,6 @@ def test_space_card_checks() -> None:
     with pytest.raises(card.CardError):
         card.parse_card("---\n[unclosed\n---\n")
     assert card.parse_card("no front matter") == {}
+    assert card.parse_card("---\nreleased: 2024-01-01\n---\n") == {"released": "2024-01-01"}  # served as JSON
     assert card.version_at_least("6.15.1", (6, 1)) and not card.version_at_least("6.0.9", (6, 1))
     assert json.dumps(card.parse_card(card.initial_space_readme("demo", "gradio", "6.15.1")))
