@@ -30,6 +30,9 @@ OWNERSHIP_TAG = "spaces-reconciler"
 # Front matter tag recording lifecycle.preventDestroy on the Hub, so that --prune can refuse to
 # delete the Space even after its manifest is gone.
 PREVENT_DESTROY_TAG = "spaces-reconciler-prevent-destroy"
+# Front matter tag of a pull-request preview copy (`reconcile preview`): it keeps the ownership
+# tag, so this one is what stops --prune from taking it for a real Space of the fleet.
+PREVIEW_TAG = "spaces-reconciler-preview"
 
 
 class Frozen(BaseModel):
