@@ -123,7 +123,8 @@ def observed_settings(observed: ObservedSpace, manage_sleep_time: bool) -> dict[
         "spec.paused": observed.paused,
     }
     if manage_sleep_time:
-        flat["spec.sleepTime"] = observed.sleep_time
+        # The runtime reports no gcTimeout for a Space that never sleeps (manifest: -1).
+        flat["spec.sleepTime"] = observed.sleep_time if observed.sleep_time is not None else -1
     flat.update({f"spec.variables.{k}": v.value for k, v in observed.variables.items()})
     flat.update({f"spec.volumes.{v.mount_path}": volume_view(v) for v in observed.volumes})
     flat.update({f"spec.card.{k}": v for k, v in observed.card.items()})

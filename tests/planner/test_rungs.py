@@ -171,3 +171,8 @@ def test_ignore_changes_accepts_the_manifest_spelling_of_card_keys() -> None:
 def test_sleep_time_on_cpu_basic_is_not_managed() -> None:
     want = desired(sleep_time=3600)
     assert plan_for(want, observed_like(want, sleep_time=172800)).rung is Rung.NONE
+
+
+def test_never_sleeping_matches_a_runtime_without_gc_timeout() -> None:
+    want = desired(hardware="cpu-upgrade", sleep_time=-1)
+    assert plan_for(want, observed_like(want, sleep_time=None)).rung is Rung.NONE
