@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reconciler.localhub import LocalHub
+
+_stopping: list[threading.Thread] = []
 
 
 @pytest.fixture
@@ -18,4 +21,17 @@ def local_hub(tmp_path: Path) -> Iterator[LocalHub]:
     try:
         yield hub
     finally:
-        hub.stop()
+        # uvicorn only notices a stop request on its 0.1 s tick, then drains connections: stopping
+        # in the background keeps that wait out of every test. The session joins them all at the end.
+        stopper = threading.Thread(target=hub.stop, name="localhub-stop", daemon=True)
+        stopper.start()
+        _stopping.append(stopper)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _all_local_hubs_stop() -> Iterator[None]:
+    yield
+    for stopper in _stopping:
+        stopper.join(timeout=15)
+    still_running = [t for t in _stopping if t.is_alive()]
+    assert not still_running, f"{len(still_running)} local Hubs did not stop"

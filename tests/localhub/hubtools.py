@@ -64,9 +64,7 @@ def settle(hub: Any) -> None:
     advance(hub, 3600)
 
 
-def add_token(
-    hub: Any, token: str, user: str, role: str = "write", orgs: Iterable[str] = ()
-) -> str:
+def add_token(hub: Any, token: str, user: str, role: str = "write", orgs: Iterable[str] = ()) -> str:
     admin(hub, "POST", "tokens", {"token": token, "user": user, "role": role, "orgs": list(orgs)})
     return token
 

@@ -193,12 +193,10 @@ def replay(cassette: Path, hub: LocalHub) -> list[Outcome]:
     with httpx2.Client(timeout=30) as client:
         for index, interaction in enumerate(data["interactions"]):
             req, resp = interaction["request"], interaction["response"]
-            headers = {
-                k: v[0] for k, v in (req.get("headers") or {}).items() if k.lower() in SENT_HEADERS
-            }
+            headers = {k: v[0] for k, v in (req.get("headers") or {}).items() if k.lower() in SENT_HEADERS}
             headers["Authorization"] = f"Bearer {hub.token}"
             url = _adapt_uri(req["uri"], hub.endpoint)
-            outcome = Outcome(cassette.name, index, f"{req['method']} {req['uri'][len(RECORDED_HOST):]}")
+            outcome = Outcome(cassette.name, index, f"{req['method']} {req['uri'][len(RECORDED_HOST) :]}")
             r = client.request(req["method"], url, content=_adapt_body(req["body"]), headers=headers)
             expected_status = resp["status"]["code"]
             if r.status_code != expected_status:

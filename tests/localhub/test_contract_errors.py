@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from hubtools import LOCAL_ORG, LOCAL_USER, add_token, api, make_gradio_space
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, hf_hub_download
 from huggingface_hub.errors import (
     BadRequestError,
@@ -19,7 +20,6 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 from huggingface_hub.utils import hf_raise_for_status
-from hubtools import LOCAL_ORG, LOCAL_USER, add_token, api, make_gradio_space
 
 SPACE = f"{LOCAL_USER}/err"
 
@@ -262,12 +262,22 @@ def test_bad_request_errors_through_the_client(local_hub: Any) -> None:
 @pytest.mark.parametrize(
     ("label", "method", "path", "kwargs"),
     [
-        ("bad json", "POST", "/api/repos/create", {"content": b"{not json", "headers": {"content-type": "application/json"}}),
+        (
+            "bad json",
+            "POST",
+            "/api/repos/create",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        ),
         ("json not an object", "POST", "/api/repos/create", {"json": ["a"]}),
         ("missing name", "POST", "/api/repos/create", {"json": {"type": "space", "sdk": "gradio"}}),
         ("bad repo name", "POST", "/api/repos/create", {"json": {"name": "a/b/c", "type": "space", "sdk": "gradio"}}),
         ("bad variable body", "POST", f"/api/spaces/{SPACE}/variables", {"json": {"value": "no key"}}),
-        ("bad secret body", "POST", f"/api/spaces/{SPACE}/secrets", {"content": b"[1,", "headers": {"content-type": "application/json"}}),
+        (
+            "bad secret body",
+            "POST",
+            f"/api/spaces/{SPACE}/secrets",
+            {"content": b"[1,", "headers": {"content-type": "application/json"}},
+        ),
         ("bad sleep time", "POST", f"/api/spaces/{SPACE}/sleeptime", {"json": {"seconds": "soon"}}),
         ("bad dev mode", "POST", f"/api/spaces/{SPACE}/dev-mode", {"json": {"enabled": "maybe"}}),
         ("bad volumes", "PUT", f"/api/spaces/{SPACE}/volumes", {"json": {"volumes": [{"type": "bucket"}]}}),
@@ -299,7 +309,10 @@ COMMIT_CASES: list[tuple[str, bytes]] = [
     ("nested traversal", _ndjson(_header(), _file("ok.txt"), _file("a/../../escape.txt"))),
     ("absolute path", _ndjson(_header(), _file("/etc/passwd"))),
     ("git dir", _ndjson(_header(), _file(".git/config"))),
-    ("bad base64", _ndjson(_header(), {"key": "file", "value": {"content": "%%%", "path": "a.txt", "encoding": "base64"}})),
+    (
+        "bad base64",
+        _ndjson(_header(), {"key": "file", "value": {"content": "%%%", "path": "a.txt", "encoding": "base64"}}),
+    ),
     ("unknown key", _ndjson(_header(), {"key": "symlink", "value": {"path": "a.txt"}})),
     ("missing path", _ndjson(_header(), {"key": "file", "value": {"content": "eA==", "encoding": "base64"}})),
     ("bad parent", _ndjson({"key": "header", "value": {"summary": "m", "parentCommit": "not-a-sha"}}, _file("a.txt"))),

@@ -7,15 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huggingface_hub import (
-    CommitOperationAdd,
-    CommitOperationCopy,
-    CommitOperationDelete,
-    hf_hub_download,
-    snapshot_download,
-)
-from huggingface_hub._hot_reload.client import ReloadClient
-from huggingface_hub.hf_api import RepoFile, RepoFolder
 from hubtools import (
     GRADIO_APP,
     LOCAL_USER,
@@ -26,6 +17,15 @@ from hubtools import (
     route_count,
     settle,
 )
+from huggingface_hub import (
+    CommitOperationAdd,
+    CommitOperationCopy,
+    CommitOperationDelete,
+    hf_hub_download,
+    snapshot_download,
+)
+from huggingface_hub._hot_reload.client import ReloadClient
+from huggingface_hub.hf_api import RepoFile, RepoFolder
 
 SPACE = f"{LOCAL_USER}/git"
 
@@ -152,9 +152,7 @@ def test_blob_ids_match_git_hash_object(local_hub: Any, tmp_path: Path) -> None:
     assert entry.size == len(data)
     (info,) = client.get_paths_info(SPACE, ["hi.py"], repo_type="space")
     assert info.blob_id == git_blob_sha(data)  # type: ignore[union-attr]
-    meta = client.get_hf_file_metadata(
-        url=f"{local_hub.endpoint}/spaces/{SPACE}/resolve/main/hi.py"
-    )
+    meta = client.get_hf_file_metadata(url=f"{local_hub.endpoint}/spaces/{SPACE}/resolve/main/hi.py")
     assert meta.etag == git_blob_sha(data)
     assert meta.commit_hash == client.space_info(SPACE).sha
     assert meta.size == len(data)
@@ -165,7 +163,9 @@ def test_upload_file_and_delete_file(local_hub: Any, tmp_path: Path) -> None:
     client.create_repo(SPACE, repo_type="space", space_sdk="gradio")
     source = tmp_path / "local.txt"
     source.write_bytes(b"from disk\n")
-    info = client.upload_file(path_or_fileobj=str(source), path_in_repo="dir/remote.txt", repo_id=SPACE, repo_type="space")
+    info = client.upload_file(
+        path_or_fileobj=str(source), path_in_repo="dir/remote.txt", repo_id=SPACE, repo_type="space"
+    )
     commits = client.list_repo_commits(SPACE, repo_type="space")
     assert commits[0].commit_id == info.oid
     assert commits[0].title == "Upload dir/remote.txt with huggingface_hub"
@@ -226,7 +226,7 @@ def test_list_repo_tree_recursive_and_subpaths(local_hub: Any) -> None:
         commit_message="tree",
         repo_type="space",
     )
-    top = _tree(client)
+    top = {item.path: item for item in client.list_repo_tree(SPACE, repo_type="space")}
     assert isinstance(top["src"], RepoFolder) and isinstance(top["top.txt"], RepoFile)
     assert "src/c.py" not in top
     assert len(top["src"].tree_id) == 40
@@ -236,7 +236,13 @@ def test_list_repo_tree_recursive_and_subpaths(local_hub: Any) -> None:
     assert sub["src/sub dir/a file.py"].size == 2
 
     deep = _tree(client, path_in_repo="src", recursive=True)
-    assert set(deep) == {"src/c.py", "src/sub dir", "src/sub dir/a file.py", "src/sub dir/nested", "src/sub dir/nested/b.py"}
+    assert set(deep) == {
+        "src/c.py",
+        "src/sub dir",
+        "src/sub dir/a file.py",
+        "src/sub dir/nested",
+        "src/sub dir/nested/b.py",
+    }
 
     everything = _tree(client, recursive=True)
     assert {"top.txt", "src", "src/sub dir/nested/b.py", ".gitattributes"} <= set(everything)
@@ -277,14 +283,17 @@ def test_list_repo_commits_formatted_and_by_sha(local_hub: Any) -> None:
     assert commits[0].created_at.tzinfo is not None
     assert commits[0].formatted_title is not None
     at_first = client.list_repo_commits(SPACE, repo_type="space", revision=first)
-    assert [c.commit_id for c in at_first][0] == first and len(at_first) == 2
+    assert at_first[0].commit_id == first and len(at_first) == 2
 
 
 def test_hf_hub_download_branch_and_sha_and_file_exists(local_hub: Any, tmp_path: Path) -> None:
     client = api(local_hub)
     first = make_gradio_space(client, SPACE, extra_files={"src/dir name/f.txt": b"v1\n"})
     client.upload_file(path_or_fileobj=b"v2\n", path_in_repo="src/dir name/f.txt", repo_id=SPACE, repo_type="space")
-    assert _read(local_hub, "src/dir name/f.txt", tmp_path) == b"v2\n"
+    latest = hf_hub_download(SPACE, "src/dir name/f.txt", repo_type="space", endpoint=local_hub.endpoint,
+                             token=local_hub.token, cache_dir=tmp_path / "direct")  # fmt: skip
+    assert Path(latest).read_bytes() == b"v2\n"
+    assert Path(latest).parents[2].name == client.space_info(SPACE).sha  # cached under the resolved commit
     assert _read(local_hub, "src/dir name/f.txt", tmp_path, revision=first) == b"v1\n"
     assert client.file_exists(SPACE, "src/dir name/f.txt", repo_type="space")
     assert client.file_exists(SPACE, "app.py", repo_type="space", revision=first)
@@ -330,7 +339,7 @@ def test_readme_front_matter_is_validated(local_hub: Any) -> None:
         repo_type="space",
     )
     assert route_count(local_hub, "POST /api/validate-yaml") == 1
-    with pytest.raises(ValueError, match="Invalid metadata in README.md"):
+    with pytest.raises(ValueError, match=r"Invalid metadata in README\.md"):
         client.upload_file(
             path_or_fileobj=b"---\nsdk: not-an-sdk\n---\n",
             path_in_repo="README.md",
@@ -365,7 +374,9 @@ def test_hot_reload_created_for_python_only_change(local_hub: Any) -> None:
     assert after.host and after.subdomain
     # The real client's replica stream, against the same server.
     replica = hot.replica_statuses[0][0]
-    reload_client = ReloadClient(host=after.host, subdomain=after.subdomain, replica_hash=replica, token=local_hub.token)
+    reload_client = ReloadClient(
+        host=after.host, subdomain=after.subdomain, replica_hash=replica, token=local_hub.token
+    )
     stream = reload_client.get_reload(info.oid)
     assert not isinstance(stream, int)
     events = list(stream)

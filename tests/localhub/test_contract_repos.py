@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-from huggingface_hub import CommitOperationAdd, Volume, hf_hub_download
-from huggingface_hub.errors import BucketNotFoundError, HfHubHTTPError, RepositoryNotFoundError
 from hubtools import (
     LOCAL_ORG,
     LOCAL_USER,
@@ -18,6 +17,8 @@ from hubtools import (
     route_count,
     settle,
 )
+from huggingface_hub import CommitOperationAdd, Volume, hf_hub_download
+from huggingface_hub.errors import BucketNotFoundError, HfHubHTTPError, RepositoryNotFoundError
 
 
 def test_whoami_reports_local_user_org_and_token_role(local_hub: Any) -> None:
@@ -325,7 +326,7 @@ def test_create_bucket_and_bucket_info(local_hub: Any) -> None:
 
 
 @pytest.mark.parametrize("repo_type", ["model", "dataset"])
-def test_generic_repo_types_store_and_serve_files(local_hub: Any, repo_type: str, tmp_path: Any) -> None:
+def test_generic_repo_types_store_and_serve_files(local_hub: Any, repo_type: str, tmp_path: Path) -> None:
     client = api(local_hub)
     repo_id = f"{LOCAL_USER}/generic-{repo_type}"
     url = client.create_repo(repo_id, repo_type=repo_type)
@@ -346,7 +347,7 @@ def test_generic_repo_types_store_and_serve_files(local_hub: Any, repo_type: str
         token=local_hub.token,
         cache_dir=tmp_path / "cache",
     )
-    assert open(path, "rb").read() == b"generic\n"
+    assert Path(path).read_bytes() == b"generic\n"
     client.delete_repo(repo_id, repo_type=repo_type)
     assert not client.repo_exists(repo_id, repo_type=repo_type)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 import pytest
-from huggingface_hub import CommitOperationAdd, Volume
-from huggingface_hub.errors import RepositoryNotFoundError
 from hubtools import (
-    LOCAL_USER,
     GRADIO_APP,
+    GRADIO_README,
+    LOCAL_USER,
     advance,
     api,
     events,
@@ -20,52 +20,48 @@ from hubtools import (
     route_count,
     settle,
 )
+from huggingface_hub import CommitOperationAdd, Volume
+from huggingface_hub.errors import RepositoryNotFoundError
 
 BUILD_S = 20.0  # the fixture's defaults: LocalHub(build_seconds=20, restart_seconds=5)
 RESTART_S = 5.0
 SPACE = f"{LOCAL_USER}/rt"
 
 
-def _runtime(hub: Any, repo_id: str = SPACE) -> Any:
-    return api(hub).get_space_runtime(repo_id)
-
-
 def test_stage_machine_building_app_starting_running_with_lagging_sha(local_hub: Any) -> None:
     client = api(local_hub)
     client.create_repo(SPACE, repo_type="space", space_sdk="gradio")
-    assert _runtime(local_hub).stage == "NO_APP_FILE"
+    assert client.get_space_runtime(SPACE).stage == "NO_APP_FILE"
 
     first = make_gradio_space_commit(client, SPACE, GRADIO_APP)
-    rt = _runtime(local_hub)
+    rt = client.get_space_runtime(SPACE)
     assert rt.stage == "BUILDING"
     assert rt.raw["sha"] != first  # nothing served yet
     assert rt.requested_hardware == "cpu-basic"
     assert rt.hardware is None  # first build: no current hardware yet (as recorded from the Hub)
 
     advance(local_hub, BUILD_S + 0.5)
-    rt = _runtime(local_hub)
+    rt = client.get_space_runtime(SPACE)
     assert rt.stage == "APP_STARTING"
     advance(local_hub, RESTART_S)
-    rt = _runtime(local_hub)
+    rt = client.get_space_runtime(SPACE)
     assert rt.stage == "RUNNING"
     assert rt.raw["sha"] == first
     assert rt.hardware == "cpu-basic"
 
     # A second commit: the running sha lags the repo sha until the new build finishes.
     second = make_gradio_space_commit(client, SPACE, GRADIO_APP + b"# v2\n")
-    rt = _runtime(local_hub)
+    rt = client.get_space_runtime(SPACE)
     assert rt.stage in ("BUILDING", "RUNNING_BUILDING")
     assert rt.raw["sha"] == first
     assert client.space_info(SPACE).sha == second
     settle(local_hub)
-    rt = _runtime(local_hub)
+    rt = client.get_space_runtime(SPACE)
     assert rt.stage == "RUNNING"
     assert rt.raw["sha"] == second
 
 
 def make_gradio_space_commit(client: Any, repo_id: str, app: bytes) -> str:
-    from hubtools import GRADIO_README
-
     info = client.create_commit(
         repo_id,
         [
@@ -233,17 +229,17 @@ def test_build_and_run_logs(local_hub: Any) -> None:
     client = api(local_hub)
     make_gradio_space(client, SPACE)
     settle(local_hub)
+    t0 = time.monotonic()
     build = list(client.fetch_space_logs(SPACE, build=True))
     run = list(client.fetch_space_logs(SPACE))
+    assert time.monotonic() - t0 < 3, "the log streams must close after the backlog (else 5 s each)"
     assert build and all(isinstance(line, str) for line in build)
     assert run and any("Running" in line or "Startup" in line for line in run), run
 
 
 def test_build_error_marker(local_hub: Any) -> None:
     client = api(local_hub)
-    make_gradio_space(
-        client, SPACE, extra_files={"requirements.txt": b"numpy\n# localhub: build-error\n"}
-    )
+    make_gradio_space(client, SPACE, extra_files={"requirements.txt": b"numpy\n# localhub: build-error\n"})
     settle(local_hub)
     rt = client.get_space_runtime(SPACE)
     assert rt.stage == "BUILD_ERROR"
@@ -295,8 +291,8 @@ def test_wait_for_space_returns_when_build_finishes(local_hub: Any) -> None:
     rt = client.wait_for_space(SPACE, timeout=20, poll_interval=0.05)
     worker.join(5)
     assert rt.stage == "RUNNING"
+    client.restart_space(SPACE, factory_reboot=True)  # rebuilding, and the clock no longer moves
     with pytest.raises(TimeoutError):
-        client.restart_space(SPACE, factory_reboot=True)
         client.wait_for_space(SPACE, timeout=0.3, poll_interval=0.05)
 
 

@@ -8,8 +8,6 @@ from typing import Any
 
 import httpx2
 import pytest
-from huggingface_hub.errors import HfHubHTTPError
-from huggingface_hub.utils import parse_ratelimit_headers
 from hubtools import (
     LOCAL_USER,
     api,
@@ -21,6 +19,8 @@ from hubtools import (
     set_faults,
     stats,
 )
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import parse_ratelimit_headers
 
 SPACE = f"{LOCAL_USER}/faulty"
 

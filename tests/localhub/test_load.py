@@ -12,8 +12,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,9 +21,10 @@ from typing import Any
 
 import httpx2
 import pytest
+from hubtools import LOCAL_USER, api, clear_faults, make_gradio_space, set_faults, settle, stats
 from huggingface_hub import hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-from hubtools import LOCAL_USER, api, clear_faults, make_gradio_space, set_faults, settle, stats
+
 
 @pytest.fixture
 def served_hub(tmp_path: Path) -> Iterator[SimpleNamespace]:
