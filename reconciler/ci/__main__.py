@@ -1,0 +1,3 @@
+from reconciler.ci.main import main
+
+main()
