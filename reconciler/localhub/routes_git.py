@@ -6,9 +6,11 @@ import base64
 import binascii
 import html
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+import pathspec
 from starlette.responses import Response
 
 from reconciler.localhub import card, gitobj, lifecycle
@@ -47,7 +49,9 @@ def _branch(repo: Repo, revision: str) -> None:
 def preupload(ctx: Ctx, p: Params) -> Response:
     repo = _repo(ctx, p, write=True)
     _branch(repo, p["rev"])
-    files = field(ctx.json(), "files", list)
+    body = ctx.json()
+    files = field(body, "files", list)
+    ignored = _gitignore(ctx, repo, body.get("gitIgnore"))
     answer = []
     for item in files:
         path = item.get("path") if isinstance(item, dict) else None
@@ -55,12 +59,23 @@ def preupload(ctx: Ctx, p: Params) -> Response:
             raise HubError(422, f"Invalid path in preupload: {problem if isinstance(path, str) else path!r}")
         existing = repo.tree.get(path)
         # Always "regular": content then travels inline in the commit and no LFS or Xet storage is needed.
-        item = {"path": path, "uploadMode": "regular", "shouldIgnore": False}
+        item = {"path": path, "uploadMode": "regular", "shouldIgnore": ignored(path)}
         if existing:
             # The Hub omits `oid` for new paths; the client reads it with .get().
             item["oid"] = existing[0]
         answer.append(item)
     return json_response({"files": answer, "commitOid": repo.head})
+
+
+def _gitignore(ctx: Ctx, repo: Repo, sent: Any) -> Callable[[str], bool]:
+    """Matcher for the .gitignore sent with the commit, else the repo's own (as the Hub's preupload does)."""
+    if not isinstance(sent, str):
+        existing = repo.tree.get(".gitignore")
+        sent = ctx.store.read_blob(existing[0]).decode("utf-8", "replace") if existing else ""
+    if not sent.strip():
+        return lambda path: False
+    spec = pathspec.GitIgnoreSpec.from_lines(sent.splitlines())
+    return lambda path: path not in (".gitignore", ".gitattributes") and spec.match_file(path)
 
 
 def commit(ctx: Ctx, p: Params) -> Response:

@@ -140,6 +140,37 @@ def test_preupload_oid_skips_unchanged_files(local_hub: Any) -> None:
     assert len(client.list_repo_commits(SPACE, repo_type="space")) == 2  # create + initial
 
 
+def test_preupload_honours_gitignore(local_hub: Any) -> None:
+    """shouldIgnore follows the .gitignore sent with the commit, else the repo's own."""
+    client = api(local_hub)
+    client.create_repo(SPACE, repo_type="space", space_sdk="gradio")
+    client.create_commit(
+        SPACE,
+        [
+            CommitOperationAdd(path_in_repo=".gitignore", path_or_fileobj=b"*.log\nbuild/\n"),
+            CommitOperationAdd(path_in_repo="app.py", path_or_fileobj=GRADIO_APP),
+            CommitOperationAdd(path_in_repo="debug.log", path_or_fileobj=b"noise\n"),
+            CommitOperationAdd(path_in_repo="build/out.txt", path_or_fileobj=b"artifact\n"),
+        ],
+        commit_message="with gitignore",
+        repo_type="space",
+    )
+    files = set(client.list_repo_files(SPACE, repo_type="space"))
+    assert {".gitignore", "app.py"} <= files
+    assert "debug.log" not in files and "build/out.txt" not in files
+    client.create_commit(
+        SPACE,
+        [
+            CommitOperationAdd(path_in_repo="later.log", path_or_fileobj=b"x\n"),
+            CommitOperationAdd(path_in_repo="kept.txt", path_or_fileobj=b"y\n"),
+        ],
+        commit_message="repo gitignore applies",
+        repo_type="space",
+    )
+    files = set(client.list_repo_files(SPACE, repo_type="space"))
+    assert "kept.txt" in files and "later.log" not in files
+
+
 def test_blob_ids_match_git_hash_object(local_hub: Any, tmp_path: Path) -> None:
     client = api(local_hub)
     data = b"print('hi')\n"

@@ -191,7 +191,7 @@ def test_variables_return_the_full_map(local_hub: Any) -> None:
 def test_settings_changes_restart_a_running_space(local_hub: Any) -> None:
     """Variables, secrets and volumes restart the Space (DESIGN.md); sleep time does not."""
     client = api(local_hub)
-    make_gradio_space(client, SPACE)
+    make_gradio_space(client, SPACE, space_hardware="cpu-upgrade")
     settle(local_hub)
     client.set_space_sleep_time(SPACE, 3600)
     assert client.get_space_runtime(SPACE).stage == "RUNNING"
