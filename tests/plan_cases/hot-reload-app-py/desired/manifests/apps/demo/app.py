@@ -1,0 +1,4 @@
+import gradio as gr
+
+gr.Interface(fn=lambda x: x, inputs='text', outputs='text').launch()
+# faster

@@ -1,0 +1,3 @@
+import gradio as gr
+
+gr.Interface(fn=lambda x: x, inputs='text', outputs='text').launch()
