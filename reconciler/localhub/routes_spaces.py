@@ -153,6 +153,9 @@ def pause(ctx: Ctx, p: Params) -> Response:
 
 def restart(ctx: Ctx, p: Params) -> Response:
     repo = _space(ctx, p, write=True)
+    if lifecycle.is_static(repo):
+        # As the Hub (and restart_space's docs): a static Space is always running and cannot be restarted.
+        raise bad_request(f"{repo.id} is a static Space: it is always running and cannot be restarted")
     if ctx.flag("factory"):
         lifecycle.start(ctx.core, repo, "factory_reboot", "factory reboot", keep_paused=False)
     else:

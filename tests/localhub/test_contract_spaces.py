@@ -21,7 +21,7 @@ from hubtools import (
     settle,
 )
 from huggingface_hub import CommitOperationAdd, Volume
-from huggingface_hub.errors import RepositoryNotFoundError
+from huggingface_hub.errors import BadRequestError, RepositoryNotFoundError
 
 BUILD_S = 20.0  # the fixture's defaults: LocalHub(build_seconds=20, restart_seconds=5)
 RESTART_S = 5.0
@@ -273,6 +273,19 @@ def test_static_space_runs_without_hardware(local_hub: Any) -> None:
     rt = client.get_space_runtime(SPACE)
     assert rt.stage == "RUNNING"
     assert rt.hardware is None and rt.requested_hardware is None
+
+
+def test_restarting_a_static_space_is_a_bad_request(local_hub: Any) -> None:
+    """restart_space's own docs: a static Space is always running -> BadRequestError."""
+    client = api(local_hub)
+    client.create_repo(SPACE, repo_type="space", space_sdk="static")
+    client.upload_file(path_or_fileobj=b"<html></html>\n", path_in_repo="index.html", repo_id=SPACE, repo_type="space")
+    settle(local_hub)
+    with pytest.raises(BadRequestError):
+        client.restart_space(SPACE)
+    with pytest.raises(BadRequestError):
+        client.restart_space(SPACE, factory_reboot=True)
+    assert client.get_space_runtime(SPACE).stage == "RUNNING"
 
 
 def test_wait_for_space_returns_when_build_finishes(local_hub: Any) -> None:
