@@ -4,8 +4,8 @@ Keyless: huggingface_hub exchanges the job's GitHub OIDC id token (available wit
 `permissions: id-token: write`) for a short-lived Hub token when HF_OIDC_RESOURCE is set. Such
 a token is scoped to ONE repository, so the action sets the resource only when the run touches
 exactly one Space (`--target NS/NAME`, or a single manifest); a workflow can also set
-HF_OIDC_RESOURCE itself. Anything else runs without a token: public Spaces can be planned,
-nothing can be written.
+HF_OIDC_RESOURCE itself. Anything else runs without a token, which the Hub refuses for the
+reads a plan needs (variables, secret names) and for every write: the run says so up front.
 """
 
 from __future__ import annotations
@@ -51,4 +51,4 @@ def configure(
         why = "no hf-token and no OIDC id token (permissions: id-token: write)"
     if command in WRITING:
         return "none", f"{why}; the Hub will refuse writes"
-    return "none", f"{why}; planning without a token: private Spaces are invisible and show as to be created"
+    return "none", f"{why}; the Hub shows Space variables and secrets to authenticated callers only"

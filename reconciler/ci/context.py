@@ -47,6 +47,12 @@ class Context:
     output_file: Path | None
 
     @property
+    def scope(self) -> str:
+        """What one comment, issue or summary is about: the path, and the shard of a matrix job."""
+        shard = _option(self.args, "--shard")
+        return f"{self.path} (shard {shard})" if shard else self.path
+
+    @property
     def run_url(self) -> str:
         return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}" if self.run_id else ""
 
@@ -74,6 +80,15 @@ def _pull_request(event_name: str, event: Mapping[str, Any]) -> PullRequest | No
     # A deleted fork has no head repository: treat it as a fork, never as trusted.
     from_fork = not head_repo or head_repo.get("full_name") != base_repo.get("full_name")
     return PullRequest(int(pr["number"]), str((pr.get("head") or {}).get("sha") or ""), from_fork)
+
+
+def _option(args: tuple[str, ...], name: str) -> str | None:
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 def _flag(value: str, default: bool) -> bool:

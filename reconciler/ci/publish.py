@@ -31,7 +31,7 @@ def _failure(context: Context, mark: str, links: Links) -> str:
     what = f"`reconcile {context.command}` failed"
     where = f" for commit [`{links.sha[:12]}`]({links.commit_url})" if links.sha else ""
     run = f" See the [workflow run]({links.run_url}) log." if links.run_url else " See the job log."
-    return f"{mark}\n## Spaces {context.command}: {md_text(context.path)}\n\n❌ {what}{where}.{run}\n"
+    return f"{mark}\n## Spaces {context.command}: {md_text(context.scope)}\n\n❌ {what}{where}.{run}\n"
 
 
 def publish(context: Context, state: dict[str, Any], artifact_url: str) -> None:
@@ -46,16 +46,16 @@ def publish(context: Context, state: dict[str, Any], artifact_url: str) -> None:
         notes.append(FORK_NOTE)
     command = context.command
     if command == "plan":
-        mark = marker("plan", context.path)
+        mark = marker("plan", context.scope)
         plan_text = Path(state["artifact"]).read_text("utf-8") if state.get("artifact") else None
         if plan_text is not None and state["exitcode"] in (0, 2):
-            text = plan_comment(plan_from_json(plan_text, source=state["artifact"]), context.path, links, notes)
+            text = plan_comment(plan_from_json(plan_text, source=state["artifact"]), context.scope, links, notes)
         else:
             text = _failure(context, mark, links)
         _summary_and_comment(context, github, mark, redact(text))
     elif command == "apply":
         document = _read(state.get("result"))
-        text = views.apply_results(document, context.path) if document else _failure(context, "", links)
+        text = views.apply_results(document, context.scope) if document else _failure(context, "", links)
         add_summary(context.summary_file, redact(text))
         for result in (document or {}).get("results", []):
             if result["outcome"] == "failed":
@@ -63,12 +63,12 @@ def publish(context: Context, state: dict[str, Any], artifact_url: str) -> None:
     elif command == "drift":
         _drift(context, github, state, links, redact)
     else:
-        mark = marker("preview", context.path)
+        mark = marker("preview", context.scope)
         document = _read(state.get("result"))
         if document is None:
             text = _failure(context, mark, links)
         else:
-            text = views.previews(document, context.path, mark, sha, down=command == "preview-down")
+            text = views.previews(document, context.scope, mark, sha, down=command == "preview-down")
         _summary_and_comment(context, github, mark, redact(text))
 
 
@@ -90,11 +90,11 @@ def _drift(context: Context, github: GitHub, state: dict[str, Any], links: Links
     if report is None:
         add_summary(context.summary_file, redact(_failure(context, "", links)))
         return
-    add_summary(context.summary_file, redact(drift_issue.body(report, context.path, links)))
+    add_summary(context.summary_file, redact(drift_issue.body(report, context.scope, links)))
     if not context.comment:
         return
     try:
-        outcome, url = drift_issue.sync(github, _redacted(report, redact), context.path, links)
+        outcome, url = drift_issue.sync(github, _redacted(report, redact), context.scope, links)
     except GitHubError as problem:
         annotate("warning", f"could not update the drift issue ({problem}); the report is in the job summary")
         return
