@@ -291,6 +291,29 @@ def test_list_repo_tree_paginates_with_recursive_kept(local_hub: Any) -> None:
     files = client.list_repo_files(SPACE, repo_type="space")
     assert len([f for f in files if f.startswith("d/")]) == 1100
     assert route_count(local_hub, "GET /api/spaces/{id}/tree/{rev}") >= 2
+    # expand=true pages are smaller; every page must still carry expand (the Link keeps it).
+    reset_stats(local_hub)
+    expanded = list(client.list_repo_tree(SPACE, path_in_repo="d", expand=True, repo_type="space"))
+    assert len(expanded) == 1100
+    assert all(item.last_commit is not None for item in expanded)
+    assert route_count(local_hub, "GET /api/spaces/{id}/tree/{rev}/{path}") >= 2
+
+
+def test_list_repo_commits_paginates(local_hub: Any) -> None:
+    client = api(local_hub)
+    client.create_repo(SPACE, repo_type="space", space_sdk="static")
+    for i in range(60):
+        client.create_commit(
+            SPACE, [CommitOperationDelete(path_in_repo=".gitattributes")] if i == 0 else
+            [CommitOperationAdd(path_in_repo="n.txt", path_or_fileobj=f"{i}\n".encode())],
+            commit_message=f"commit {i}", repo_type="space",
+        )  # fmt: skip
+    reset_stats(local_hub)
+    commits = client.list_repo_commits(SPACE, repo_type="space", formatted=True)
+    assert len(commits) == 61
+    assert [c.title for c in commits[:2]] == ["commit 59", "commit 58"]
+    assert all(c.formatted_title is not None for c in commits)  # the Link kept expand[]=formatted
+    assert route_count(local_hub, "GET /api/spaces/{id}/commits/{rev}") >= 2
 
 
 def test_get_paths_info(local_hub: Any) -> None:

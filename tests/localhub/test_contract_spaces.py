@@ -95,7 +95,7 @@ def test_set_space_sleep_time(local_hub: Any) -> None:
     assert rt.sleep_time == 900
     assert client.get_space_runtime(SPACE).sleep_time == 900
     rt = client.set_space_sleep_time(SPACE, -1)
-    assert rt.sleep_time in (-1, None)
+    assert rt.sleep_time is None  # never sleeps: no gcTimeout
 
 
 def test_pause_and_restart(local_hub: Any) -> None:

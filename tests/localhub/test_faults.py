@@ -3,6 +3,7 @@ change was applied, and rate limits that the real client's own 429 retry honours
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -134,7 +135,7 @@ def test_rate_limit_answers_429_with_hub_headers(local_hub: Any) -> None:
         ok = c.get(f"{local_hub.endpoint}/api/spaces/{SPACE}/variables",
                    headers={"authorization": f"Bearer {local_hub.token}"})  # fmt: skip
     assert ok.status_code == 200
-    assert ok.headers["RateLimit"] == '"api";r=4;t=60' or ok.headers["RateLimit"].startswith('"api";r=4;t=')
+    assert re.fullmatch(r'"api";r=4;t=\d+', ok.headers["RateLimit"]), ok.headers["RateLimit"]
     # The admin API itself is never rate limited.
     for _ in range(10):
         stats(local_hub)
