@@ -20,8 +20,10 @@ MIN_LENGTH = 4
 
 class Redactor:
     def __init__(self, values: Iterable[str] = ()) -> None:
+        # A multi-line value (a key file) is also masked line by line, as logs split it.
+        pieces = {piece for value in values for piece in (value, *value.splitlines())}
         # Longest first, so a value that contains another is masked whole.
-        self._values = sorted({v for v in values if len(v) >= MIN_LENGTH}, key=len, reverse=True)
+        self._values = sorted({p for p in pieces if len(p.strip()) >= MIN_LENGTH}, key=len, reverse=True)
 
     @classmethod
     def for_spaces(cls, spaces: Iterable[DesiredSpace]) -> Redactor:
@@ -31,7 +33,6 @@ class Redactor:
                 value = resolve_secret(ref)
                 if value:
                     values.append(value)
-                    values.extend(line for line in value.splitlines() if line.strip())
         return cls(values)
 
     def __call__(self, text: str) -> str:
