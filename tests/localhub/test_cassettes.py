@@ -37,9 +37,10 @@ from typing import Any
 import httpx2
 import pytest
 import yaml
-from hubtools import LOCAL_USER, add_token, api, settle
 
 from reconciler.localhub import LocalHub
+
+from .hubtools import LOCAL_USER, add_token, api, settle
 
 CASSETTE_DIR = Path(__file__).parent / "cassettes"
 CASSETTES = sorted(CASSETTE_DIR.glob("*.yaml"))

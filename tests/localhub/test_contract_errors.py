@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx2
 import pytest
-from hubtools import LOCAL_ORG, LOCAL_USER, add_token, api, make_gradio_space
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, hf_hub_download
 from huggingface_hub.errors import (
     BadRequestError,
@@ -20,6 +19,8 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 from huggingface_hub.utils import hf_raise_for_status
+
+from .hubtools import LOCAL_ORG, LOCAL_USER, add_token, api, make_gradio_space
 
 SPACE = f"{LOCAL_USER}/err"
 

@@ -7,16 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hubtools import (
-    GRADIO_APP,
-    LOCAL_USER,
-    api,
-    git_blob_sha,
-    make_gradio_space,
-    reset_stats,
-    route_count,
-    settle,
-)
 from huggingface_hub import (
     CommitOperationAdd,
     CommitOperationCopy,
@@ -26,6 +16,17 @@ from huggingface_hub import (
 )
 from huggingface_hub._hot_reload.client import ReloadClient
 from huggingface_hub.hf_api import RepoFile, RepoFolder
+
+from .hubtools import (
+    GRADIO_APP,
+    LOCAL_USER,
+    api,
+    git_blob_sha,
+    make_gradio_space,
+    reset_stats,
+    route_count,
+    settle,
+)
 
 SPACE = f"{LOCAL_USER}/git"
 

@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx2
 import pytest
-from hubtools import (
+from huggingface_hub import CommitOperationAdd, Volume, hf_hub_download
+from huggingface_hub.errors import BucketNotFoundError, HfHubHTTPError, RepositoryNotFoundError
+
+from .hubtools import (
     LOCAL_ORG,
     LOCAL_USER,
     add_token,
@@ -17,8 +20,6 @@ from hubtools import (
     route_count,
     settle,
 )
-from huggingface_hub import CommitOperationAdd, Volume, hf_hub_download
-from huggingface_hub.errors import BucketNotFoundError, HfHubHTTPError, RepositoryNotFoundError
 
 
 def test_whoami_reports_local_user_org_and_token_role(local_hub: Any) -> None:

@@ -9,7 +9,10 @@ import time
 from typing import Any
 
 import pytest
-from hubtools import (
+from huggingface_hub import CommitOperationAdd, Volume
+from huggingface_hub.errors import BadRequestError, RepositoryNotFoundError
+
+from .hubtools import (
     GRADIO_APP,
     GRADIO_README,
     LOCAL_USER,
@@ -20,8 +23,6 @@ from hubtools import (
     route_count,
     settle,
 )
-from huggingface_hub import CommitOperationAdd, Volume
-from huggingface_hub.errors import BadRequestError, RepositoryNotFoundError
 
 BUILD_S = 20.0  # the fixture's defaults: LocalHub(build_seconds=20, restart_seconds=5)
 RESTART_S = 5.0

@@ -9,7 +9,10 @@ from typing import Any
 
 import httpx2
 import pytest
-from hubtools import (
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import parse_ratelimit_headers
+
+from .hubtools import (
     LOCAL_USER,
     api,
     clear_faults,
@@ -20,8 +23,6 @@ from hubtools import (
     set_faults,
     stats,
 )
-from huggingface_hub.errors import HfHubHTTPError
-from huggingface_hub.utils import parse_ratelimit_headers
 
 SPACE = f"{LOCAL_USER}/faulty"
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hubtools import GRADIO_APP, GRADIO_README, HF_BIN, LOCAL_USER, api
+
+from .hubtools import GRADIO_APP, GRADIO_README, HF_BIN, LOCAL_USER, api
 
 SPACE = f"{LOCAL_USER}/cli-space"
 

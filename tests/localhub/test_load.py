@@ -21,9 +21,10 @@ from typing import Any
 
 import httpx2
 import pytest
-from hubtools import LOCAL_USER, api, clear_faults, make_gradio_space, set_faults, settle, stats
 from huggingface_hub import hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+from .hubtools import LOCAL_USER, api, clear_faults, make_gradio_space, set_faults, settle, stats
 
 
 @pytest.fixture
