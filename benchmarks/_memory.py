@@ -1,0 +1,77 @@
+"""Peak memory of one fleet read, in a process of its own (P6).
+
+`python benchmarks/_memory.py ours|naive ENDPOINT TOKEN FLEET_ROOT COUNT [--parallelism N]`
+prints one JSON line: peak RSS (ru_maxrss) after imports and at the end, wall time, Spaces.
+"ours" loads the manifests and makes a full plan (cold tree cache); "naive" reads every
+Space with the baseline's five calls and keeps what it read, as a script comparing state would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import naive
+from _fleet import Fleet, bench_env, load
+from huggingface_hub import HfApi
+
+from reconciler.hub.cache import TreeCache
+from reconciler.hub.client import HubClient
+from reconciler.model import Rung
+from reconciler.pipeline import make_plan
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["ours", "naive"])
+    parser.add_argument("endpoint")
+    parser.add_argument("token")
+    parser.add_argument("root", type=Path)
+    parser.add_argument("count", type=int)
+    parser.add_argument("--namespace", default="local-org")
+    parser.add_argument("--name", default="bench")
+    parser.add_argument("--parallelism", type=int, default=16)
+    args = parser.parse_args()
+    bench_env()
+    fleet = Fleet(args.root, args.namespace, args.name, args.count)
+    baseline = peak_mb()
+    started = time.perf_counter()
+    if args.mode == "ours":
+        desired = load(fleet)
+        with (
+            tempfile.TemporaryDirectory() as cache,
+            HubClient(args.endpoint, args.token, parallelism=args.parallelism) as client,
+        ):
+            plan, _ = make_plan(client, desired, cache=TreeCache(Path(cache)), parallelism=args.parallelism)
+        spaces = len(plan.spaces)
+        changes = sum(1 for entry in plan.spaces if entry.rung is not Rung.NONE)
+    else:
+        outcome = naive.read_fleet(HfApi(endpoint=args.endpoint, token=args.token), fleet.ids(), args.parallelism)
+        spaces, changes = len(outcome.states), sum(outcome.errors.values())
+    print(
+        json.dumps(
+            {
+                "mode": args.mode,
+                "spaces": spaces,
+                "changes_or_errors": changes,
+                "seconds": round(time.perf_counter() - started, 2),
+                "rss_after_imports_mb": round(baseline, 1),
+                "peak_rss_mb": round(peak_mb(), 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The naive baseline: what teams do today with plain huggingface_hub, one Space at a time.
+
+Read: space_info, get_space_runtime, get_space_variables, get_space_secrets and the file tree
+for every Space. Deploy: `upload_folder` the app, then set every setting (hardware, sleep
+time, each variable, each secret) on every run, whether it changed or not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
+
+
+def read_state(api: HfApi, space_id: str) -> dict[str, Any]:
+    return {
+        "info": api.space_info(space_id),
+        "runtime": api.get_space_runtime(space_id),
+        "variables": api.get_space_variables(space_id),
+        "secrets": api.get_space_secrets(space_id),
+        "tree": list(api.list_repo_tree(space_id, repo_type="space", recursive=True)),
+    }
+
+
+class Outcome:
+    """What the user of the baseline sees: states read, and the errors raised to them by status."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, dict[str, Any]] = {}
+        self.errors: Counter[int] = Counter()
+
+
+def read_fleet(api: HfApi, ids: Sequence[str], parallelism: int = 1) -> Outcome:
+    """Read every Space; a failed call is an error the user sees (the script moves on to the next Space)."""
+    outcome = Outcome()
+
+    def one(space_id: str) -> None:
+        try:
+            outcome.states[space_id] = read_state(api, space_id)
+        except HfHubHTTPError as error:
+            status = error.response.status_code if error.response is not None else 0
+            outcome.errors[status] += 1
+
+    _run(one, ids, parallelism)
+    return outcome
+
+
+def deploy(
+    api: HfApi,
+    space_id: str,
+    folder: Path,
+    *,
+    hardware: str,
+    sleep_time: int | None,
+    variables: dict[str, str],
+    secrets: dict[str, str],
+) -> None:
+    api.upload_folder(folder_path=folder, repo_id=space_id, repo_type="space", commit_message="deploy")
+    api.request_space_hardware(space_id, hardware)  # type: ignore[arg-type]
+    if sleep_time is not None:
+        api.set_space_sleep_time(space_id, sleep_time)
+    for key, value in variables.items():
+        api.add_space_variable(space_id, key, value)
+    for key, value in secrets.items():
+        api.add_space_secret(space_id, key, value)
+
+
+def _run(fn: Callable[[str], None], ids: Iterable[str], parallelism: int) -> None:
+    if parallelism <= 1:
+        for space_id in ids:
+            fn(space_id)
+        return
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        list(pool.map(fn, ids))

@@ -1,0 +1,476 @@
+"""All benchmarks, our tool and the naive baseline side by side, against local Hubs.
+
+    .venv/bin/python benchmarks/run.py            # the published figures (about 15 minutes)
+    .venv/bin/python benchmarks/run.py --quick    # smaller fleets, same code paths (about 3 minutes)
+    .venv/bin/python benchmarks/run.py --only P4,P5
+
+Prints a table and writes benchmarks/results.json. Every Hub is `benchmarks/_hubserver.py`
+in its own process (the local Hub plus a counter of request body bytes and response
+statuses); request counts come from the Hub's own `/_localhub/stats`, rebuilds and restarts
+from its `/_localhub/events`. Absolute times on a shared machine are noise: read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import huggingface_hub
+import naive
+from _fleet import SECRET_ENV, Fleet, apply_all, bench_env, load, write_fleet
+from _hub import ServedHub
+from huggingface_hub import HfApi
+
+from reconciler.apply import ApplyOptions, Outcome, apply_entries
+from reconciler.hub.cache import TreeCache
+from reconciler.hub.client import HubClient
+from reconciler.model import DesiredSpace, Plan, Rung
+from reconciler.pipeline import make_plan
+
+RESULTS = Path(__file__).with_name("results.json")
+PARALLELISM = 16
+LATENCY_MS = 50
+
+
+@dataclass(frozen=True)
+class Config:
+    spaces: int  # P1-P3 fleet
+    files: int
+    sequential_sample: int  # Spaces the sequential baseline reads at 50 ms (scaled to the fleet)
+    window_s: float  # P3: quota = `spaces` requests per window
+    big_files: int  # P4
+    memory_spaces: int  # P6
+
+    @classmethod
+    def of(cls, quick: bool) -> Config:
+        if quick:
+            return cls(spaces=200, files=50, sequential_sample=40, window_s=10, big_files=500, memory_spaces=2000)
+        return cls(spaces=1000, files=50, sequential_sample=200, window_s=30, big_files=500, memory_spaces=10000)
+
+
+@dataclass
+class Row:
+    id: str
+    metric: str
+    ours: float | None
+    naive_seq: float | None = None
+    naive_par: float | None = None
+    target: str = ""
+    met: bool | None = None
+    unit: str = ""
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """How many times more the naive baseline needs (its best variant), or None."""
+        naive_values = [v for v in (self.naive_seq, self.naive_par) if v is not None]
+        if not naive_values or not self.ours:
+            return None
+        return min(naive_values) / self.ours
+
+
+@dataclass
+class Report:
+    config: Config
+    rows: list[Row] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        verdict = "" if row.met is None else ("met" if row.met else "MISSED")
+        print(f"  {row.id} {row.metric}: ours {_fmt(row.ours)}  naive seq {_fmt(row.naive_seq)}  "
+              f"naive par {_fmt(row.naive_par)}  {row.target} {verdict}", flush=True)  # fmt: skip
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if value == int(value):
+        return f"{int(value)}"
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}x"
+
+
+def table(report: Report) -> str:
+    head = "| | metric | ours | naive sequential | naive parallel 16 | naive / ours | target | met |"
+    lines = [head, "|---|---|---:|---:|---:|---:|---|---|"]
+    for row in report.rows:
+        unit = f" {row.unit}" if row.unit else ""
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        lines.append(
+            f"| {row.id} | {row.metric}{unit} | {_fmt(row.ours)} | {_fmt(row.naive_seq)} | {_fmt(row.naive_par)} "
+            f"| {_ratio(row.ratio)} | {row.target} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def our_plan(hub: ServedHub, desired: Sequence[DesiredSpace], cache: Path | None) -> tuple[Plan, float, int, int]:
+    """(plan, seconds, Hub requests, retries absorbed) for one plan with our pipeline."""
+    hub.reset_stats()
+    with HubClient(hub.endpoint, hub.token, parallelism=PARALLELISM) as client:
+        started = time.perf_counter()
+        plan, _ = make_plan(client, desired, cache=TreeCache(cache), parallelism=PARALLELISM)
+        seconds = time.perf_counter() - started
+        retries = len(client.retries)
+    return plan, seconds, int(hub.stats()["requests_total"]), retries
+
+
+def naive_read(hub: ServedHub, ids: Sequence[str], parallelism: int) -> tuple[naive.Outcome, float, int]:
+    hub.reset_stats()
+    started = time.perf_counter()
+    outcome = naive.read_fleet(HfApi(endpoint=hub.endpoint, token=hub.token), ids, parallelism)
+    return outcome, time.perf_counter() - started, int(hub.stats()["requests_total"])
+
+
+def seed(hub: ServedHub, desired: Sequence[DesiredSpace], label: str) -> None:
+    started = time.perf_counter()
+    changed = apply_all(hub.endpoint, hub.token, desired, parallelism=PARALLELISM)
+    hub.advance(3600)  # every build finishes: the Spaces are RUNNING
+    print(f"  seeded {changed} Space(s) for {label} in {time.perf_counter() - started:.1f}s", flush=True)
+
+
+def assert_noop(plan: Plan, label: str) -> None:
+    changed = [e.id for e in plan.spaces if e.rung is not Rung.NONE]
+    if changed:
+        raise SystemExit(f"{label}: expected a no-op plan, {len(changed)} Space(s) differ, e.g. {changed[0]}")
+
+
+# ---------------------------------------------------------------------- P1-P3: one seeded fleet
+
+
+def plan_benchmarks(report: Report, work: Path, only: set[str]) -> None:
+    cfg = report.config
+    fleet = write_fleet(work / "fleet", cfg.spaces, files=cfg.files)
+    desired = load(fleet)
+    with ServedHub(work / "hub-fleet") as hub:
+        seed(hub, desired, f"P1-P3 ({cfg.spaces} Spaces x {cfg.files} files)")
+        if only & {"P1", "P2"}:
+            calls_and_latency(report, hub, fleet, desired, work)
+        if "P3" in only:
+            rate_limited(report, hub, fleet, desired, work)
+
+
+def calls_and_latency(
+    report: Report, hub: ServedHub, fleet: Fleet, desired: Sequence[DesiredSpace], work: Path
+) -> None:
+    cfg = report.config
+    n = cfg.spaces
+    ids = fleet.ids()
+    # P1: Hub requests per Space, no latency.
+    cache = work / "cache-p1"
+    plan, _, cold_calls, _ = our_plan(hub, desired, cache)
+    assert_noop(plan, "P1 cold")
+    plan, _, warm_calls, _ = our_plan(hub, desired, cache)
+    assert_noop(plan, "P1 warm")
+    outcome, _, naive_calls = naive_read(hub, ids, PARALLELISM)
+    assert not outcome.errors, outcome.errors
+    per_naive = naive_calls / n
+    report.add(Row("P1", "Hub requests per Space, no-op plan, cold tree cache", cold_calls / n, per_naive, per_naive,
+                   "<= 3.1", cold_calls / n <= 3.1))  # fmt: skip
+    report.add(Row("P1", "Hub requests per Space, no-op plan, warm tree cache", warm_calls / n, per_naive, per_naive,
+                   "<= 2.1", warm_calls / n <= 2.1))  # fmt: skip
+    report.details["P1"] = {"spaces": n, "ours_cold": cold_calls, "ours_warm": warm_calls, "naive": naive_calls}
+
+    # P2: wall time against the bound, 50 ms on every request, parallelism 16.
+    hub.faults(latency_ms=LATENCY_MS)
+    latency = LATENCY_MS / 1000
+    plan, cold_s, cold_calls, _ = our_plan(hub, desired, work / "cache-p2")
+    assert_noop(plan, "P2 cold")
+    plan, warm_s, warm_calls, _ = our_plan(hub, desired, work / "cache-p2")
+    assert_noop(plan, "P2 warm")
+    outcome, par_s, par_calls = naive_read(hub, ids, PARALLELISM)
+    assert not outcome.errors, outcome.errors
+    sample = ids[: cfg.sequential_sample]
+    outcome, seq_sample_s, seq_calls = naive_read(hub, sample, 1)
+    assert not outcome.errors, outcome.errors
+    hub.faults()
+    seq_s = seq_sample_s * n / len(sample)
+    cold_bound = cold_calls * latency / PARALLELISM
+    warm_bound = warm_calls * latency / PARALLELISM
+    par_bound = par_calls * latency / PARALLELISM
+    seq_bound = seq_calls * latency
+    report.add(Row("P2", f"plan wall time, {n} Spaces, cold cache", cold_s, seq_s, par_s, "", None, "s",
+                   f"sequential baseline measured on {len(sample)} Spaces, scaled"))  # fmt: skip
+    report.add(Row("P2", f"plan wall time, {n} Spaces, warm cache", warm_s, seq_s, par_s, "", None, "s"))
+    report.add(Row("P2", "wall time / bound (calls x 50 ms / 16), cold", cold_s / cold_bound,
+                   seq_sample_s / seq_bound, par_s / par_bound, "<= 1.3", cold_s / cold_bound <= 1.3))  # fmt: skip
+    report.add(Row("P2", "wall time / bound (calls x 50 ms / 16), warm", warm_s / warm_bound, None, None,
+                   "<= 1.3", warm_s / warm_bound <= 1.3))  # fmt: skip
+    report.details["P2"] = {
+        "latency_ms": LATENCY_MS,
+        "parallelism": PARALLELISM,
+        "ours_cold": {"seconds": cold_s, "calls": cold_calls, "bound_s": cold_bound},
+        "ours_warm": {"seconds": warm_s, "calls": warm_calls, "bound_s": warm_bound},
+        "naive_parallel": {"seconds": par_s, "calls": par_calls, "bound_s": par_bound},
+        "naive_sequential_sample": {"spaces": len(sample), "seconds": seq_sample_s, "calls": seq_calls},
+    }
+
+
+def rate_limited(report: Report, hub: ServedHub, fleet: Fleet, desired: Sequence[DesiredSpace], work: Path) -> None:
+    """P3: the Hub's quota shape (1,000 requests per 300 s) with the window scaled down in time."""
+    cfg = report.config
+    quota, window = cfg.spaces, cfg.window_s
+    hub.faults(rate_limit={"requests": quota, "window_s": window})
+    plan, seconds, calls, _ = our_plan(hub, desired, work / "cache-p3")
+    statuses = hub.body_bytes()["statuses"]
+    user_errors = 0 if not plan.has_changes else 1
+    assert_noop(plan, "P3")
+    absorbed = int(statuses.get("429", 0))
+    needed = calls - absorbed
+    bound = needed / quota * window
+    # The baseline under the same limit, in a fresh window.
+    hub.faults(rate_limit={"requests": quota, "window_s": window})
+    outcome, par_s, par_calls = naive_read(hub, fleet.ids(), PARALLELISM)
+    naive_429 = outcome.errors.get(429, 0)
+    hub.faults()
+    report.add(Row("P3", f"429 errors the user sees ({quota} requests / {window:.0f} s)", user_errors, None,
+                   naive_429, "0", user_errors == 0))  # fmt: skip
+    report.add(Row("P3", "plan time / rate-limit bound (requests / quota x window)", seconds / bound, None, None,
+                   "<= 1.1", seconds / bound <= 1.1))  # fmt: skip
+    report.details["P3"] = {
+        "quota": quota,
+        "window_s": window,
+        "ours": {"seconds": seconds, "requests": calls, "429_answers_absorbed": absorbed, "bound_s": bound},
+        "naive_parallel": {
+            "seconds": par_s,
+            "requests": par_calls,
+            "429_errors_raised": naive_429,
+            "spaces_read": len(outcome.states),
+            "spaces": cfg.spaces,
+        },
+    }
+
+
+# ---------------------------------------------------------------------- P4, P5: deploying changes
+
+
+def apply_ours(hub: ServedHub, desired: Sequence[DesiredSpace], wait: bool) -> Plan:
+    with HubClient(hub.endpoint, hub.token, parallelism=PARALLELISM) as client:
+        plan, observation = make_plan(client, desired, cache=TreeCache(None), parallelism=PARALLELISM)
+        todo = tuple(e for e in plan.spaces if e.rung is not Rung.NONE)
+        results = apply_entries(
+            client,
+            todo,
+            {d.id: d for d in desired},
+            dict(observation.observed),
+            ApplyOptions(wait=wait, timeout_s=60, poll_s=0.2, parallelism=PARALLELISM),
+            lambda _space, _step: None,
+        )
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    if failed:
+        raise SystemExit(f"apply failed: {failed[0].id}: {failed[0].message}")
+    return plan
+
+
+def materialize(space: DesiredSpace, folder: Path) -> Path:
+    """The folder a baseline user keeps for this Space: every file, README.md included."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for source in space.files:
+        target = folder / source.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read())
+    return folder
+
+
+def deploy_naive(hub: ServedHub, space: DesiredSpace, folder: Path) -> None:
+    import os
+
+    naive.deploy(
+        HfApi(endpoint=hub.endpoint, token=hub.token),
+        space.id,
+        materialize(space, folder),
+        hardware=space.hardware,
+        sleep_time=space.sleep_time,
+        variables=dict(space.variables),
+        secrets={key: os.environ[ref.from_env or ""] for key, ref in space.secrets.items()},
+    )
+
+
+def upload_bytes(report: Report, work: Path) -> None:
+    cfg = report.config
+    fleet = write_fleet(work / "big", 2, files=cfg.big_files, name="big")
+    with ServedHub(work / "hub-big") as hub:
+        seed(hub, load(fleet), f"P4 (2 Spaces x {cfg.big_files} files)")
+        changed = fleet.app / "pkg" / "module_007.py"
+        changed.write_text(changed.read_text() + "VALUE_2 = 2\n")
+        by_id = {d.id: d for d in load(fleet)}
+        ours, baseline = (by_id[space_id] for space_id in fleet.ids())
+        hub.reset_stats()
+        apply_ours(hub, [ours], wait=False)
+        ours_bytes, ours_calls = hub.body_bytes()["total"], hub.stats()["requests_total"]
+        hub.reset_stats()
+        deploy_naive(hub, baseline, work / "big-naive-folder")
+        naive_bytes, naive_calls = hub.body_bytes()["total"], hub.stats()["requests_total"]
+        naive_by_route = hub.body_bytes()["by_route"]
+    report.add(Row("P4", f"request bytes sent, one-file change in a {cfg.big_files}-file Space", ours_bytes,
+                   naive_bytes, None, "", None, "B",
+                   f"changed file {changed.stat().st_size} B"))  # fmt: skip
+    report.add(Row("P4", "Hub requests for that change (plan + apply)", ours_calls, naive_calls, None))
+    report.details["P4"] = {
+        "files": cfg.big_files,
+        "changed_file_bytes": changed.stat().st_size,
+        "ours": {"bytes": ours_bytes, "requests": ours_calls},
+        "naive_upload_folder": {"bytes": naive_bytes, "requests": naive_calls, "bytes_by_route": naive_by_route},
+    }
+
+
+CHANGE_CLASSES = ("app.py edit (gradio 6.15)", "README body", "requirements.txt", "5 settings at once")
+
+
+def _disruptions(events: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"rebuilds": 0, "restarts": 0, "hot_reloads": 0}
+    for event in events:
+        kind, detail = event["kind"], event["detail"]
+        # A restart requested while an image is still building builds again, on cached layers: a restart.
+        if kind == "factory_reboot" or (kind == "build" and "inputs changed" in detail):
+            counts["rebuilds"] += 1
+        elif kind == "restart" or (kind == "build" and ("cached layers" in detail or "no image" in detail)):
+            counts["restarts"] += 1
+        elif kind == "hot_reload":
+            counts["hot_reloads"] += 1
+    return counts
+
+
+def _change(kind: str, fleet: Fleet) -> None:
+    import os
+
+    app = fleet.app
+    if kind.startswith("app.py"):
+        (app / "app.py").write_text((app / "app.py").read_text() + "# tweak\n")
+    elif kind == "README body":
+        (app / "README.md").write_text((app / "README.md").read_text() + "\nNew paragraph.\n")
+    elif kind == "requirements.txt":
+        (app / "requirements.txt").write_text("numpy\npandas\n")
+    else:  # hardware, sleep time, a variable changed, a variable added, a secret's value
+        write_fleet(fleet.root, fleet.count, files=0, name=fleet.name, hardware="cpu-upgrade", sleep_time=3600,
+                    mode="slow", extra_variables={"EXTRA": "1"})  # fmt: skip
+        os.environ[SECRET_ENV] = "bench-secret-value-rotated"
+
+
+def rebuilds_restarts(report: Report, work: Path) -> None:
+    for index, kind in enumerate(CHANGE_CLASSES):
+        fleet = write_fleet(work / f"p5-{index}", 2, files=10, name=f"p5-{index}")
+        bench_env()
+        with ServedHub(work / f"hub-p5-{index}", build_seconds=0.5, restart_seconds=0.3) as hub:
+            seed(hub, load(fleet), f"P5 {kind}")
+            ours, baseline = fleet.ids()
+            before = {space: len(hub.events(space)) for space in (ours, baseline)}
+            _change(kind, fleet)
+            by_id = {d.id: d for d in load(fleet)}
+            plan = apply_ours(hub, [by_id[ours]], wait=True)
+            deploy_naive(hub, by_id[baseline], work / f"p5-{index}-naive-folder")
+            time.sleep(1.5)
+            hub.advance(3600)
+            ours_counts = _disruptions(hub.events(ours)[before[ours] :])
+            naive_counts = _disruptions(hub.events(baseline)[before[baseline] :])
+        entry = plan.spaces[[e.id for e in plan.spaces].index(ours)]
+        note = f"our rung: {entry.rung.value}, plan says {entry.restarts} restart(s)"
+        report.add(Row("P5", f"{kind}: rebuilds", ours_counts["rebuilds"], naive_counts["rebuilds"], None,
+                       "", None, "", note))  # fmt: skip
+        report.add(Row("P5", f"{kind}: restarts", ours_counts["restarts"], naive_counts["restarts"], None,
+                       "", None, "", f"hot reloads: ours {ours_counts['hot_reloads']}"))  # fmt: skip
+        report.details.setdefault("P5", {})[kind] = {
+            "ours": {**ours_counts, "rung": entry.rung.value, "plan_restarts": entry.restarts},
+            "naive": naive_counts,
+        }
+    bench_env()
+
+
+# ---------------------------------------------------------------------- P6: memory
+
+
+def memory(report: Report, work: Path) -> None:
+    cfg = report.config
+    n = cfg.memory_spaces
+    fleet = write_fleet(work / "mem", n, files=20, name="mem")
+    with ServedHub(work / "hub-mem") as hub:
+        seed(hub, load(fleet), f"P6 ({n} Spaces)")
+        runs = {}
+        for mode in ("ours", "naive"):
+            command = [sys.executable, str(Path(__file__).with_name("_memory.py")), mode, hub.endpoint, hub.token,
+                       str(fleet.root), str(n), "--name", "mem"]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            runs[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    if runs["ours"]["changes_or_errors"]:
+        raise SystemExit(f"P6: expected a no-op plan, got {runs['ours']}")
+    report.add(Row("P6", f"peak RSS, plan of {n} Spaces", runs["ours"]["peak_rss_mb"], None,
+                   runs["naive"]["peak_rss_mb"], "", None, "MB",
+                   f"after imports: {runs['ours']['rss_after_imports_mb']} MB"))  # fmt: skip
+    report.details["P6"] = runs
+
+
+# ---------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller fleets (a smoke run; figures not published)")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated benchmark ids")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
+    bench_env()
+    report = Report(Config.of(args.quick))
+    steps: list[tuple[set[str], Callable[[Report, Path], None]]] = [
+        ({"P1", "P2", "P3"}, lambda r, w: plan_benchmarks(r, w, only)),
+        ({"P4"}, upload_bytes),
+        ({"P5"}, rebuilds_restarts),
+        ({"P6"}, memory),
+    ]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="reconcile-bench-") as scratch:
+        for ids, step in steps:
+            if ids & only:
+                print(f"{'/'.join(sorted(ids & only))} ...", flush=True)
+                step(report, Path(scratch))
+    elapsed = time.perf_counter() - started
+    text = table(report)
+    print()
+    print(text)
+    print(f"\n{'quick' if args.quick else 'full'} run, {elapsed:.0f}s; parallelism {PARALLELISM}, "
+          f"huggingface_hub {huggingface_hub.__version__}, Python {platform.python_version()}")  # fmt: skip
+    args.out.write_text(
+        json.dumps(
+            {
+                "quick": args.quick,
+                "seconds": round(elapsed, 1),
+                "config": asdict(report.config),
+                "environment": {
+                    "python": platform.python_version(),
+                    "huggingface_hub": huggingface_hub.__version__,
+                    "machine": platform.machine(),
+                },
+                "rows": [{**asdict(row), "naive_over_ours": row.ratio} for row in report.rows],
+                "details": report.details,
+                "table_markdown": text,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    missed = [row for row in report.rows if row.met is False]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
