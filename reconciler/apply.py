@@ -146,6 +146,9 @@ class SpaceApply:
             self._settings(values)
         if self.entry.files:
             self._commit(additions)
+        if rung is Rung.CREATE and self.desired.paused:
+            self.writer.pause()  # a Space cannot be created paused: pause it once it has its files
+            self.written.append("paused")
         return self._gate()
 
     def _secret_values(self) -> dict[str, str]:
