@@ -16,6 +16,12 @@ def stale_entries(reviewed: Plan, fresh: Plan) -> list[str]:
         elif current.observed != entry.observed:
             what = "sha" if current.observed.sha != entry.observed.sha else "settings"
             problems.append(f"{entry.id}: its {what} changed on the Hub since the plan was made")
-        elif (current.rung, current.changes, current.files) != (entry.rung, entry.changes, entry.files):
+        elif (current.changes, current.files) != (entry.changes, entry.files):
             problems.append(f"{entry.id}: the manifests or files changed since the plan was made")
+        elif current.rung != entry.rung:
+            # Same differences, another rung: the Space's runtime moved on (e.g. it finished building).
+            problems.append(
+                f"{entry.id}: its runtime changed on the Hub since the plan was made "
+                f"(rung {entry.rung.value} -> {current.rung.value})"
+            )
     return problems
