@@ -7,7 +7,7 @@ import importlib
 import click
 
 # Subcommand modules, in the order `reconcile --help` lists them.
-COMMANDS = ("validate", "plan", "apply", "import_cmd", "preview", "schema", "hub")
+COMMANDS = ("validate", "plan", "apply", "drift", "import_cmd", "preview", "schema", "hub")
 
 
 def register_all(group: click.Group) -> None:
