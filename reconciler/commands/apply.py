@@ -18,7 +18,9 @@ from reconciler.commands._common import (
     write_output,
 )
 from reconciler.errors import UserError
-from reconciler.model import Plan, Rung
+from reconciler.hub.client import HubClient
+from reconciler.hub.writes import missing_write_access
+from reconciler.model import Action, Plan, PlanEntry, Rung
 from reconciler.pipeline import Selection, Shard, make_plan
 from reconciler.render import color_enabled
 from reconciler.render.apply_progress import LiveProgress, PlainProgress
@@ -87,7 +89,11 @@ def command(
         raise UserError("apply needs confirmation but there is no terminal: pass --auto-approve, or --plan FILE")
     desired = load_desired(paths)
     if reviewed is not None and not targets:
-        targets = tuple(entry.id for entry in reviewed.spaces if entry.rung is not Rung.DELETE)
+        reviewed_ids = tuple(entry.id for entry in reviewed.spaces if entry.rung is not Rung.DELETE)
+        # Re-observe only what was reviewed: one info call per Space beats reading a whole
+        # fleet's variables, secrets and trees, unless the plan covered most of the fleet.
+        if len(reviewed_ids) * 2 < len(desired):
+            targets = reviewed_ids
     selection = Selection(targets=targets, shard=Shard.parse(shard) if shard else None)
     prune = prune or bool(reviewed and any(e.rung is Rung.DELETE for e in reviewed.spaces))
     with hub_client(ctx, parallelism) as client:
@@ -99,6 +105,8 @@ def command(
         todo = tuple(e for e in plan.spaces if e.rung is not Rung.NONE)
         if not todo:
             click.echo("No changes. The Hub matches the manifests.", err=True)
+        else:
+            _check_write_access(client, todo)
         live = sys.stderr.isatty() and color_enabled(True)
         with LiveProgress() if live else PlainProgress() as progress:
             results = apply_entries(
@@ -113,6 +121,18 @@ def command(
         render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None
     )
     return 1 if any(r.outcome is Outcome.FAILED for r in results) else 0
+
+
+def _check_write_access(client: HubClient, todo: tuple[PlanEntry, ...]) -> None:
+    """Refuse before any write when the token cannot write to a namespace apply would change."""
+    namespaces: dict[str, str | None] = {}
+    for entry in todo:
+        namespace = entry.id.split("/", 1)[0]
+        if namespaces.get(namespace) is None:
+            namespaces[namespace] = None if entry.action is Action.CREATE else entry.id
+    problems = missing_write_access(client, namespaces)
+    if problems:
+        raise UserError("apply refused before any write:\n  " + "\n  ".join(problems))
 
 
 def _approved(reviewed: Plan | None, fresh: Plan, auto_approve: bool) -> Plan | None:

@@ -7,13 +7,14 @@ never logged, and error messages built in hub.errors never include request bodie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 from huggingface_hub._space_api import Volume as HubVolume
 
+from reconciler.errors import TerminalHubError
 from reconciler.hub.client import HubClient
 from reconciler.model import Volume
 
@@ -220,3 +221,39 @@ class SpaceWriter:
             assert sha is not None
             return sha
         return str(info.oid)
+
+
+def missing_write_access(client: HubClient, namespaces: Mapping[str, str | None]) -> list[str]:
+    """Why this token cannot write to each namespace, checked before apply writes anything.
+
+    `namespaces` maps each namespace apply will write to onto one existing Space in it (None
+    when apply only creates there). A token whose role is "read" can write nowhere; otherwise
+    the Hub's own write check on an existing Space decides (fine-grained tokens included).
+    """
+    me = client.read(lambda: client.api.whoami())
+    token = (me.get("auth") or {}).get("accessToken") or {}
+    if token.get("role") == "read":
+        names = ", ".join(sorted(namespaces))
+        return [f"the token is read-only (role 'read'); apply needs write permission on {names}"]
+    problems = []
+    member_of = {me.get("name"), *(org.get("name") for org in me.get("orgs") or ())}
+    for namespace, space_id in sorted(namespaces.items()):
+        if space_id is None:
+            if namespace not in member_of:
+                problems.append(f"{namespace}: 403 Forbidden: the token's user is not a member of {namespace}")
+            continue
+        status = _write_refused(client, space_id)
+        if status is not None:
+            problems.append(f"{namespace}: {status} Forbidden: the token has no write permission on {namespace}")
+    return problems
+
+
+def _write_refused(client: HubClient, space_id: str) -> int | None:
+    """The Hub's status when it refuses this token write access to `space_id`, else None."""
+    try:
+        client.read(lambda: client.api.auth_check(space_id, repo_type="space", write=True), space_id=space_id)
+    except TerminalHubError as refused:
+        if refused.status in (401, 403):
+            return refused.status
+        raise
+    return None
