@@ -288,7 +288,7 @@ def render_drift_markdown(report: DriftReport, max_chars: int = GITHUB_COMMENT_L
             chosen.append(text if grown <= budget else short)
             used = grown if grown <= budget else used
         cut = sum(1 for text, (full_text, _) in zip(chosen, sections, strict=True) if text != full_text)
-        result = document(chosen, _fit_note(cut, 0))
+        result = document(_compact(chosen, {short for _, short in sections}), _fit_note(cut, 0))
     else:
         used = 0
         for _, short in sections:
@@ -296,8 +296,19 @@ def render_drift_markdown(report: DriftReport, max_chars: int = GITHUB_COMMENT_L
             if used > budget:
                 break
             chosen.append(short)
-        result = document(chosen, _fit_note(len(chosen), len(sections) - len(chosen)))
+        result = document(_compact(chosen, set(chosen)), _fit_note(len(chosen), len(sections) - len(chosen)))
     return result if len(result) <= max_chars else result[: max_chars - 1] + "…"
+
+
+def _compact(texts: list[str], one_liners: set[str]) -> list[str]:
+    """Consecutive one-line sections as one tight list (the budget counted them apart: only shorter)."""
+    blocks: list[str] = []
+    for i, text in enumerate(texts):
+        if blocks and text in one_liners and texts[i - 1] in one_liners:
+            blocks[-1] += "\n" + text
+        else:
+            blocks.append(text)
+    return blocks
 
 
 def _fit_note(cut: int, left_out: int) -> str:

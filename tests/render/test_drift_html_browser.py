@@ -103,7 +103,8 @@ def test_page_shows_every_space_with_its_status(page: WebDriver, report: DriftRe
     assert shown == {e.id: e.status.value for e in report.spaces}
     assert all(r.is_displayed() for r in rows(page))
     chips = {
-        str(c.get_attribute("data-filter")): " ".join(c.text.split()) for c in page.find_elements(By.CSS_SELECTOR, "[data-filter]")
+        str(c.get_attribute("data-filter")): " ".join(c.text.split())
+        for c in page.find_elements(By.CSS_SELECTOR, "[data-filter]")
     }
     assert chips == {
         "failed": "1 failed",
@@ -151,9 +152,9 @@ def test_clicking_headers_sorts_the_table(page: WebDriver) -> None:
     assert visible_ids(page) == by_id
     click_header(page, "rank")
     statuses = [r.get_attribute("data-status") for r in rows(page)]
-    assert statuses == ["failed", "missing", "drifted", "drifted", "drifted", "unmanaged", "unmanaged"] + [
-        "in_sync"
-    ] * 2
+    assert (
+        statuses == ["failed", "missing", "drifted", "drifted", "drifted", "unmanaged", "unmanaged"] + ["in_sync"] * 2
+    )
     assert page.find_element(By.CSS_SELECTOR, 'th[data-sort="rank"]').get_attribute("aria-sort") == "ascending"
     click_header(page, "rank")
     assert [r.get_attribute("data-status") for r in rows(page)][:2] == ["in_sync", "in_sync"]
