@@ -231,6 +231,12 @@ def test_html_rows_carry_stable_ids_and_statuses() -> None:
     assert '<div class="controls" id="controls" hidden>' in page  # the script reveals what needs it
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
+def test_an_empty_report_renders(fmt: str) -> None:
+    text = render_drift(report_of(), fmt, color=False)
+    assert "0 drifted" in text or json.loads(text)["spaces"] == []
+
+
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown drift report format 'yaml'"):
         render_drift(one_of_each(), "yaml", color=False)
