@@ -28,8 +28,8 @@ from reconciler.render._drift_common import (
 )
 from reconciler.render.drift_html import render_drift_html
 from reconciler.render.drift_markdown import render_drift_markdown
-from reconciler.render.plan_json import _change as plan_change
-from reconciler.render.plan_json import _files as plan_files
+from reconciler.render.plan_json import change_json as plan_change
+from reconciler.render.plan_json import files_json as plan_files
 
 FORMATS = ("text", "json", "markdown", "html")
 _TEXT_COLOR = {
@@ -58,9 +58,14 @@ def render_drift(report: DriftReport, fmt: str, color: bool) -> str:
 
 
 def drift_to_json(report: DriftReport) -> str:
-    """The contract: format_version, spaces (sorted by id), summary; keys in a fixed order."""
+    """The contract: format_version, spaces (sorted by id), summary; keys in a fixed order.
+
+    created_at and hub come after the contract's keys: when and where the fleet was checked.
+    """
     document = {
         "format_version": report.format_version,
+        "created_at": report.created_at,
+        "hub": report.hub,
         "spaces": [_entry_json(entry) for entry in by_id(report)],
         "summary": drift_counts(report),
     }

@@ -40,8 +40,8 @@ def _entry(entry: PlanEntry) -> dict[str, Any]:
         "rung": entry.rung.value,
         "reasons": list(entry.reasons),
         "restarts": entry.restarts,
-        "changes": [_change(change) for change in entry.changes],
-        "files": _files(entry.files),
+        "changes": [change_json(change) for change in entry.changes],
+        "files": files_json(entry.files),
         "cost": {
             "before_usd_per_hour": entry.cost.before_usd_per_hour,
             "after_usd_per_hour": entry.cost.after_usd_per_hour,
@@ -52,7 +52,7 @@ def _entry(entry: PlanEntry) -> dict[str, Any]:
     }
 
 
-def _change(change: Change) -> dict[str, Any]:
+def change_json(change: Change) -> dict[str, Any]:
     change = masked(change)
     data = {"path": change.path, "before": change.before, "after": change.after}
     if change.note is not None:
@@ -60,7 +60,7 @@ def _change(change: Change) -> dict[str, Any]:
     return data
 
 
-def _files(files: FileChanges) -> dict[str, list[dict[str, Any]]]:
+def files_json(files: FileChanges) -> dict[str, list[dict[str, Any]]]:
     return {
         "added": [_file(f) for f in files.added],
         "modified": [_file(f) for f in files.modified],

@@ -113,7 +113,7 @@ def test_the_cases_cover_every_status() -> None:
 
 def test_json_keys_are_exactly_the_contract() -> None:
     document = json.loads(drift_to_json(one_of_each()))
-    assert list(document) == ["format_version", "spaces", "summary"]
+    assert list(document) == ["format_version", "created_at", "hub", "spaces", "summary"]
     assert document["format_version"] == 1
     assert list(document["summary"]) == STATUSES
     assert document["summary"] == {"in_sync": 1, "drifted": 1, "missing": 1, "unmanaged": 1, "failed": 1}
