@@ -62,10 +62,13 @@ class Selection:
 
 @dataclass(frozen=True)
 class Observation:
-    """Everything read from the Hub for one plan: reused by apply's stale-plan check and drift."""
+    """What one plan read from the Hub, reused by apply and drift.
+
+    observed: the Spaces the manifests describe, fully read (variables, secrets, files).
+    unmanaged: the other Spaces of the watched namespaces, as the listing shows them.
+    """
 
     observed: Mapping[str, ObservedSpace]
-    listed: Mapping[str, Listed]
     unmanaged: tuple[ObservedSpace, ...]
 
 
@@ -103,7 +106,7 @@ def observe(
         for space_id, item in sorted(listed.items())
         if space_id not in wanted and selection.keeps(space_id)
     )
-    return Observation(observed=observed, listed=listed, unmanaged=others)
+    return Observation(observed=observed, unmanaged=others)
 
 
 def is_preview(space: ObservedSpace) -> bool:
