@@ -99,7 +99,7 @@ def render_readme(card: Mapping[str, Any], body: str) -> bytes:
 
 
 _ENTRIES: dict[tuple[str, str], str] = {}
-_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.,()/+-]{0,200}[A-Za-z0-9)]$")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.,()/+-]{0,200}[A-Za-z0-9)]")  # fullmatch: "$" would accept a final newline
 _RESOLVER = yaml.resolver.Resolver()
 
 
@@ -113,7 +113,7 @@ def _entry(key: str, value: Any) -> str:
     """One top-level `key: value` block. A fleet repeats most entries (sdk, colors, tags),
     so each is emitted once and reused: the pure-Python emitter is slow, and the C one
     may be missing on another machine and must not change a single byte."""
-    if isinstance(value, str) and _PLAIN.match(value) and _resolves_to_str(value):
+    if isinstance(value, str) and _PLAIN.fullmatch(value) and _resolves_to_str(value):
         return f"{key}: {value}\n"  # what the emitter writes for such a string (a test checks)
     cache_key = (key, json.dumps(value, sort_keys=True, default=repr))
     text = _ENTRIES.get(cache_key)

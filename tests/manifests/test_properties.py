@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.manifests import load_manifests
@@ -127,6 +127,7 @@ def test_alias_bomb_is_refused() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40) | st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 _.,()/+-]{0,30}[A-Za-z0-9)]", fullmatch=True))
+@example("08\n")  # a plain-looking value with a final newline must be quoted, not emitted bare
 def test_front_matter_fast_path_matches_the_yaml_emitter(value: str) -> None:
     from reconciler.manifests.card import _entry
 
