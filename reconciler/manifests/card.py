@@ -99,7 +99,8 @@ def render_readme(card: Mapping[str, Any], body: str) -> bytes:
 
 
 _ENTRIES: dict[tuple[str, str], str] = {}
-_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.,()/+-]{0,200}[A-Za-z0-9)]")  # fullmatch: "$" would accept a final newline
+# Used with fullmatch: a "$" anchor would also accept a value ending in a newline.
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.,()/+-]{0,200}[A-Za-z0-9)]")
 _RESOLVER = yaml.resolver.Resolver()
 
 
