@@ -29,6 +29,15 @@ from reconciler.pipeline import make_plan
 
 
 def peak_mb() -> float:
+    """This process's peak RSS. Linux's ru_maxrss survives fork and exec (a child started by a big
+    parent reports the parent's peak), so VmHWM, which exec resets, is read where there is one."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 

@@ -41,6 +41,7 @@ from reconciler.pipeline import make_plan
 
 RESULTS = Path(__file__).with_name("results.json")
 PARALLELISM = 16
+ALL = ("P1", "P2", "P3", "P4", "P5", "P6")
 LATENCY_MS = 50
 
 
@@ -112,7 +113,7 @@ def table(report: Report) -> str:
     head = "| | metric | ours | naive sequential | naive parallel 16 | naive / ours | target | met |"
     lines = [head, "|---|---|---:|---:|---:|---:|---|---|"]
     for row in report.rows:
-        unit = f" {row.unit}" if row.unit else ""
+        unit = f" ({row.unit})" if row.unit else ""
         met = "" if row.met is None else ("yes" if row.met else "**no**")
         lines.append(
             f"| {row.id} | {row.metric}{unit} | {_fmt(row.ours)} | {_fmt(row.naive_seq)} | {_fmt(row.naive_par)} "
@@ -425,7 +426,9 @@ def memory(report: Report, work: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller fleets (a smoke run; figures not published)")
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated benchmark ids")
+    parser.add_argument(
+        "--only", default=",".join(ALL), help="comma-separated benchmark ids (others keep their figures)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
@@ -444,6 +447,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{'/'.join(sorted(ids & only))} ...", flush=True)
                 step(report, Path(scratch))
     elapsed = time.perf_counter() - started
+    if only != set(ALL) and args.out.exists():
+        # A partial run keeps the other benchmarks' latest figures.
+        previous = json.loads(args.out.read_text())
+        kept = [Row(**{k: v for k, v in row.items() if k != "naive_over_ours"}) for row in previous["rows"]]
+        report.rows = [row for row in kept if row.id not in only] + report.rows
+        report.rows.sort(key=lambda row: ALL.index(row.id))
+        report.details = {**{k: v for k, v in previous["details"].items() if k not in only}, **report.details}
     text = table(report)
     print()
     print(text)
