@@ -137,6 +137,10 @@ def choose_rung(desired: DesiredSpace, observed: ObservedSpace, diff: SpaceDiff)
     if files:
         changed = _names(files.paths())
         blocker = hot_reload_blocker(desired, observed, files)
+        if blocker is None and settings_restart:
+            # The settings restart the Space anyway, and a Space that is restarting cannot hot
+            # reload: one upload commit restarts it once, with the new code.
+            blocker = "the settings change restarts the Space anyway"
         if blocker is None:
             version = desired.sdk_version or desired.card.get("sdk_version")
             reason = f"{changed} changed; only Python files changed on gradio {version} -> hot reload"

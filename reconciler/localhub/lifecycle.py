@@ -48,6 +48,11 @@ def subdomain(repo: Repo) -> str:
 def start(core: Core, repo: Repo, kind: str, detail: str, keep_paused: bool = True) -> None:
     """Begin a "build", a "factory_reboot" or a settings "restart" (which builds when no image is ready)."""
     store, now = core.store, core.store.clock.now()
+    if kind == "restart" and _joins_start_in_progress(core, repo):
+        # Settings written while the Space is already starting this commit are read when the
+        # app starts: the Space still starts once, with the latest hardware.
+        repo.run["hardware"] = repo.hardware
+        return
     if kind == "restart" and not (repo.run.get("target") == repo.head and current(core, repo).built):
         kind, detail = "build", f"{detail}; no image of {repo.head[:7]} yet"
     outcome = runtime.evaluate(sdk_of(repo), repo.card, set(repo.tree), lambda path: store.read_file(repo.tree, path))
@@ -59,6 +64,11 @@ def start(core: Core, repo: Repo, kind: str, detail: str, keep_paused: bool = Tr
     repo.run["paused"] = paused
     if outcome[0] != "no_app_file":
         store.event(repo.id, kind, detail)
+
+
+def _joins_start_in_progress(core: Core, repo: Repo) -> bool:
+    stage = current(core, repo).stage
+    return stage in ("BUILDING", "APP_STARTING") and repo.run.get("target") == repo.head and not repo.run.get("paused")
 
 
 def after_commit(core: Core, repo: Repo, result: CommitResult, card_changed: bool, hot_reload: bool) -> None:

@@ -94,6 +94,7 @@ def test_hardware_and_variables_are_one_settings_rung(hub: LocalHub, fleet: Path
     assert entry["cost"] == {"before_usd_per_hour": 0.0, "after_usd_per_hour": 0.4}
     kinds = apply_and_count(hub)
     assert "commit" not in kinds and "build" not in kinds
+    assert kinds.count("restart") == 1, f"one restart for all settings, as planned: {kinds}"
 
 
 def test_sleep_time_alone_restarts_nothing(hub: LocalHub, fleet: Path) -> None:

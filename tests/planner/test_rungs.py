@@ -136,11 +136,19 @@ def test_settings_plus_files_take_the_file_rung_with_one_restart() -> None:
     assert entry.reasons[0].startswith("hardware changed -> settings")
 
 
-def test_hot_reload_with_restarting_setting_counts_the_settings_restart() -> None:
+def test_python_edit_with_a_restarting_setting_is_one_upload() -> None:
     want = desired(variables={"A": "2"}, files=with_files(**{"app.py": "print('new')\n"}))
     have = observed_like(want, variables={}, files=remote_files(DEFAULT_FILES))
     entry = plan_for(want, have)
-    assert (entry.rung, entry.restarts) == (Rung.HOT_RELOAD, 1)
+    assert (entry.rung, entry.restarts) == (Rung.UPLOAD, 1)
+    assert entry.reasons[-1] == "app.py changed; the settings change restarts the Space anyway -> upload"
+
+
+def test_python_edit_with_a_quiet_setting_still_hot_reloads() -> None:
+    want = desired(visibility="private", files=with_files(**{"app.py": "print('new')\n"}))
+    have = observed_like(want, visibility="public", files=remote_files(DEFAULT_FILES))
+    entry = plan_for(want, have)
+    assert (entry.rung, entry.restarts) == (Rung.HOT_RELOAD, 0)
 
 
 def test_ignored_changes_are_not_planned() -> None:
