@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from reconciler.drift import CommitRef, DriftReport, classify
 from reconciler.errors import UserError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
-from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_many, recent_commits
+from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_one, recent_commits
 from reconciler.manifests import resolve_secret
 from reconciler.model import PREVIEW_TAG, DesiredSpace, ObservedSpace, Plan
 from reconciler.planner import build_plan, pair_up
@@ -89,18 +90,30 @@ def observe(
     cache: TreeCache,
     parallelism: int,
 ) -> Observation:
-    """Read the Hub: one listing per namespace (or one info per --target), then per-Space reads."""
+    """Read the Hub: one listing per namespace (or one info per --target) and per-Space reads.
+
+    Per-Space reads start on a worker pool as soon as the listing shows the Space, so the
+    listing's pages and the reads overlap instead of running one after the other.
+    """
     listed: dict[str, Listed] = {}
-    if selection.targets:
-        for target in selection.targets:
-            found = info_one(client, target)
-            if found is not None:
-                listed[found.id] = found
-    else:
-        for namespace in sorted({d.namespace for d in desired} | set(namespaces)):
-            listed.update(list_namespace(client, namespace))
     wanted = {d.id for d in desired}
-    observed = observe_many(client, (listed[i] for i in sorted(wanted) if i in listed), cache, parallelism)
+    reads: dict[str, Future[ObservedSpace]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+
+        def consider(item: Listed) -> None:
+            listed[item.id] = item
+            if item.id in wanted and item.id not in reads:
+                reads[item.id] = pool.submit(observe_one, client, item, cache)
+
+        if selection.targets:
+            for target in selection.targets:
+                found = info_one(client, target)
+                if found is not None:
+                    consider(found)
+        else:
+            for namespace in sorted({d.namespace for d in desired} | set(namespaces)):
+                list_namespace(client, namespace, on_each=consider)
+        observed = {space_id: reads[space_id].result() for space_id in sorted(reads)}
     others = tuple(
         from_listing(item)
         for space_id, item in sorted(listed.items())

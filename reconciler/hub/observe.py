@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -63,10 +62,20 @@ def _listed(info: SpaceInfo) -> Listed:
     return Listed(info.id, info.sha, info.sdk, visibility, card, runtime, modified)
 
 
-def list_namespace(client: HubClient, namespace: str) -> dict[str, Listed]:
+def list_namespace(
+    client: HubClient, namespace: str, on_each: Callable[[Listed], None] | None = None
+) -> dict[str, Listed]:
+    """Every Space of a namespace, one paginated listing. `on_each` sees each Space as its page
+    arrives, so per-Space reads can start before the listing ends; after a retried failure it
+    may see a Space again."""
+
     def fetch() -> dict[str, Listed]:
-        found = client.api.list_spaces(author=namespace, expand=LIST_EXPAND)  # type: ignore[arg-type]
-        return {info.id: _listed(info) for info in found}
+        found: dict[str, Listed] = {}
+        for info in client.api.list_spaces(author=namespace, expand=LIST_EXPAND):  # type: ignore[arg-type]
+            found[info.id] = item = _listed(info)
+            if on_each is not None:
+                on_each(item)
+        return found
 
     return client.read(fetch)
 
@@ -164,16 +173,6 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-
-def observe_many(
-    client: HubClient, listed: Iterable[Listed], cache: TreeCache, parallelism: int
-) -> dict[str, ObservedSpace]:
-    """Per-Space reads, `parallelism` Spaces at a time. Results keyed by Space id."""
-    todo = list(listed)
-    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        observed = list(pool.map(lambda item: observe_one(client, item, cache), todo))
-    return {space.id: space for space in observed}
 
 
 def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str, str]]:
