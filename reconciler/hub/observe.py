@@ -94,7 +94,7 @@ def info_one(client: HubClient, space_id: str) -> Listed | None:
     return _listed(info)
 
 
-def _volumes(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Volume, ...]:
+def volumes_from_runtime(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Volume, ...]:
     volumes = []
     for item in raw or ():
         volumes.append(
@@ -141,7 +141,7 @@ def from_listing(listed: Listed) -> ObservedSpace:
         dev_mode=bool(runtime.get("devMode")),
         running_sha=runtime.get("sha"),
         hot_reloading=runtime.get("hotReloading"),
-        volumes=_volumes(runtime.get("volumes")),
+        volumes=volumes_from_runtime(runtime.get("volumes")),
         card=listed.card,
         last_modified=listed.last_modified,
     )

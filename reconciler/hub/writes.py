@@ -16,6 +16,7 @@ from huggingface_hub._space_api import Volume as HubVolume
 
 from reconciler.errors import TerminalHubError
 from reconciler.hub.client import HubClient
+from reconciler.hub.observe import volumes_from_runtime
 from reconciler.model import Volume
 
 # huggingface_hub's create_commit takes the Hub's hot-reload flag through the private keyword
@@ -87,17 +88,7 @@ class SpaceWriter:
 
     def volumes(self) -> tuple[Volume, ...]:
         runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
-        return tuple(
-            Volume(
-                type=v.type,
-                source=v.source,
-                mount_path=v.mount_path,
-                revision=v.revision,
-                read_only=v.read_only,
-                path=v.path,
-            )
-            for v in runtime.volumes or ()
-        )
+        return volumes_from_runtime(runtime.raw.get("volumes"))
 
     def download(self, path: str, revision: str) -> bytes:
         def fetch() -> bytes:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reconciler.localhub import LocalHub
 from tests.conftest import CANARY
+from tests.e2e.conftest import hub  # noqa: F401  (the same live local Hub as the end-to-end tests)
 from tests.reliability.helpers import SECRET_ENV, Admin
 
 
 @pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    with LocalHub(tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2) as local:
-        monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
-        monkeypatch.setenv("HF_TOKEN", local.token)
-        monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
-        yield local
-
-
-@pytest.fixture
-def admin(hub: LocalHub) -> Admin:
+def admin(hub: LocalHub) -> Admin:  # noqa: F811  (hub is the imported fixture)
     return Admin(hub)
 
 
