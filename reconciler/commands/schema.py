@@ -11,7 +11,10 @@ from reconciler.manifests import jsonschema
 
 @click.command("schema")
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True,
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
     help="Folder to write the *.schema.json files into.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files in --out are out of date.")

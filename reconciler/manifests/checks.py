@@ -18,9 +18,7 @@ from reconciler.model import SecretRef
 REPO_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+){1,2}([.-]?[A-Za-z]+[0-9]*)?$")
-IGNORABLE = tuple(
-    info.alias or name for name, info in SpaceSpec.model_fields.items() if name not in ("lifecycle",)
-)
+IGNORABLE = tuple(info.alias or name for name, info in SpaceSpec.model_fields.items() if name not in ("lifecycle",))
 NESTED = ("variables", "secrets", "card")
 
 
@@ -38,8 +36,11 @@ def check_space(ctx: DocContext, space: Space, base: Path) -> None:
     spec = space.spec
     if spec.sdk_version is not None:
         if spec.sdk != "gradio":
-            ctx.error(("spec", "sdkVersion"), f"sdkVersion only applies to gradio Spaces; this one uses sdk {spec.sdk}",
-                      "remove sdkVersion (the Dockerfile or static files decide the versions)")
+            ctx.error(
+                ("spec", "sdkVersion"),
+                f"sdkVersion only applies to gradio Spaces; this one uses sdk {spec.sdk}",
+                "remove sdkVersion (the Dockerfile or static files decide the versions)",
+            )
         elif not VERSION.match(spec.sdk_version):
             ctx.error(("spec", "sdkVersion"), f"sdkVersion {spec.sdk_version!r} is not a version number like 6.15.1")
     if spec.card.app_port is not None and spec.sdk != "docker":
@@ -47,8 +48,11 @@ def check_space(ctx: DocContext, space: Space, base: Path) -> None:
     if spec.sleep_time is not None and spec.sleep_time != -1 and spec.sleep_time <= 0:
         ctx.error(("spec", "sleepTime"), "sleepTime must be a number of seconds > 0, or -1 to never sleep")
     for key in sorted(set(spec.card.extra) & set(MANAGED_KEYS)):
-        ctx.error(("spec", "card", "extra", key), f"card.extra.{key} is managed by the manifest",
-                  f"set {MANAGED_KEYS[key]} instead")
+        ctx.error(
+            ("spec", "card", "extra", key),
+            f"card.extra.{key} is managed by the manifest",
+            f"set {MANAGED_KEYS[key]} instead",
+        )
     _names(ctx, spec)
     _volumes(ctx, spec)
     _lifecycle(ctx, space)
@@ -58,11 +62,16 @@ def _names(ctx: DocContext, spec: SpaceSpec) -> None:
     for section in ("variables", "secrets"):
         for name in getattr(spec, section):
             if not ENV_NAME.match(name):
-                ctx.error(("spec", section, name), f"{section[:-1]} name {name!r} is not a valid environment "
-                          "variable name (letters, digits and '_', not starting with a digit)", key=True)
+                ctx.error(
+                    ("spec", section, name),
+                    f"{section[:-1]} name {name!r} is not a valid environment "
+                    "variable name (letters, digits and '_', not starting with a digit)",
+                    key=True,
+                )
     for name in sorted(set(spec.variables) & set(spec.secrets)):
-        ctx.error(("spec", "secrets", name), f"{name} is both a variable and a secret; the Hub allows one of them",
-                  key=True)
+        ctx.error(
+            ("spec", "secrets", name), f"{name} is both a variable and a secret; the Hub allows one of them", key=True
+        )
 
 
 def _volumes(ctx: DocContext, spec: SpaceSpec) -> None:
@@ -70,8 +79,11 @@ def _volumes(ctx: DocContext, spec: SpaceSpec) -> None:
     for index, volume in enumerate(spec.volumes):
         path = ("spec", "volumes", index, "mountPath")
         if not volume.mount_path.startswith("/"):
-            ctx.error(path, f"volume mountPath {volume.mount_path!r} must be an absolute path",
-                      f"write /{volume.mount_path.lstrip('./')}")
+            ctx.error(
+                path,
+                f"volume mountPath {volume.mount_path!r} must be an absolute path",
+                f"write /{volume.mount_path.lstrip('./')}",
+            )
             continue
         normal = posixpath.normpath(volume.mount_path)
         if normal in seen:
@@ -79,8 +91,10 @@ def _volumes(ctx: DocContext, spec: SpaceSpec) -> None:
         else:
             seen[normal] = index
         if volume.source.count("/") != 1 or not all(REPO_PART.match(p) for p in volume.source.split("/")):
-            ctx.error(("spec", "volumes", index, "source"),
-                      f"volume source {volume.source!r} must be a repository or bucket id like acme/data")
+            ctx.error(
+                ("spec", "volumes", index, "source"),
+                f"volume source {volume.source!r} must be a repository or bucket id like acme/data",
+            )
 
 
 def _lifecycle(ctx: DocContext, space: Space) -> None:
@@ -90,16 +104,22 @@ def _lifecycle(ctx: DocContext, space: Space) -> None:
         where = ("spec", "lifecycle", "ignoreChanges", index)
         if parts[0] != "spec" or len(parts) < 2 or parts[1] not in IGNORABLE:
             guess = did_you_mean(parts[1] if len(parts) > 1 else field_path, IGNORABLE)
-            ctx.error(where, f"ignoreChanges entry {field_path!r} is not a field path like spec.hardware"
-                      + (f"; did you mean 'spec.{guess}'?" if guess else ""),
-                      f"fields: {', '.join('spec.' + f for f in IGNORABLE)}")
+            ctx.error(
+                where,
+                f"ignoreChanges entry {field_path!r} is not a field path like spec.hardware"
+                + (f"; did you mean 'spec.{guess}'?" if guess else ""),
+                f"fields: {', '.join('spec.' + f for f in IGNORABLE)}",
+            )
         elif len(parts) > 2 and parts[1] not in NESTED:
             ctx.error(where, f"ignoreChanges entry {field_path!r}: spec.{parts[1]} has no sub-fields")
     for index, rule in enumerate(lifecycle.ignore_lint):
         if rule not in RULES:
             guess = did_you_mean(rule, list(RULES))
-            ctx.error(("spec", "lifecycle", "ignoreLint", index), f"unknown lint rule {rule!r}"
-                      + (f"; did you mean {guess!r}?" if guess else ""), f"rules: {', '.join(RULES)}")
+            ctx.error(
+                ("spec", "lifecycle", "ignoreLint", index),
+                f"unknown lint rule {rule!r}" + (f"; did you mean {guess!r}?" if guess else ""),
+                f"rules: {', '.join(RULES)}",
+            )
 
 
 def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> dict[str, SecretRef]:
@@ -109,18 +129,22 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
         if ref.from_env is not None:
             if not ENV_NAME.match(ref.from_env):
                 # Not echoed: a value typed where the variable name belongs is likely the secret.
-                ctx.error(("spec", "secrets", name, "fromEnv"),
-                          f"secret {name}: fromEnv must name an environment variable (letters, digits, '_')",
-                          f"`{name}: {{fromEnv: {name}}}` reads the value from ${name}")
+                ctx.error(
+                    ("spec", "secrets", name, "fromEnv"),
+                    f"secret {name}: fromEnv must name an environment variable (letters, digits, '_')",
+                    f"`{name}: {{fromEnv: {name}}}` reads the value from ${name}",
+                )
                 continue
             result[name] = SecretRef(from_env=ref.from_env, preview=ref.preview)
             continue
         assert ref.from_file is not None
         absolute = os.path.abspath(base / ref.from_file)
         if not is_inside(absolute, root):
-            ctx.error(("spec", "secrets", name, "fromFile"),
-                      f"secret {name}: fromFile points outside the repository; refusing to read it",
-                      "keep secret files in the repository's git-ignored folder, or use fromEnv")
+            ctx.error(
+                ("spec", "secrets", name, "fromFile"),
+                f"secret {name}: fromFile points outside the repository; refusing to read it",
+                "keep secret files in the repository's git-ignored folder, or use fromEnv",
+            )
             continue
         result[name] = SecretRef(from_file=absolute, preview=ref.preview)
     return result
@@ -142,6 +166,9 @@ def check_source(ctx: DocContext, spec: SpaceSpec, base: Path, cache: SourceCach
     wanted = app_file(spec) if spec.sdk != "docker" else "Dockerfile"
     if wanted is not None and wanted not in listing.paths:
         where = ("spec", "card", "appFile") if spec.card.app_file else path
-        ctx.error(where, f"{spec.sdk} Space needs {wanted} in its source folder {spec.source.path!r}; it is missing"
-                  + (" or excluded" if spec.source.exclude else ""))
+        ctx.error(
+            where,
+            f"{spec.sdk} Space needs {wanted} in its source folder {spec.source.path!r}; it is missing"
+            + (" or excluded" if spec.source.exclude else ""),
+        )
     return listing

@@ -52,36 +52,64 @@ def _emit(ctx: DocContext, rule_id: str, path: tuple[str | int, ...], message: s
 def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:
     spec, card = space.spec, space.spec.card
     if spec.hardware == ZEROGPU and spec.sdk != "gradio":
-        _emit(ctx, "zerogpu-gradio-only", ("spec", "hardware"),
-              f"ZeroGPU (zero-a10g) only runs gradio Spaces; this Space uses sdk {spec.sdk}",
-              "use a dedicated GPU flavor such as t4-small or l4x1, or switch to sdk: gradio")
+        _emit(
+            ctx,
+            "zerogpu-gradio-only",
+            ("spec", "hardware"),
+            f"ZeroGPU (zero-a10g) only runs gradio Spaces; this Space uses sdk {spec.sdk}",
+            "use a dedicated GPU flavor such as t4-small or l4x1, or switch to sdk: gradio",
+        )
     if spec.sdk == "gradio" and spec.sdk_version is None:
-        _emit(ctx, "gradio-sdk-version-missing", ("spec", "sdk"),
-              "gradio Space without sdkVersion: the Hub picks the latest gradio, so builds are not reproducible",
-              'pin it, e.g. sdkVersion: "6.15.1"')
+        _emit(
+            ctx,
+            "gradio-sdk-version-missing",
+            ("spec", "sdk"),
+            "gradio Space without sdkVersion: the Hub picks the latest gradio, so builds are not reproducible",
+            'pin it, e.g. sdkVersion: "6.15.1"',
+        )
     if spec.sdk == "static" and spec.hardware != "cpu-basic":
-        _emit(ctx, "static-hardware", ("spec", "hardware"),
-              f"static Spaces are served as files and need no hardware; {spec.hardware} is billed for nothing",
-              "remove spec.hardware (cpu-basic)")
+        _emit(
+            ctx,
+            "static-hardware",
+            ("spec", "hardware"),
+            f"static Spaces are served as files and need no hardware; {spec.hardware} is billed for nothing",
+            "remove spec.hardware (cpu-basic)",
+        )
     if spec.hardware == ZEROGPU and card.python_version is not None:
         major_minor = ".".join(card.python_version.split(".")[:2])
         if major_minor not in ZEROGPU_PYTHON:
-            _emit(ctx, "zerogpu-python-version", ("spec", "card", "pythonVersion"),
-                  f"ZeroGPU supports Python 3.10 and 3.12, not {card.python_version}",
-                  'use pythonVersion: "3.12" (or "3.10")')
+            _emit(
+                ctx,
+                "zerogpu-python-version",
+                ("spec", "card", "pythonVersion"),
+                f"ZeroGPU supports Python 3.10 and 3.12, not {card.python_version}",
+                'use pythonVersion: "3.12" (or "3.10")',
+            )
     if card.startup_duration_timeout is not None and not DURATION.match(card.startup_duration_timeout):
-        _emit(ctx, "startup-duration-format", ("spec", "card", "startupDurationTimeout"),
-              f"startupDurationTimeout {card.startup_duration_timeout!r} is not a duration the Hub accepts",
-              "write a number and a unit: 90s, 30m or 1h")
+        _emit(
+            ctx,
+            "startup-duration-format",
+            ("spec", "card", "startupDurationTimeout"),
+            f"startupDurationTimeout {card.startup_duration_timeout!r} is not a duration the Hub accepts",
+            "write a number and a unit: 90s, 30m or 1h",
+        )
     sleep = spec.sleep_time
     if spec.hardware == "cpu-basic" and sleep is not None and (sleep == -1 or sleep > 0) and sleep != FREE_SLEEP_TIME:
-        _emit(ctx, "sleep-time-cpu-basic", ("spec", "sleepTime"),
-              "sleepTime has no effect on cpu-basic: the Hub puts free Spaces to sleep after 48 hours",
-              "remove sleepTime, or choose an upgraded hardware flavor")
+        _emit(
+            ctx,
+            "sleep-time-cpu-basic",
+            ("spec", "sleepTime"),
+            "sleepTime has no effect on cpu-basic: the Hub puts free Spaces to sleep after 48 hours",
+            "remove sleepTime, or choose an upgraded hardware flavor",
+        )
     if "hardware" in card.extra:
-        _emit(ctx, "card-extra-hardware", ("spec", "card", "extra", "hardware"),
-              "the Hub ignores `hardware` in the README front matter",
-              "set spec.hardware instead (or card.suggestedHardware for duplicators)")
+        _emit(
+            ctx,
+            "card-extra-hardware",
+            ("spec", "card", "extra", "hardware"),
+            "the Hub ignores `hardware` in the README front matter",
+            "set spec.hardware instead (or card.suggestedHardware for duplicators)",
+        )
     if listing is not None:
         _requirements(ctx, space, listing)
 
@@ -107,15 +135,23 @@ def _requirements(ctx: DocContext, space: Space, listing: Listing) -> None:
     if spec.sdk == "gradio":
         for name in PLATFORM_PACKAGES:
             if pins.get(name):
-                _emit(ctx, "gradio-platform-pin", ("spec", "source", "path"),
-                      f"requirements.txt pins {name}{pins[name]}: the platform installs {name} itself "
-                      "(from sdkVersion), and a pin breaks dependency resolution or ZeroGPU",
-                      f"remove the version of {name} from requirements.txt (gradio: set spec.sdkVersion)")
+                _emit(
+                    ctx,
+                    "gradio-platform-pin",
+                    ("spec", "source", "path"),
+                    f"requirements.txt pins {name}{pins[name]}: the platform installs {name} itself "
+                    "(from sdkVersion), and a pin breaks dependency resolution or ZeroGPU",
+                    f"remove the version of {name} from requirements.txt (gradio: set spec.sdkVersion)",
+                )
     torch = pins.get("torch")
     if spec.hardware == ZEROGPU and torch and not any(_satisfies(v, torch) is not False for v in ZEROGPU_TORCH):
-        _emit(ctx, "zerogpu-torch-version", ("spec", "source", "path"),
-              f"requirements.txt asks for torch{torch}, but ZeroGPU accepts only torch {', '.join(ZEROGPU_TORCH)}",
-              "pin one of the accepted versions, e.g. torch==2.9.1")
+        _emit(
+            ctx,
+            "zerogpu-torch-version",
+            ("spec", "source", "path"),
+            f"requirements.txt asks for torch{torch}, but ZeroGPU accepts only torch {', '.join(ZEROGPU_TORCH)}",
+            "pin one of the accepted versions, e.g. torch==2.9.1",
+        )
 
 
 def _version(text: str) -> tuple[int, ...] | None:
@@ -146,7 +182,13 @@ def _satisfies(version: str, specifier: str) -> bool | None:
         width = max(len(have), len(want))
         a, b = have + (0,) * (width - len(have)), want + (0,) * (width - len(want))
         ok = {
-            "==": a == b, "===": a == b, "!=": a != b, ">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b,
+            "==": a == b,
+            "===": a == b,
+            "!=": a != b,
+            ">=": a >= b,
+            "<=": a <= b,
+            ">": a > b,
+            "<": a < b,
             "~=": a >= b and have[: len(want) - 1] == want[:-1],
         }[op]
         if not ok:

@@ -21,9 +21,26 @@ Color = Literal["red", "yellow", "green", "blue", "indigo", "purple", "pink", "g
 # Must equal reconciler.model.HARDWARE_FLAVORS (a test checks it); spelled out so mypy and
 # the JSON Schema both see the enum.
 Hardware = Literal[
-    "cpu-basic", "cpu-upgrade", "zero-a10g", "t4-small", "t4-medium", "l4x1", "l4x4",
-    "l40sx1", "l40sx4", "l40sx8", "a10g-small", "a10g-large", "a10g-largex2", "a10g-largex4",
-    "a100-large", "a100x4", "a100x8", "rtx-pro-6000", "rtx-pro-6000x2", "rtx-pro-6000x4",
+    "cpu-basic",
+    "cpu-upgrade",
+    "zero-a10g",
+    "t4-small",
+    "t4-medium",
+    "l4x1",
+    "l4x4",
+    "l40sx1",
+    "l40sx4",
+    "l40sx8",
+    "a10g-small",
+    "a10g-large",
+    "a10g-largex2",
+    "a10g-largex4",
+    "a100-large",
+    "a100x4",
+    "a100x8",
+    "rtx-pro-6000",
+    "rtx-pro-6000x2",
+    "rtx-pro-6000x4",
     "rtx-pro-6000x8",
 ]
 
@@ -43,9 +60,7 @@ class Metadata(Model):
 class SecretRef(Model):
     """Where a secret value lives. Exactly one of fromEnv / fromFile."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"oneOf": [{"required": ["fromEnv"]}, {"required": ["fromFile"]}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["fromEnv"]}, {"required": ["fromFile"]}]})
     from_env: str | None = Field(default=None, description="Name of an environment variable.")
     from_file: str | None = Field(
         default=None, description="File holding the value, relative to the manifest, inside the repository."
@@ -103,9 +118,7 @@ class Card(Model):
     hf_oauth_authorized_org: str | list[str] | None = None
     preload_from_hub: list[str] | None = None
     custom_headers: dict[str, str] | None = None
-    extra: dict[str, Any] = Field(
-        default_factory=dict, description="Any other front matter key, passed through as-is."
-    )
+    extra: dict[str, Any] = Field(default_factory=dict, description="Any other front matter key, passed through as-is.")
 
 
 class Lifecycle(Model):
@@ -149,9 +162,7 @@ class Space(Model):
 class Generator(Model):
     """One generator: `list` of parameter maps, or `matrix` of named lists (cartesian product)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"oneOf": [{"required": ["list"]}, {"required": ["matrix"]}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["list"]}, {"required": ["matrix"]}]})
     list_: list[dict[str, Any]] | None = Field(default=None, alias="list")
     matrix: dict[str, list[Any]] | None = None
 

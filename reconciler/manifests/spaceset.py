@@ -65,8 +65,11 @@ def parameter_sets(ctx: DocContext, spaceset: SpaceSet) -> list[dict[str, Any]] 
             entries = [dict(zip(matrix, combo, strict=True)) for combo in itertools.product(*matrix.values())]
         for name in sorted(names):
             if not name.isidentifier():
-                ctx.error(path, f"parameter name {name!r} is not usable in a template "
-                          "(letters, digits and '_', not starting with a digit)")
+                ctx.error(
+                    path,
+                    f"parameter name {name!r} is not usable in a template "
+                    "(letters, digits and '_', not starting with a digit)",
+                )
                 ok = False
         result.extend(entries)
     if len(result) > MAX_GENERATED:
