@@ -234,6 +234,25 @@ def compare_files(desired: DesiredSpace, observed: ObservedSpace) -> FileChanges
     )
 
 
+UNREADABLE = "not readable with this token (no token, or no access to the Space's settings)"
+
+
+def _without_settings_access(desired: DesiredSpace, observed: ObservedSpace, settings: tuple[Change, ...]) -> SpaceDiff:
+    """Variables and secrets could not be read: leave them out rather than guess."""
+    kept = tuple(
+        c
+        for c in settings
+        if not c.path.startswith("spec.variables.") and not (c.path.startswith("spec.volumes.") and c.after is None)
+    )
+    return SpaceDiff(
+        settings=kept,
+        secrets=tuple(SecretDiff(name, SecretState.UNKNOWN, UNREADABLE) for name in sorted(desired.secrets)),
+        files=compare_files(desired, observed),
+        card_changed=any(c.path.startswith("spec.card.") for c in kept),
+        sdk_changed=any(c.path == "spec.sdk" for c in kept),
+    )
+
+
 def diff_space(
     desired: DesiredSpace, observed: ObservedSpace, probes: Mapping[str, SecretProbe], has_key: bool
 ) -> SpaceDiff:
@@ -247,6 +266,8 @@ def diff_space(
         desired_settings(desired),
         ignore,
     )
+    if not observed.settings_readable:
+        return _without_settings_access(desired, observed, settings)
     # Mounts added by hand are kept by apply (set_space_volumes replaces every mount, so apply
     # merges); they are drift to report, not a change to plan.
     settings = tuple(c for c in settings if not (c.path.startswith("spec.volumes.") and c.after is None))

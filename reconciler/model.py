@@ -189,6 +189,9 @@ class ObservedSpace(Frozen):
     card: Mapping[str, Any] = Field(default_factory=dict)
     files: tuple[RemoteFile, ...] = ()
     last_modified: str | None = None
+    # False when this token may not read variables and secrets (no token, e.g. a pull request
+    # from a fork): they are then unknown, never compared, never reported as removed.
+    settings_readable: bool = True
 
     @property
     def paused(self) -> bool:

@@ -25,6 +25,10 @@ from reconciler.model import PREVIEW_TAG, DesiredSpace, ObservedSpace, Plan
 from reconciler.planner import build_plan, pair_up
 
 DEFAULT_CACHE_DIR = Path(".reconcile") / "cache" / "trees"
+ANONYMOUS_NOTE = (
+    "No Hub token: only public Spaces are visible and their variables and secrets cannot be read. "
+    "A private Space shows as to be created, and variables and secrets are not compared."
+)
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ def make_plan(
         created_at=now_utc(),
         costs=hardware_costs(client),
         has_key=secrets.fingerprint_key() is not None,
+        notes=() if client.has_token else (ANONYMOUS_NOTE,),
     )
     return plan, observation
 

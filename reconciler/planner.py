@@ -205,6 +205,8 @@ def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntr
     diff = diff_space(desired, observed, pair.probes, has_key)
     rung, reasons, restarts = choose_rung(desired, observed, diff)
     warnings = [f"secret {s.name}: {s.note}" for s in diff.secrets if s.state.value == "unknown here"]
+    if not observed.settings_readable:
+        warnings.insert(0, "variables and secrets were not compared: not readable with this token")
     return PlanEntry(
         id=pair.id,
         action=Action.NOOP if rung is Rung.NONE else Action.UPDATE,
@@ -233,15 +235,23 @@ def _unavailable_secret_warnings(pair: Pair) -> tuple[str, ...]:
     )
 
 
-def build_plan(pairs: Iterable[Pair], *, hub: str, created_at: str, costs: Mapping[str, float], has_key: bool) -> Plan:
+def build_plan(
+    pairs: Iterable[Pair],
+    *,
+    hub: str,
+    created_at: str,
+    costs: Mapping[str, float],
+    has_key: bool,
+    notes: Iterable[str] = (),
+) -> Plan:
     pairs = list(pairs)
     entries = sorted((plan_pair(p, costs, has_key) for p in pairs), key=lambda e: e.id)
     summary = {rung.value: 0 for rung in RUNG_ORDER}
     for entry in entries:
         summary[entry.rung.value] += 1
     hourly = sum(e.cost.after_usd_per_hour - e.cost.before_usd_per_hour for e in entries)
-    notes = []
-    if not has_key and any(p.desired and p.desired.secrets for p in pairs if isinstance(p, Pair)):
+    notes = list(notes)
+    if not has_key and any(p.desired and p.desired.secrets for p in pairs):
         notes.append(
             "Secret value changes cannot be detected: set RECONCILE_FINGERPRINT_KEY (any long random "
             "string, kept in your CI secrets) so apply records fingerprints and plan can compare them."

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 import httpx2
-from huggingface_hub import HfApi, constants
+from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.utils import _http as hf_http
 
 from reconciler.hub.errors import translate
@@ -71,6 +71,11 @@ class HubClient:
         with _active_lock:
             _active = self
             hf_http.set_client_factory(_client_factory)
+
+    @property
+    def has_token(self) -> bool:
+        """Whether calls carry credentials (HF_TOKEN, a saved login, or the token given here)."""
+        return bool(self.api.token) or get_token() is not None
 
     def owns(self, url: str) -> bool:
         return url.startswith(self.endpoint)

@@ -74,7 +74,11 @@ def translate(error: Exception, space_id: str | None = None) -> Exception:
                 space_id=space_id,
             )
         if status == 401:
-            return UserError(f"{where}the Hub rejected the token (401): {message}. Check HF_TOKEN.")
+            return TerminalHubError(
+                f"{where}the Hub refused the request without valid credentials (401): {message}. Check HF_TOKEN.",
+                status=status,
+                space_id=space_id,
+            )
         if status == 403:
             return TerminalHubError(
                 f"{where}permission denied (403): {message}. The token needs write access to this namespace.",

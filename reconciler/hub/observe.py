@@ -149,9 +149,14 @@ def from_listing(listed: Listed) -> ObservedSpace:
 
 def observe_one(client: HubClient, listed: Listed, cache: TreeCache) -> ObservedSpace:
     space_id = listed.id
-    variables = client.read(lambda: client.api.get_space_variables(space_id), space_id=space_id)
-    secrets = client.read(lambda: client.api.get_space_secrets(space_id), space_id=space_id)
     files = read_tree(client, space_id, listed.sha, cache) if listed.sha else ()
+    try:
+        variables = client.read(lambda: client.api.get_space_variables(space_id), space_id=space_id)
+        secrets = client.read(lambda: client.api.get_space_secrets(space_id), space_id=space_id)
+    except TerminalHubError as refused:
+        if refused.status not in (401, 403):
+            raise
+        return from_listing(listed).model_copy(update={"files": files, "settings_readable": False})
     return from_listing(listed).model_copy(
         update={
             "variables": {

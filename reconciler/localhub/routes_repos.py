@@ -343,8 +343,12 @@ def repo_info(ctx: Ctx, p: Params) -> Response:
 
 
 def list_repos(ctx: Ctx, p: Params) -> Response:
-    user = ctx.user()
-    repos = [r for r in ctx.store.list_repos(PLURAL[p["rtype"]]) if not r.private or user.member_of(r.namespace)]
+    user = ctx.token  # anonymous callers see public repos only
+    repos = [
+        r
+        for r in ctx.store.list_repos(PLURAL[p["rtype"]])
+        if not r.private or (user is not None and user.member_of(r.namespace))
+    ]
     if author := ctx.param("author"):
         repos = [r for r in repos if r.namespace == author]
     if search := ctx.param("search"):

@@ -69,10 +69,13 @@ class Ctx:
 
     def readable(self, repo_type: str, repo_id: str, files: bool = False) -> Repo:
         """The repo if this token may read it (its `files` too); otherwise it does not exist for it."""
-        if self.token is None:
-            raise HubError(401, f"Repository not found: {repo_id} (no token was sent)", "RepoNotFound")
         repo = self.store.get(repo_type, repo_id)
         hidden = repo is not None and (repo.private or (files and repo.visibility == "protected"))
+        if self.token is None:
+            # As on the Hub, anyone may read a public repo; the rest does not exist for them.
+            if repo is None or hidden:
+                raise HubError(401, f"Repository not found: {repo_id} (no token was sent)", "RepoNotFound")
+            return repo
         if repo is None or (hidden and not self.token.member_of(repo.namespace)):
             raise repo_not_found(repo_id)
         return repo
