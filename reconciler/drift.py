@@ -13,7 +13,18 @@ from datetime import datetime
 from pydantic import Field
 
 from reconciler.diff import hand_mounted_volumes
-from reconciler.model import Change, DesiredSpace, FileChanges, Frozen, ObservedSpace, Plan, PlanEntry, Rung, Volume
+from reconciler.model import (
+    PREVIEW_TAG,
+    Change,
+    DesiredSpace,
+    FileChanges,
+    Frozen,
+    ObservedSpace,
+    Plan,
+    PlanEntry,
+    Rung,
+    Volume,
+)
 
 FAILED_STAGES = frozenset({"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"})
 RECONCILER_COMMIT_PREFIX = "reconcile: "
@@ -133,6 +144,14 @@ def _attribution(
     )
 
 
+def _unmanaged_message(live: ObservedSpace) -> str:
+    if PREVIEW_TAG in (live.card.get("tags") or ()):
+        return "a pull-request preview (reconcile preview up); deleted by reconcile preview down"
+    if live.managed:
+        return "on the Hub, in no manifest (carries the spaces-reconciler marker)"
+    return "on the Hub, in no manifest"
+
+
 def classify(
     plan: Plan,
     desired: Iterable[DesiredSpace],
@@ -168,10 +187,7 @@ def classify(
         )
         entries.append(DriftEntry(id=entry.id, status=status, stage=live.stage, changes=changes, detail=detail))
     for live in unmanaged:
-        detail = DriftDetail(
-            message="on the Hub, in no manifest" + (" (carries the spaces-reconciler marker)" if live.managed else ""),
-            managed_marker=live.managed,
-        )
+        detail = DriftDetail(message=_unmanaged_message(live), managed_marker=live.managed)
         entries.append(DriftEntry(id=live.id, status=DriftStatus.UNMANAGED, stage=live.stage, detail=detail))
     entries.sort(key=lambda e: e.id)
     summary = {status.value: 0 for status in DriftStatus}
