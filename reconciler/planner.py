@@ -17,6 +17,7 @@ from reconciler.errors import Diagnostic, Severity, UserError
 from reconciler.model import (
     PREVENT_DESTROY_TAG,
     RUNG_ORDER,
+    SENSITIVE,
     Action,
     Change,
     Cost,
@@ -131,7 +132,7 @@ def choose_rung(desired: DesiredSpace, observed: ObservedSpace, diff: SpaceDiff)
     if diff.card_changed:
         keys = [c.path.removeprefix("spec.card.") for c in diff.changes if c.path.startswith("spec.card.")]
         rebuild_causes.append(f"README front matter ({_names(keys)})")
-    rebuild_causes += [f"{p}" for p in files.paths() if p in BUILD_INPUTS]
+    rebuild_causes += [p for p in files.paths() if p in BUILD_INPUTS]
     if rebuild_causes:
         return Rung.REBUILD, [*reasons, f"{_names(rebuild_causes)} changed -> rebuild"], 1
     if files:
@@ -144,7 +145,7 @@ def choose_rung(desired: DesiredSpace, observed: ObservedSpace, diff: SpaceDiff)
         if blocker is None:
             version = desired.sdk_version or desired.card.get("sdk_version")
             reason = f"{changed} changed; only Python files changed on gradio {version} -> hot reload"
-            return Rung.HOT_RELOAD, [*reasons, reason], 1 if settings_restart else 0
+            return Rung.HOT_RELOAD, [*reasons, reason], 0
         return Rung.UPLOAD, [*reasons, f"{changed} changed; {blocker} -> upload"], 1
     if settings:
         return Rung.SETTINGS, reasons, 1 if settings_restart else 0
@@ -161,7 +162,7 @@ def _all_files(desired: DesiredSpace) -> FileChanges:
 
 def _creation_changes(desired: DesiredSpace) -> tuple[Change, ...]:
     changes = [Change(path=path, after=value) for path, value in desired_settings(desired).items()]
-    changes += [Change(path=f"spec.secrets.{name}", after="(sensitive)", note="added") for name in desired.secrets]
+    changes += [Change(path=f"spec.secrets.{name}", after=SENSITIVE, note="added") for name in desired.secrets]
     return tuple(sorted(changes, key=lambda c: c.path))
 
 
