@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.manifests import load_manifests
+from tests.mutations import mutate
 
 VALID: dict[str, Any] = {
     "apiVersion": "spaces-reconciler/v1",
@@ -77,36 +77,9 @@ def test_arbitrary_yaml_documents_never_raise(data: Any) -> None:
     _load(yaml.safe_dump_all([data, {"kind": "Space", "spec": data}]))
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found.extend(_paths(value, (*prefix, key)))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.extend(_paths(value, (*prefix, index)))
-    return found
-
-
 @st.composite
 def mutated(draw: st.DrawFn) -> Any:
-    document = copy.deepcopy(draw(st.sampled_from([VALID, SPACESET])))
-    for _ in range(draw(st.integers(1, 4))):
-        paths = [p for p in _paths(document) if p]
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = document
-        for part in path[:-1]:
-            parent = parent[part]
-        action = draw(st.sampled_from(["delete", "replace", "add"]))
-        if action == "delete":
-            del parent[path[-1]]
-        elif action == "replace":
-            parent[path[-1]] = draw(values)
-        elif isinstance(parent, dict):
-            parent[draw(st.text(min_size=1, max_size=12))] = draw(values)
-    return document
+    return mutate(draw, draw(st.sampled_from([VALID, SPACESET])), values, draw(st.integers(1, 4)))
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,7 +6,6 @@ templates, and text corrupted at random points: never a traceback or an internal
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 from pathlib import Path
@@ -18,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import run_cli
+from tests.mutations import mutate
 
 ERROR_LINE = re.compile(r"^(?P<file>manifests/[^:\s]+\.ya?ml):(?P<line>\d+):(?P<col>\d+): (error|warning): ")
 
@@ -67,36 +67,9 @@ def spaceset(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found.extend(_paths(value, (*prefix, key)))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.extend(_paths(value, (*prefix, index)))
-    return found
-
-
 @st.composite
 def document(draw: st.DrawFn) -> Any:
-    doc = copy.deepcopy(draw(st.one_of(st.just(SPACE), spaceset())))
-    for _ in range(draw(st.integers(0, 3))):
-        paths = [p for p in _paths(doc) if p]
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = doc
-        for part in path[:-1]:
-            parent = parent[part]
-        action = draw(st.sampled_from(["delete", "replace", "add"]))
-        if action == "delete":
-            del parent[path[-1]]
-        elif action == "replace":
-            parent[path[-1]] = draw(values)
-        elif isinstance(parent, dict):
-            parent[draw(st.text(min_size=1, max_size=12))] = draw(values)
-    return doc
+    return mutate(draw, draw(st.one_of(st.just(SPACE), spaceset())), values, draw(st.integers(0, 3)))
 
 
 @st.composite
