@@ -8,11 +8,15 @@ httpx2 requests. Nothing here mocks or patches the client.
 from __future__ import annotations
 
 import hashlib
+import signal
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
@@ -128,3 +132,26 @@ def run_in_background(fn: Callable[[], None], delay: float = 0.0) -> threading.T
     thread = threading.Thread(target=runner, daemon=True)
     thread.start()
     return thread
+
+
+@contextmanager
+def served_hub(state: Path) -> Iterator[SimpleNamespace]:
+    """`reconcile hub serve` in its own process, so clients and server use separate cores.
+
+    Yields `endpoint` and `token`; stops the server with SIGINT and checks it exited cleanly.
+    """
+    command = [str(Path(sys.executable).parent / "reconcile"), "hub", "serve", "--port", "0", "--state", str(state)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        endpoint = process.stdout.readline().rsplit(" ", 1)[-1].strip()
+        assert endpoint.startswith("http://127.0.0.1:"), endpoint
+        yield SimpleNamespace(endpoint=endpoint, token=(state / "token").read_text().strip())
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.returncode in (0, -signal.SIGINT, 130), process.stderr.read() if process.stderr else ""

@@ -7,9 +7,6 @@ file content, and one commit per successful upload.
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,28 +21,13 @@ import pytest
 from huggingface_hub import hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
-from .hubtools import LOCAL_USER, api, clear_faults, make_gradio_space, set_faults, settle, stats
+from .hubtools import LOCAL_USER, api, clear_faults, make_gradio_space, served_hub, set_faults, settle, stats
 
 
 @pytest.fixture
-def served_hub(tmp_path: Path) -> Iterator[SimpleNamespace]:
-    """The local Hub in its own process (`reconcile hub serve`), so clients and server use separate cores."""
-    state = tmp_path / "served-state"
-    command = [str(Path(sys.executable).parent / "reconcile"), "hub", "serve", "--port", "0", "--state", str(state)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        endpoint = process.stdout.readline().rsplit(" ", 1)[-1].strip()
-        assert endpoint.startswith("http://127.0.0.1:"), endpoint
-        yield SimpleNamespace(endpoint=endpoint, token=(state / "token").read_text().strip())
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert process.returncode in (0, -signal.SIGINT, 130), process.stderr.read() if process.stderr else ""
+def served(tmp_path: Path) -> Iterator[SimpleNamespace]:
+    with served_hub(tmp_path / "served-state") as hub:
+        yield hub
 
 
 CLIENTS = 20
@@ -120,8 +102,8 @@ def _run_clients(hub: Any, tmp_path: Path, injected: bool, calls: int = CALLS) -
         return list(pool.map(worker, range(CLIENTS)))
 
 
-def test_twenty_clients_two_hundred_calls_each(served_hub: Any, tmp_path: Path) -> None:
-    local_hub = served_hub
+def test_twenty_clients_two_hundred_calls_each(served: Any, tmp_path: Path) -> None:
+    local_hub = served
     client = api(local_hub)
     make_gradio_space(client, SPACE)
     settle(local_hub)

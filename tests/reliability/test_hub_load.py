@@ -6,9 +6,6 @@ calls wrote: every client's last variable values and one commit per upload."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,26 +15,15 @@ from typing import Any
 import pytest
 from huggingface_hub import HfApi
 
+from tests.localhub.hubtools import served_hub
+
 SHARED = "local/r7-shared"
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[SimpleNamespace]:
-    state = tmp_path / "served"
-    command = [str(Path(sys.executable).parent / "reconcile"), "hub", "serve", "--port", "0", "--state", str(state)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        endpoint = process.stdout.readline().rsplit(" ", 1)[-1].strip()
-        assert endpoint.startswith("http://127.0.0.1:"), endpoint
-        yield SimpleNamespace(endpoint=endpoint, token=(state / "token").read_text().strip())
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with served_hub(tmp_path / "served") as hub:
+        yield hub
 
 
 def _client(hub: SimpleNamespace, index: int, requests: int) -> dict[str, Any]:
