@@ -13,6 +13,8 @@ from typing import Any
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 from huggingface_hub._space_api import Volume as HubVolume
+from huggingface_hub.hf_api import RepoFile
+from huggingface_hub.utils.sha import git_hash
 
 from reconciler.errors import TerminalHubError
 from reconciler.hub.client import HubClient
@@ -21,12 +23,6 @@ from reconciler.model import Volume
 
 # huggingface_hub's create_commit takes the Hub's hot-reload flag through the private keyword
 # `_hot_reload`; tests/hub/test_private_api.py fails loudly if the client's signature changes.
-
-
-@dataclass(frozen=True)
-class Head:
-    sha: str | None
-    title: str | None
 
 
 @dataclass(frozen=True)
@@ -65,13 +61,17 @@ class SpaceWriter:
     def exists(self) -> bool:
         return bool(self.client.read(lambda: self.api.repo_exists(self.id, repo_type="space"), space_id=self.id))
 
-    def head(self) -> Head:
-        commits = self.client.read(
-            lambda: self.api.list_repo_commits(self.id, repo_type="space"),
-            space_id=self.id,
+    def sha(self) -> str | None:
+        return self.client.read(lambda: self.api.space_info(self.id, expand=["sha"]).sha, space_id=self.id)
+
+    def holds(self, revision: str, additions: Mapping[str, str], deletions: Iterable[str]) -> bool:
+        """Whether `revision` has exactly these blobs at these paths and none of `deletions`."""
+        paths = [*additions, *deletions]
+        infos = self.client.read(
+            lambda: self.api.get_paths_info(self.id, paths, repo_type="space", revision=revision), space_id=self.id
         )
-        first = commits[0] if commits else None
-        return Head(sha=first.commit_id if first else None, title=first.title if first else None)
+        found = {info.path: info.blob_id for info in infos if isinstance(info, RepoFile)}
+        return all(found.get(path) == blob for path, blob in additions.items()) and not (set(deletions) & set(found))
 
     def runtime(self) -> RuntimeView:
         runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
@@ -187,13 +187,16 @@ class SpaceWriter:
         hot_reload: bool,
     ) -> str:
         """One commit with exactly these files; `parent` makes a concurrent change fail with 412."""
-        operations: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in additions]
-        operations += [CommitOperationDelete(path_in_repo=p) for p in deletions]
+        added, removed = list(additions), list(deletions)
+        operations: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in added]
+        operations += [CommitOperationDelete(path_in_repo=p) for p in removed]
+        wanted = {path: git_hash(data) for path, data in added}
 
         def landed() -> bool:
-            # A lost response after the Hub made the commit: our title on top of the branch.
-            head = self.head()
-            return head.sha != parent and head.title == message
+            # A response lost after the Hub made the commit: the branch moved and holds our
+            # files. Two reads, whatever the length of the history.
+            sha = self.sha()
+            return sha is not None and sha != parent and self.holds(sha, wanted, removed)
 
         info = self._write(
             lambda: self.api.create_commit(
@@ -208,7 +211,7 @@ class SpaceWriter:
             already_done=landed,
         )
         if info is None:
-            sha = self.head().sha
+            sha = self.sha()
             assert sha is not None
             return sha
         return str(info.oid)
