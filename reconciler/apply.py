@@ -272,7 +272,17 @@ class SpaceApply:
             self._verify_hot_reload()
 
     def _verify_hot_reload(self) -> None:
+        # The Hub reports the reload shortly after the commit: wait until it says created for
+        # this commit, or canceled, for at most a minute.
+        deadline = time.monotonic() + min(self.options.timeout_s, 60.0)
         runtime = self.writer.runtime()
+        while not (
+            runtime.hot_reload_status == "canceled" or (runtime.hot_reload_status and runtime.sha == self.commit)
+        ):
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(self.options.poll_s)
+            runtime = self.writer.runtime()
         replicas_ok = bool(runtime.replica_statuses) and all(s == "created" for s in runtime.replica_statuses)
         if runtime.sha == self.commit and runtime.hot_reload_status == "created" and replicas_ok:
             self.step("hot reload created on every replica")
