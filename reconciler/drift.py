@@ -103,12 +103,17 @@ def _epoch(value: str | None) -> float:
         return 0.0
 
 
+def needs_commits(entry: PlanEntry) -> bool:
+    """Whether the Space's commit history can attribute this drift (its files or README changed)."""
+    return bool(entry.files) or any(c.path.startswith("spec.card.") for c in entry.changes)
+
+
 def _attribution(
     entry: PlanEntry, desired: DesiredSpace, observed: ObservedSpace, read_commits: CommitReader
 ) -> DriftDetail:
     since: list[CommitRef] = []
     last_ours = ""
-    if entry.files or any(c.path.startswith("spec.card.") for c in entry.changes):
+    if needs_commits(entry):
         for commit in read_commits(observed.id):
             if commit.title.startswith(RECONCILER_COMMIT_PREFIX):
                 last_ours = commit.date

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reconciler import secrets
 from reconciler.diff import SecretProbe
-from reconciler.drift import CommitRef, DriftReport, classify
+from reconciler.drift import CommitRef, DriftReport, classify, needs_commits
 from reconciler.errors import UserError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
@@ -216,4 +216,10 @@ def make_drift(
     def read_commits(space_id: str) -> list[CommitRef]:
         return [CommitRef(id=i, author=a, title=t, date=d) for i, a, t, d in recent_commits(client, space_id)]
 
-    return classify(plan, chosen, observation.observed, observation.unmanaged, read_commits)
+    # Commit histories are read in parallel, only for Spaces whose drift they can attribute.
+    attributable = [e.id for e in plan.spaces if e.id in observation.observed and needs_commits(e)]
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        histories = dict(zip(attributable, pool.map(read_commits, attributable), strict=True))
+    return classify(
+        plan, chosen, observation.observed, observation.unmanaged, lambda space_id: histories.get(space_id, [])
+    )
