@@ -14,7 +14,6 @@ from pydantic import Field
 
 from reconciler.diff import hand_mounted_volumes
 from reconciler.model import (
-    PREVIEW_TAG,
     Change,
     DesiredSpace,
     FileChanges,
@@ -150,7 +149,7 @@ def _attribution(
 
 
 def _unmanaged_message(live: ObservedSpace) -> str:
-    if PREVIEW_TAG in (live.card.get("tags") or ()):
+    if live.preview:
         return "a pull-request preview (reconcile preview up); deleted by reconcile preview down"
     if live.managed:
         return "on the Hub, in no manifest (carries the spaces-reconciler marker)"

@@ -199,8 +199,16 @@ class ObservedSpace(Frozen):
 
     @property
     def managed(self) -> bool:
+        return self._tagged(OWNERSHIP_TAG)
+
+    @property
+    def preview(self) -> bool:
+        """A pull-request preview copy made by `reconcile preview up`."""
+        return self._tagged(PREVIEW_TAG)
+
+    def _tagged(self, tag: str) -> bool:
         tags = self.card.get("tags") or ()
-        return isinstance(tags, (list, tuple)) and OWNERSHIP_TAG in tags
+        return isinstance(tags, (list, tuple)) and tag in tags
 
 
 # ---------------------------------------------------------------- the plan

@@ -21,7 +21,7 @@ from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_one, recent_commits
 from reconciler.manifests import resolve_secret
-from reconciler.model import PREVIEW_TAG, DesiredSpace, ObservedSpace, Plan
+from reconciler.model import DesiredSpace, ObservedSpace, Plan
 from reconciler.planner import build_plan, pair_up
 
 DEFAULT_CACHE_DIR = Path(".reconcile") / "cache" / "trees"
@@ -126,10 +126,6 @@ def observe(
     return Observation(observed=observed, unmanaged=others)
 
 
-def is_preview(space: ObservedSpace) -> bool:
-    return PREVIEW_TAG in (space.card.get("tags") or ())
-
-
 def probe_secrets(desired: Iterable[DesiredSpace]) -> dict[str, dict[str, SecretProbe]]:
     """For each desired secret: is its value available here, and its fingerprint. Values are dropped at once."""
     key = secrets.fingerprint_key()
@@ -176,7 +172,7 @@ def make_plan(
         client, chosen, selection=selection, cache=cache or TreeCache(DEFAULT_CACHE_DIR), parallelism=parallelism
     )
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
-    prune_candidates = [o for o in observation.unmanaged if o.managed and not is_preview(o)] if prune else []
+    prune_candidates = [o for o in observation.unmanaged if o.managed and not o.preview] if prune else []
     pairs = pair_up(chosen, observation.observed, probe_secrets(chosen), prune_candidates)
     plan = build_plan(
         pairs,

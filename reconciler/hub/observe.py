@@ -21,7 +21,6 @@ from reconciler.errors import TerminalHubError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.model import (
-    OWNERSHIP_TAG,
     ObservedSecret,
     ObservedSpace,
     ObservedVariable,
@@ -43,11 +42,6 @@ class Listed:
     card: Mapping[str, Any]
     runtime: Mapping[str, Any]
     last_modified: str | None
-
-    @property
-    def managed(self) -> bool:
-        tags = self.card.get("tags") or ()
-        return isinstance(tags, list) and OWNERSHIP_TAG in tags
 
 
 def _listed(info: SpaceInfo) -> Listed:
