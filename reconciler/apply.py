@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reconciler import secrets
 from reconciler.diff import SecretProbe
@@ -90,7 +91,7 @@ class SpaceApply:
     written: list[str] = field(default_factory=list)
     commit: str | None = None
 
-    @property
+    @cached_property
     def writer(self) -> SpaceWriter:
         return SpaceWriter(self.client, self.entry.id)
 
