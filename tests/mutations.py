@@ -39,3 +39,23 @@ def mutate(draw: st.DrawFn, document: Any, values: st.SearchStrategy[Any], count
         elif isinstance(parent, dict):
             parent[draw(st.text(min_size=1, max_size=12))] = draw(values)
     return document
+
+
+def yaml_values(
+    interesting: list[str], *, allow_nan: bool = False, max_leaves: int = 20
+) -> tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]:
+    """(scalars, nested values) a YAML document can hold, plus strings that matter to manifests."""
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**40), 2**40),
+        st.floats(allow_nan=allow_nan),
+        st.text(max_size=20),
+        st.sampled_from(interesting),
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+        max_leaves=max_leaves,
+    )
+    return scalars, values

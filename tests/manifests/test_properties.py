@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.manifests import load_manifests
-from tests.mutations import mutate
+from tests.mutations import mutate, yaml_values
 
 VALID: dict[str, Any] = {
     "apiVersion": "spaces-reconciler/v1",
@@ -39,15 +39,7 @@ SPACESET: dict[str, Any] = {
     },
 }
 
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False),
-    st.text(max_size=20), st.sampled_from(["gradio", "/data", "{{ r }}", "{{", "acme/x", "-1", "3.10"]),
-)  # fmt: skip
-values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=20,
-)
+scalars, values = yaml_values(["gradio", "/data", "{{ r }}", "{{", "acme/x", "-1", "3.10"])
 
 
 def _load(text: str) -> None:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import run_cli
-from tests.mutations import mutate
+from tests.mutations import mutate, yaml_values
 
 ERROR_LINE = re.compile(r"^(?P<file>manifests/[^:\s]+\.ya?ml):(?P<line>\d+):(?P<col>\d+): (error|warning): ")
 
@@ -41,14 +41,8 @@ SPACE: dict[str, Any] = {
 }
 TEMPLATE_PARTS = ["{{ r }}", "{{ r | upper }}", "{{", "}}", "{% if r %}", "{% endif %}", "{{ nope }}", "-", "x", ":"]
 
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=True),
-    st.text(max_size=20), st.sampled_from(["gradio", "docker", "/data", "{{ r }}", "local-org/x", "-1", "3.10"]),
-)  # fmt: skip
-values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=16,
+scalars, values = yaml_values(
+    ["gradio", "docker", "/data", "{{ r }}", "local-org/x", "-1", "3.10"], allow_nan=True, max_leaves=16
 )
 
 
