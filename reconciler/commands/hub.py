@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import click
 
+from reconciler.errors import UserError
 from reconciler.localhub import LocalHub
 
 
@@ -41,4 +43,16 @@ def serve(host: str, port: int, state_dir: Path, build_seconds: float, restart_s
         click.echo(f"Token (user 'local', org 'local-org'): {ready.token}  (also in {state_dir / 'token'})")
         click.echo("Press Ctrl-C to stop.")
 
-    hub.serve_forever(announce)
+    try:
+        hub.serve_forever(announce)
+    except OSError as problem:
+        # Binding is the only step that fails on a user's choice (a port in use, a privileged port,
+        # an address this machine does not have); anything later is not the user's doing.
+        if hub.bound:
+            raise
+        reason = {
+            errno.EADDRINUSE: "is already in use (another `reconcile hub serve`?); pick another with --port",
+            errno.EACCES: "needs privileges on this machine; pick a port above 1023 with --port",
+            errno.EADDRNOTAVAIL: "is on an address this machine does not have; check --host",
+        }.get(problem.errno or 0, f"cannot be bound ({problem.strerror})")
+        raise UserError(f"{host}:{port} {reason}") from None

@@ -57,7 +57,11 @@ class LocalHub:
         # and without it every keep-alive request waits ~40 ms for a delayed ACK.
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._requested_port))
+        try:
+            sock.bind((self.host, self._requested_port))
+        except OSError:
+            sock.close()
+            raise
         # Listening now lets clients connect (and queue) as soon as the endpoint is announced.
         sock.listen(2048)
         self._socket = sock
@@ -72,6 +76,11 @@ class LocalHub:
         )
         self._server = uvicorn.Server(config)
         return self._server
+
+    @property
+    def bound(self) -> bool:
+        """True once the listening socket exists (so an OSError after that is not about the address)."""
+        return self._socket is not None
 
     def start(self) -> LocalHub:
         """Serve in a daemon thread; returns once the socket accepts connections."""
