@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sys
 import traceback
-from pathlib import Path
 
 import click
 
 from reconciler import __version__
 from reconciler.commands import register_all
 from reconciler.errors import ReconcileError, UserError
+from reconciler.workspace import state_dir
 
 EPILOG = """\b
 Examples:
@@ -29,8 +29,6 @@ Examples:
 The Hub is HF_ENDPOINT (default https://huggingface.co) with HF_TOKEN, or the
 embedded local Hub with --hub local (RECONCILE_HUB=local): no token, no network.
 """
-
-CRASH_LOG = Path(".reconcile") / "crash.log"
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -76,9 +74,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"error: {problem}", err=True)
         code = 1
     except Exception:
-        CRASH_LOG.parent.mkdir(parents=True, exist_ok=True)
-        CRASH_LOG.write_text(traceback.format_exc(), encoding="utf-8")
-        click.echo(f"error: unexpected failure; this is a bug. Details in {CRASH_LOG}", err=True)
+        crash_log = state_dir() / "crash.log"
+        crash_log.parent.mkdir(parents=True, exist_ok=True)
+        crash_log.write_text(traceback.format_exc(), encoding="utf-8")
+        click.echo(f"error: unexpected failure; this is a bug. Details in {crash_log}", err=True)
         code = 3
     sys.exit(code if isinstance(code, int) else 0)
 

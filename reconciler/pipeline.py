@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from reconciler import secrets
 from reconciler.diff import SecretProbe
@@ -23,8 +22,8 @@ from reconciler.hub.observe import Listed, from_listing, info_one, list_namespac
 from reconciler.manifests import resolve_secret
 from reconciler.model import DesiredSpace, ObservedSpace, Plan
 from reconciler.planner import build_plan, pair_up
+from reconciler.workspace import tree_cache_dir
 
-DEFAULT_CACHE_DIR = Path(".reconcile") / "cache" / "trees"
 ANONYMOUS_NOTE = (
     "No Hub token: only public Spaces are visible and their variables and secrets cannot be read. "
     "A private Space shows as to be created, and variables and secrets are not compared."
@@ -169,7 +168,7 @@ def make_plan(
 ) -> tuple[Plan, Observation]:
     chosen = select(desired, selection)
     observation = observe(
-        client, chosen, selection=selection, cache=cache or TreeCache(DEFAULT_CACHE_DIR), parallelism=parallelism
+        client, chosen, selection=selection, cache=cache or TreeCache(tree_cache_dir()), parallelism=parallelism
     )
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
     prune_candidates = [o for o in observation.unmanaged if o.managed and not o.preview] if prune else []
@@ -201,7 +200,7 @@ def make_drift(
         chosen,
         selection=selection,
         namespaces=namespaces,
-        cache=cache or TreeCache(DEFAULT_CACHE_DIR),
+        cache=cache or TreeCache(tree_cache_dir()),
         parallelism=parallelism,
     )
     pairs = pair_up(chosen, observation.observed, probe_secrets(chosen))

@@ -15,8 +15,8 @@ from reconciler.hub.client import HubClient
 from reconciler.manifests import load_manifests
 from reconciler.model import DesiredSpace
 from reconciler.render import color_enabled
+from reconciler.workspace import state_dir
 
-LOCAL_HUB_STATE = Path(".reconcile") / "hub"
 DEFAULT_PATHS = (Path("manifests"),)
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -44,7 +44,7 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
         from reconciler.localhub import LocalHub
 
         build_s = float(os.environ.get("RECONCILE_LOCALHUB_BUILD_SECONDS", "2"))
-        local = LocalHub(LOCAL_HUB_STATE, build_seconds=build_s, restart_seconds=build_s / 2)
+        local = LocalHub(state_dir() / "hub", build_seconds=build_s, restart_seconds=build_s / 2)
         with local, HubClient(local.endpoint, local.token, parallelism=parallelism) as client:
             yield client
         return

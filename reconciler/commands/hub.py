@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler import workspace
 from reconciler.errors import UserError
 from reconciler.localhub import LocalHub
 
@@ -22,20 +23,20 @@ def command() -> None:
 @click.option(
     "--state",
     "state_dir",
-    default=Path(".reconcile/hub"),
-    show_default=True,
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory holding the Hub's repos, settings and token.",
+    help="Directory holding the Hub's repos, settings and token [default: .reconcile/hub at the repository root].",
 )
 @click.option("--build-seconds", default=20.0, show_default=True, type=float, help="Simulated image build time.")
 @click.option("--restart-seconds", default=5.0, show_default=True, type=float, help="Simulated app start time.")
-def serve(host: str, port: int, state_dir: Path, build_seconds: float, restart_seconds: float) -> None:
+def serve(host: str, port: int, state_dir: Path | None, build_seconds: float, restart_seconds: float) -> None:
     """Serve the local Hub until interrupted.
 
     \b
     Point the client at it:
       HF_ENDPOINT=http://127.0.0.1:8787 HF_TOKEN=$(cat .reconcile/hub/token) hf spaces info local/demo
     """
+    state_dir = state_dir or workspace.state_dir() / "hub"
     hub = LocalHub(state_dir, host=host, port=port, build_seconds=build_seconds, restart_seconds=restart_seconds)
 
     def announce(ready: LocalHub) -> None:

@@ -13,7 +13,7 @@ from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import Listed, download_files, info_one, list_namespace, observe_one
 from reconciler.importer import dump_manifest, manifest_for
-from reconciler.pipeline import DEFAULT_CACHE_DIR
+from reconciler.workspace import tree_cache_dir
 
 SCHEMA_FILE = Path("schemas") / "manifest.schema.json"
 
@@ -72,7 +72,7 @@ def _occupied(path: Path) -> bool:
 
 
 def _import_one(client: HubClient, listed: Listed, manifest: Path, source: Path) -> None:
-    observed = observe_one(client, listed, TreeCache(DEFAULT_CACHE_DIR))
+    observed = observe_one(client, listed, TreeCache(tree_cache_dir()))
     source.mkdir(parents=True, exist_ok=True)
     if observed.sha:
         download_files(client, observed.id, observed.sha, source)

@@ -24,3 +24,23 @@ def test_hub_serve_on_a_port_in_use_exits_1_naming_the_port(tmp_path: Path) -> N
     assert done.returncode == 1, done.stderr
     assert f"127.0.0.1:{port} is already in use" in done.stderr
     assert "Traceback" not in done.stderr and "bug" not in done.stderr
+
+
+def test_state_lives_at_the_repository_root_whatever_the_working_folder(tmp_path: Path) -> None:
+    repo = tmp_path / "fleet"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "manifests").mkdir()
+    (repo / "manifests" / "demo.yaml").write_text(
+        "apiVersion: spaces-reconciler/v1\nkind: Space\nmetadata: {name: demo, namespace: local}\n"
+        "spec: {sdk: static, source: {path: app}}\n"
+    )
+    (repo / "manifests" / "app").mkdir()
+    (repo / "manifests" / "app" / "index.html").write_text("<p>hi</p>\n")
+    for folder, target in ((repo, "manifests"), (repo / "manifests", ".")):
+        done = subprocess.run(
+            [RECONCILE, "--hub", "local", "plan", target], cwd=folder, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "demo" in done.stdout
+    assert (repo / ".reconcile" / "hub" / "token").is_file()
+    assert not (repo / "manifests" / ".reconcile").exists()

@@ -1,0 +1,31 @@
+"""Where the tool keeps its own files: `.reconcile/` at the root of the git repository.
+
+The cache, the crash log and the embedded local Hub's state belong to the repository that holds
+the manifests, not to whatever folder a command ran from: running `reconcile plan` from
+`manifests/` must reuse the same tree cache and the same local Hub as running it from the root.
+Outside any git repository the current directory is the root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STATE_DIR_NAME = ".reconcile"
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` (default: the current directory) holding `.git`."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        # `.git` is a folder in a clone and a file in a worktree or submodule.
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def state_dir(start: Path | None = None) -> Path:
+    return repository_root(start) / STATE_DIR_NAME
+
+
+def tree_cache_dir(start: Path | None = None) -> Path:
+    return state_dir(start) / "cache" / "trees"
