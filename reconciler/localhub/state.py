@@ -3,16 +3,21 @@
 Layout: `repos/<type>s/<ns>/<name>.json` (one small JSON per repo, rewritten atomically),
 `blobs/<2>/<oid>` (content-addressed file contents), `commits/<2>/<sha>.json` (the file
 tree of each commit, written once), `tokens.json`, `buckets.json`, `events.jsonl`,
-`clock.json`. A commit writes its blobs and tree first and the repo JSON last, so a crash
-leaves either the old head or the new one. One lock guards all of it.
+`clock.json`, `lfs/<2>/<sha256>` (LFS and Xet file contents, keyed by sha256; a sidecar
+`lfs/<2>/<sha256>.xet` holds the Xet hash of a file Xet stored, `xet/<2>/<xet hash>` names
+the sha256 back), `tmp/` (uploads in progress). A commit writes its blobs and tree first
+and the repo JSON last, so a crash leaves either the old head or the new one. One lock
+guards the repos; content-addressed files need none.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import secrets
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -28,6 +33,8 @@ REPO_TYPES = ("model", "dataset", "space")
 DEFAULT_USER = "local"
 DEFAULT_ORG = "local-org"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1024 * 1024
 
 # path -> [blob oid, size, id of the commit that last changed it]
 Tree = dict[str, list[Any]]
@@ -135,8 +142,10 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.lock = threading.RLock()
-        for sub in ("repos", "blobs", "commits"):
+        for sub in ("repos", "blobs", "commits", "lfs", "xet", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
+        for leftover in (root / "tmp").iterdir():
+            leftover.unlink()  # an upload cut short by a crash or a stop
         clock_file = root / "clock.json"
         offset = json.loads(clock_file.read_text())["offset"] if clock_file.exists() else 0.0
         self.clock = Clock(offset)
@@ -227,6 +236,69 @@ class Store:
             self._trees[sha] = json.loads(path.read_text(encoding="utf-8"))
         return self._trees[sha]
 
+    # ------------------------------------------------------------------ LFS / Xet contents
+    # Content-addressed files need no lock: every write lands with an atomic rename, and two
+    # writers of one sha256 write the same bytes. Nothing here holds a whole file in memory.
+
+    def lfs_path(self, sha256: str) -> Path:
+        return self.root / "lfs" / sha256[:2] / sha256
+
+    def has_lfs(self, sha256: str) -> bool:
+        return bool(_SHA256.match(sha256)) and self.lfs_path(sha256).is_file()
+
+    def temp_path(self) -> Path:
+        """A fresh path on the store's filesystem: `put_lfs` moves a file from here instead of copying it."""
+        return self.root / "tmp" / secrets.token_hex(12)
+
+    def put_lfs(self, sha256: str, source: Path | bytes, size: int, xet_hash: str | None = None) -> None:
+        """Store `source` as the content of `sha256`, after checking its sha256 and size.
+
+        A Path from `temp_path()` is moved into place (and gone afterwards, stored or not); any other
+        Path is copied. A mismatch raises HubError(422) and stores nothing; a malformed sha256 is a 400.
+        """
+        if not _SHA256.match(sha256):
+            raise HubError(400, f"Invalid LFS object id {sha256!r}: expected 64 lowercase hex digits (sha256)")
+        if xet_hash is not None and not _SHA256.match(xet_hash):
+            raise HubError(400, f"Invalid Xet hash {xet_hash!r}: expected 64 lowercase hex digits")
+        owned = isinstance(source, Path) and source.parent == self.root / "tmp"
+        target = self.lfs_path(sha256)
+        try:
+            actual, actual_size = _sha256_of(source)
+            if actual_size != size:
+                raise HubError(422, f"Size mismatch for LFS object {sha256}: expected {size} bytes, got {actual_size}")
+            if actual != sha256:
+                raise HubError(422, f"Content mismatch for LFS object {sha256}: its sha256 is {actual}")
+            if not target.is_file():
+                target.parent.mkdir(exist_ok=True)
+                if isinstance(source, bytes):
+                    _write_atomic(target, source)
+                elif owned:
+                    os.replace(source, target)
+                else:
+                    temp = self.temp_path()
+                    shutil.copyfile(source, temp)
+                    os.replace(temp, target)
+        finally:
+            if owned and isinstance(source, Path):
+                source.unlink(missing_ok=True)
+        if xet_hash is not None and self.xet_hash(sha256) != xet_hash:
+            _write_atomic(target.with_name(f"{sha256}.xet"), xet_hash)
+            back = self.root / "xet" / xet_hash[:2] / xet_hash
+            back.parent.mkdir(exist_ok=True)
+            _write_atomic(back, sha256)
+
+    def xet_hash(self, sha256: str) -> str | None:
+        """The Xet hash of the content `sha256`, when it was stored through Xet."""
+        sidecar = self.lfs_path(sha256).with_name(f"{sha256}.xet")
+        return sidecar.read_text(encoding="utf-8").strip() if _SHA256.match(sha256) and sidecar.is_file() else None
+
+    def sha256_of_xet(self, xet_hash: str) -> str | None:
+        """The sha256 of the content stored under the Xet hash `xet_hash`, if any."""
+        if not _SHA256.match(xet_hash):
+            return None
+        back = self.root / "xet" / xet_hash[:2] / xet_hash
+        return back.read_text(encoding="utf-8").strip() if back.is_file() else None
+
     # ------------------------------------------------------------------ repos
 
     def get(self, repo_type: str, repo_id: str) -> Repo | None:
@@ -313,6 +385,17 @@ class Store:
         repo.commits.append(meta)
         repo.head, repo.tree, repo.modified = sha, tree, now
         return CommitResult(meta, changed, deleted)
+
+
+def _sha256_of(source: Path | bytes) -> tuple[str, int]:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest(), len(source)
+    digest, size = hashlib.sha256(), 0
+    with open(source, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _write_atomic(path: Path, content: str | bytes) -> None:

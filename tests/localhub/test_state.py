@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -187,3 +188,59 @@ def test_space_card_checks() -> None:
     assert card.parse_card("---\nreleased: 2024-01-01\n---\n") == {"released": "2024-01-01"}  # served as JSON
     assert card.version_at_least("6.15.1", (6, 1)) and not card.version_at_least("6.0.9", (6, 1))
     assert json.dumps(card.parse_card(card.initial_space_readme("demo", "gradio", "6.15.1")))
+
+
+# ---------------------------------------------------------------------- LFS / Xet contents
+
+
+def test_lfs_contents_are_stored_by_sha256_after_checking_them(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    sha = hashlib.sha256(data).hexdigest()
+    assert not store.has_lfs(sha)
+    store.put_lfs(sha, data, len(data))
+    assert store.has_lfs(sha) and store.lfs_path(sha).read_bytes() == data
+    assert store.lfs_path(sha) == tmp_path / "lfs" / sha[:2] / sha
+    assert store.xet_hash(sha) is None
+    source = tmp_path / "elsewhere.bin"
+    source.write_bytes(b"other")
+    other = hashlib.sha256(b"other").hexdigest()
+    store.put_lfs(other, source, 5, xet_hash="ab" * 32)
+    assert source.exists(), "a file outside the store's temp folder is copied, never moved"
+    assert store.xet_hash(other) == "ab" * 32 and store.sha256_of_xet("ab" * 32) == other
+    reopened = Store(tmp_path)
+    assert reopened.has_lfs(other) and reopened.xet_hash(other) == "ab" * 32
+
+
+def test_lfs_temp_files_are_moved_into_place_and_never_left_behind(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    temp = store.temp_path()
+    temp.write_bytes(b"x" * 3000)
+    sha = hashlib.sha256(b"x" * 3000).hexdigest()
+    store.put_lfs(sha, temp, 3000)
+    assert not temp.exists() and store.lfs_path(sha).read_bytes() == b"x" * 3000
+    bad = store.temp_path()
+    bad.write_bytes(b"y")
+    with pytest.raises(HubError) as wrong:
+        store.put_lfs(sha, bad, 1)
+    assert wrong.value.status == 422 and not bad.exists()
+    assert store.lfs_path(sha).read_bytes() == b"x" * 3000
+
+
+@pytest.mark.parametrize(
+    ("oid", "data", "size", "status"),
+    [
+        (hashlib.sha256(b"abc").hexdigest(), b"abd", 3, 422),
+        (hashlib.sha256(b"abc").hexdigest(), b"abc", 4, 422),
+        ("A" * 64, b"abc", 3, 400),
+        ("../../etc/passwd", b"abc", 3, 400),
+    ],
+)
+def test_lfs_contents_that_do_not_match_are_refused(
+    tmp_path: Path, oid: str, data: bytes, size: int, status: int
+) -> None:
+    store = Store(tmp_path)
+    with pytest.raises(HubError) as refused:
+        store.put_lfs(oid, data, size)
+    assert refused.value.status == status
+    assert not list((tmp_path / "lfs").rglob("*"))
