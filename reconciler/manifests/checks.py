@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 from reconciler.manifests.card import MANAGED_KEYS, app_file
-from reconciler.manifests.context import DocContext
+from reconciler.manifests.context import DocContext, secret_name
 from reconciler.manifests.lint import RULES
 from reconciler.manifests.schema_models import Space, SpaceSpec
-from reconciler.manifests.source import Listing, SourceCache, is_inside
+from reconciler.manifests.source import Listing, SourceCache, in_git_dir, is_inside
 from reconciler.manifests.validation import did_you_mean
 from reconciler.model import SecretRef
 
@@ -62,15 +62,19 @@ def _names(ctx: DocContext, spec: SpaceSpec) -> None:
     for section in ("variables", "secrets"):
         for name in getattr(spec, section):
             if not ENV_NAME.match(name):
+                # A secret's name is not echoed: `K=value` in the key position carries the value.
+                shown = f" {name!r}" if section == "variables" else ""
                 ctx.error(
                     ("spec", section, name),
-                    f"{section[:-1]} name {name!r} is not a valid environment "
+                    f"{section[:-1]} name{shown} is not a valid environment "
                     "variable name (letters, digits and '_', not starting with a digit)",
                     key=True,
                 )
     for name in sorted(set(spec.variables) & set(spec.secrets)):
         ctx.error(
-            ("spec", "secrets", name), f"{name} is both a variable and a secret; the Hub allows one of them", key=True
+            ("spec", "secrets", name),
+            f"{secret_name(name)} is both a variable and a secret; the Hub allows one of them",
+            key=True,
         )
 
 
@@ -126,23 +130,32 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
     """SecretRefs with fromFile made absolute; refuses files outside the repository."""
     result: dict[str, SecretRef] = {}
     for name, ref in spec.secrets.items():
+        shown = secret_name(name)
         if ref.from_env is not None:
             if not ENV_NAME.match(ref.from_env):
                 # Not echoed: a value typed where the variable name belongs is likely the secret.
                 ctx.error(
                     ("spec", "secrets", name, "fromEnv"),
-                    f"secret {name}: fromEnv must name an environment variable (letters, digits, '_')",
-                    f"`{name}: {{fromEnv: {name}}}` reads the value from ${name}",
+                    f"secret {shown}: fromEnv must name an environment variable (letters, digits, '_')",
+                    f"`{shown}: {{fromEnv: {shown}}}` reads the value from ${shown}",
                 )
                 continue
             result[name] = SecretRef(from_env=ref.from_env, preview=ref.preview)
             continue
         assert ref.from_file is not None
         absolute = os.path.abspath(base / ref.from_file)
+        where = ("spec", "secrets", name, "fromFile")
         if not is_inside(absolute, root):
             ctx.error(
-                ("spec", "secrets", name, "fromFile"),
-                f"secret {name}: fromFile points outside the repository; refusing to read it",
+                where,
+                f"secret {shown}: fromFile points outside the repository; refusing to read it",
+                "keep secret files in the repository's git-ignored folder, or use fromEnv",
+            )
+            continue
+        if in_git_dir(os.path.realpath(absolute), root):
+            ctx.error(
+                where,
+                f"secret {shown}: fromFile points into the repository's .git; refusing to read it",
                 "keep secret files in the repository's git-ignored folder, or use fromEnv",
             )
             continue
@@ -155,6 +168,17 @@ def check_source(ctx: DocContext, spec: SpaceSpec, base: Path, cache: SourceCach
     folder = Path(os.path.abspath(base / spec.source.path))
     if not cache.inside(folder):
         ctx.error(path, f"source folder {spec.source.path!r} is outside the repository; refusing to upload it")
+        return None
+    real = os.path.realpath(folder)
+    if real == cache.root:
+        ctx.error(
+            path,
+            f"source folder {spec.source.path!r} is the repository root; refusing to upload the whole repository",
+            "move the app into a folder of its own and point source.path at it",
+        )
+        return None
+    if in_git_dir(real, cache.root):
+        ctx.error(path, f"source folder {spec.source.path!r} is inside the repository's .git; refusing to upload it")
         return None
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"

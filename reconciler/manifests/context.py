@@ -7,6 +7,7 @@ what the user can edit, prefixed with the generator entry that produced the docu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +97,17 @@ class DocContext:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def secret_name(name: str) -> str:
+    """A secret's name as diagnostics show it: a key like `K=value` may carry the value itself."""
+    return name if _ENV_NAME.match(name) else "(a name that is not an environment variable name)"
+
+
 def dotted(path: NodePath) -> str:
+    if len(path) > 2 and path[:2] == ("spec", "secrets"):
+        path = (*path[:2], secret_name(str(path[2])), *path[3:])
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))

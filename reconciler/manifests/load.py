@@ -21,7 +21,7 @@ from reconciler.manifests import checks, lint, validation
 from reconciler.manifests.card import app_file, default_body, front_matter, render_readme
 from reconciler.manifests.context import DocContext
 from reconciler.manifests.schema_models import API_VERSION, KINDS, Space, SpaceSet
-from reconciler.manifests.source import README, Listing, SourceCache, blob_id
+from reconciler.manifests.source import README, Listing, SourceCache, blob_id, is_inside
 from reconciler.manifests.spaceset import expand, origin
 from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
 from reconciler.manifests.yaml_positions import Path as NodePath
@@ -80,12 +80,28 @@ class _Seen:
     origin: str | None
 
 
+@dataclass(frozen=True)
+class _SourceUse:
+    """A Space's source folder, kept until every manifest is read: only then are all secret
+    files known, and a folder holding (or linking to) any of them is refused."""
+
+    space_id: str
+    folder: str  # resolved
+    written: str  # source.path as the manifest spells it
+    listing: Listing
+    location: Location
+    origin: str | None
+
+
 @dataclass
 class _Loader:
     cache: SourceCache
     diagnostics: list[Diagnostic] = field(default_factory=list)
     spaces: list[DesiredSpace] = field(default_factory=list)
     ids: dict[str, list[_Seen]] = field(default_factory=dict)
+    sources: list[_SourceUse] = field(default_factory=list)
+    # Resolved path of every fromFile secret -> where the first manifest declaring it says so.
+    secret_files: dict[str, Location] = field(default_factory=dict)
 
     def manifest_files(self, paths: list[Path]) -> list[Path]:
         found: dict[str, Path] = {}
@@ -197,7 +213,16 @@ class _Loader:
         base = ctx.file.parent
         checks.check_space(ctx, space, base)
         secrets = checks.resolve_secrets(ctx, spec, base, self.cache.root)
+        for name, ref in secrets.items():
+            if ref.from_file is not None:
+                real = os.path.realpath(ref.from_file)
+                self.cache.guard.add_secret_file(real)
+                self.secret_files.setdefault(real, ctx.at(("spec", "secrets", name, "fromFile")))
         listing = checks.check_source(ctx, spec, base, self.cache)
+        if listing is not None:
+            folder = os.path.realpath(base / spec.source.path)
+            where_source = ctx.at(("spec", "source", "path"))
+            self.sources.append(_SourceUse(space_id, folder, spec.source.path, listing, where_source, ctx.label))
         lint.run(ctx, space, listing)
         card = front_matter(spec)
         if listing is not None:
@@ -211,8 +236,44 @@ class _Loader:
         )
         self.spaces.append(_desired(space_id, space, where, secrets, card, body, listing))
 
+    def _secret_sources(self) -> set[str]:
+        """Refuse every source folder that holds, or links to, a file behind any secret."""
+        refused: set[str] = set()
+        grouped: dict[tuple[str, Location], list[str]] = {}
+        memo: dict[tuple[int, str], list[str]] = {}
+        # A hard link is a second name for the same file: compare (device, inode) too.
+        by_identity = {_identity(real): declared for real, declared in self.secret_files.items()}
+        by_identity.pop(None, None)
+        for use in self.sources:
+            key = (id(use.listing), use.folder)
+            problems = memo.get(key)
+            if problems is None:
+                problems = memo[key] = []
+                for real, declared in sorted(self.secret_files.items()):
+                    if is_inside(real, use.folder):
+                        problems.append(
+                            f"source folder {use.written!r} contains the file of the secret declared at "
+                            f"{declared}; a secret file is never uploaded"
+                        )
+                for rel, real in use.listing.entries:
+                    behind = self.secret_files.get(real) or by_identity.get(_identity(real))
+                    if behind is None or (real in self.secret_files and is_inside(real, use.folder)):
+                        continue  # not a secret, or already refused above with its declaration
+                    problems.append(
+                        f"source folder {use.written!r}: {rel} is the file of the secret declared at "
+                        f"{behind}; refusing to upload it"
+                    )
+            for message in problems:
+                refused.add(use.space_id)
+                grouped.setdefault((message, use.location), []).append(use.origin or "")
+        for (message, location), labels in grouped.items():
+            named = [label for label in labels if label]
+            prefix = f"{origin(named)}: " if named else ""
+            self.diagnostics.append(Diagnostic(Severity.ERROR, prefix + message, location))
+        return refused
+
     def result(self) -> LoadResult:
-        failed: set[str] = set()
+        failed: set[str] = self._secret_sources()
         for space_id, seen in self.ids.items():
             if len(seen) < 2:
                 continue
@@ -232,6 +293,14 @@ class _Loader:
         spaces = sorted((s for s in self.spaces if s.id not in failed), key=lambda s: s.id)
         diagnostics = sorted(self.diagnostics, key=_diagnostic_order)
         return LoadResult(tuple(spaces), tuple(diagnostics))
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 def _diagnostic_order(d: Diagnostic) -> tuple[str, int, int, str]:

@@ -1,20 +1,26 @@
 """The files of an app folder, with git blob ids, computed once per (folder, exclude).
 
-A source folder comes from a manifest, which may come from a pull request: nothing
-outside the repository may end up in a Space, so symlinks that leave the repository are
-refused rather than followed.
+A source folder comes from a manifest, which may come from a pull request, so what it may
+publish is bounded (README "Security"): nothing under a `.git` is listed; a symlink is
+followed only to a regular file inside the repository and outside any `.git`, or to a
+folder inside the source folder itself; anything else is refused, naming the link. Files
+that back secrets are refused by the loader once every manifest is read (`UploadGuard`),
+and again by `ListedFile.read` at the moment the bytes are read for upload.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pathspec
+from pydantic import PrivateAttr
 
+from reconciler.errors import ReconcileError
 from reconciler.manifests.card import split_front_matter
 from reconciler.model import SourceFile
 
@@ -43,22 +49,105 @@ def is_inside(path: str | Path, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def in_git_dir(real: str, root: str) -> bool:
+    """Is the resolved path `real` inside (or equal to) a `.git` of the repository at `root`?"""
+    relative = os.path.relpath(real, root)
+    return not relative.startswith("..") and GIT in relative.split(os.sep)
+
+
+GIT = ".git"
+
+
+class UploadRefused(ReconcileError):
+    """A file the upload rules forbid was about to be read for upload."""
+
+
+@dataclass(eq=True)
+class UploadGuard:
+    """The upload rules of one load: the repository root and every file backing a secret.
+
+    One instance is shared by every file of a load and filled while manifests are read, so
+    by the time anything is uploaded it knows the secrets of every manifest. Equal guards
+    (same root, same secret files) compare equal, so two loads of one repository do too.
+    """
+
+    root: str
+    secret_files: set[str] = field(default_factory=set)
+
+    def add_secret_file(self, real: str) -> None:
+        self.secret_files.add(real)
+
+    def is_secret(self, real: str, identity: tuple[int, int] | None = None) -> bool:
+        if real in self.secret_files:
+            return True
+        if identity is None:
+            return False
+        # A second name for the same file (a hard link) is the same secret.
+        return identity in self._secret_identities()
+
+    def _secret_identities(self) -> set[tuple[int, int]]:
+        found = set()
+        for path in self.secret_files:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            found.add((info.st_dev, info.st_ino))
+        return found
+
+    def read(self, file: ListedFile) -> bytes:
+        """The file's bytes, re-checked now: it may have been swapped since it was listed."""
+        assert file.local_path is not None
+        real = os.path.realpath(file.local_path)
+        if real != file.real_path:
+            raise UploadRefused(f"{file.path} changed on disk since it was validated (it now resolves elsewhere)")
+        if not is_inside(real, self.root) or in_git_dir(real, self.root):
+            raise UploadRefused(f"{file.path} resolves outside the repository or into .git; refusing to upload it")
+        descriptor = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise UploadRefused(f"{file.path} is not a regular file; refusing to upload it")
+            if self.is_secret(real, (info.st_dev, info.st_ino)):
+                raise UploadRefused(f"{file.path} is a file behind a secret; refusing to upload it")
+            return handle.read()
+
+
+class ListedFile(SourceFile):
+    """A file found in a source folder; reading it for upload goes through the upload rules."""
+
+    real_path: str  # resolved when listed; a different resolution at read time is refused
+    _guard: UploadGuard = PrivateAttr()
+
+    def read(self) -> bytes:
+        return self._guard.read(self)
+
+
+def listed_file(path: str, oid: str, size: int, local_path: str, real_path: str, guard: UploadGuard) -> ListedFile:
+    listed = ListedFile(path=path, blob_id=oid, size=size, local_path=local_path, real_path=real_path)
+    listed._guard = guard
+    return listed
+
+
 @dataclass(frozen=True)
 class Listing:
     """An app folder as the Space will get it (README.md apart: it is generated)."""
 
-    files: tuple[SourceFile, ...]
+    files: tuple[ListedFile, ...]
     paths: frozenset[str]
     readme_front_matter: dict[str, Any] | None
     readme_body: str | None  # None when the folder has no README.md
     readme_raw: bytes | None  # the file as it is, used when its front matter is exactly the generated one
     requirements: tuple[str, ...]  # lines of requirements.txt, () when absent
     problems: tuple[str, ...]  # refused entries (symlinks leaving the repository, loops)
+    # Every entry read from the folder, README.md included: (path in the Space, resolved path).
+    entries: tuple[tuple[str, str], ...] = ()
 
 
 class SourceCache:
     def __init__(self, repo_root: str) -> None:
         self.root = os.path.realpath(repo_root)
+        self.guard = UploadGuard(self.root)
         self._cache: dict[tuple[str, tuple[str, ...]], Listing] = {}
         self._inside: dict[str, bool] = {}
 
@@ -77,11 +166,12 @@ class SourceCache:
         return cached
 
     def _list(self, folder: str, exclude: tuple[str, ...]) -> Listing:
-        spec = pathspec.GitIgnoreSpec.from_lines([".git/", *exclude])
+        spec = pathspec.GitIgnoreSpec.from_lines(list(exclude))
         found: list[tuple[str, str]] = []
         problems: list[str] = []
-        self._walk(folder, "", spec, found, problems, {os.path.realpath(folder)})
-        files: list[SourceFile] = []
+        real_folder = os.path.realpath(folder)
+        self._walk(folder, "", spec, found, problems, {real_folder}, real_folder)
+        files: list[ListedFile] = []
         readme_text: str | None = None
         requirements: tuple[str, ...] = ()
         for rel, absolute in sorted(found):
@@ -91,7 +181,7 @@ class SourceCache:
             if rel == "requirements.txt":
                 requirements = tuple(Path(absolute).read_text(encoding="utf-8", errors="replace").splitlines())
             oid, size = _file_blob_id(absolute)
-            files.append(SourceFile(path=rel, blob_id=oid, size=size, local_path=absolute))
+            files.append(listed_file(rel, oid, size, absolute, os.path.realpath(absolute), self.guard))
         front, body = split_front_matter(readme_text) if readme_text is not None else (None, None)
         return Listing(
             files=tuple(files),
@@ -101,6 +191,7 @@ class SourceCache:
             readme_raw=readme_text.encode("utf-8") if readme_text is not None else None,
             requirements=requirements,
             problems=tuple(problems),
+            entries=tuple((rel, os.path.realpath(absolute)) for rel, absolute in sorted(found)),
         )
 
     def _walk(
@@ -111,6 +202,7 @@ class SourceCache:
         found: list[tuple[str, str]],
         problems: list[str],
         visiting: set[str],
+        source: str,
     ) -> None:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -120,18 +212,33 @@ class SourceCache:
         for entry in entries:
             rel = prefix + entry.name
             target = entry.path
-            if spec.match_file(rel) or spec.match_file(rel + "/"):
+            # Not a pattern: a user's `!.git` must not bring it back.
+            if entry.name == GIT or spec.match_file(rel) or spec.match_file(rel + "/"):
                 continue
             if entry.is_symlink():
                 target = os.path.realpath(entry.path)
-                if not is_inside(target, self.root):
-                    problems.append(f"{rel} is a symlink to a path outside the repository; refusing to upload it")
+                refusal = self._symlink_refusal(target, source)
+                if refusal is not None:
+                    # The link is named, never its target: the target may be a secret's path.
+                    problems.append(f"{rel} is a symlink {refusal}; refusing to upload it")
                     continue
             if os.path.isdir(target):
                 real = os.path.realpath(target)
                 if real in visiting:
                     problems.append(f"{rel} is a symlink loop; skipping it")
                     continue
-                self._walk(target, rel + "/", spec, found, problems, visiting | {real})
+                self._walk(target, rel + "/", spec, found, problems, visiting | {real}, source)
             elif os.path.isfile(target):
                 found.append((rel, os.path.abspath(entry.path)))
+
+    def _symlink_refusal(self, target: str, source: str) -> str | None:
+        """Why a symlink resolving to `target` may not be followed, or None."""
+        if not is_inside(target, self.root):
+            return "to a path outside the repository"
+        if in_git_dir(target, self.root):
+            return "into the repository's .git"
+        if os.path.isdir(target):
+            return None if is_inside(target, source) else "to a folder outside the source folder"
+        if not os.path.isfile(target):
+            return "to something that is not a regular file (or does not exist)"
+        return None

@@ -14,7 +14,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from reconciler.manifests.context import DocContext, dotted
+from reconciler.manifests.context import DocContext, dotted, secret_name
 from reconciler.manifests.yaml_positions import Path as NodePath
 
 _TYPE_WORDS = {
@@ -159,7 +159,7 @@ def _one(ctx: DocContext, model: type[BaseModel], data: Any, path: NodePath, kin
     value = _value_at(data, path)
     secret = _is_secret_path(path)
     if secret and len(path) == 3 and not isinstance(value, (dict, list)):
-        name = path[2]
+        name = secret_name(str(path[2]))
         ctx.error(
             path,
             f"secret {name} has a literal value; secrets must not be written in manifests "

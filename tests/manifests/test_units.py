@@ -79,17 +79,36 @@ def test_symlink_leaving_the_repository_is_refused(tmp_path: Path) -> None:
     assert result.spaces == ()
 
 
-def test_symlink_inside_the_repository_is_followed(tmp_path: Path) -> None:
+def test_symlink_to_a_file_inside_the_repository_is_followed(tmp_path: Path) -> None:
+    make_app(tmp_path / "app")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "util.py").write_text("X = 1\n")
+    os.symlink(tmp_path / "shared" / "util.py", tmp_path / "app" / "util.py")
+    (tmp_path / "app" / "pkg").mkdir()
+    (tmp_path / "app" / "pkg" / "m.py").write_text("Y = 2\n")
+    os.symlink(tmp_path / "app" / "pkg", tmp_path / "app" / "alias")  # a folder inside the source
+    write_space(tmp_path)
+    result = load_manifests([tmp_path / "manifests"], repo_root=tmp_path)
+    files = {f.path: f for f in result.spaces[0].files}
+    assert {"util.py", "alias/m.py", "pkg/m.py"} <= set(files)
+    assert files["util.py"].read() == b"X = 1\n"
+    os.symlink(tmp_path / "app", tmp_path / "app" / "loop")
+    result = load_manifests([tmp_path / "manifests"], repo_root=tmp_path)
+    assert any("loop is a symlink loop" in d.message for d in result.errors)
+
+
+def test_symlink_to_a_folder_outside_the_source_folder_is_refused(tmp_path: Path) -> None:
+    # A folder link would publish whatever appears there later (git-ignored files included).
     make_app(tmp_path / "app")
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "util.py").write_text("X = 1\n")
     os.symlink(tmp_path / "shared", tmp_path / "app" / "shared")
     write_space(tmp_path)
     result = load_manifests([tmp_path / "manifests"], repo_root=tmp_path)
-    assert "shared/util.py" in [f.path for f in result.spaces[0].files]
-    os.symlink(tmp_path / "app", tmp_path / "app" / "loop")
-    result = load_manifests([tmp_path / "manifests"], repo_root=tmp_path)
-    assert any("loop is a symlink loop" in d.message for d in result.errors)
+    assert [d.message for d in result.errors] == [
+        "source folder '../app': shared is a symlink to a folder outside the source folder; refusing to upload it"
+    ]
+    assert str(result.errors[0].location).endswith("space.yaml:7:18")
 
 
 def test_source_folder_outside_repository_is_refused(tmp_path: Path) -> None:

@@ -9,8 +9,12 @@ import os
 import re
 from pathlib import Path
 
+import httpx2
 import pytest
 
+from reconciler.localhub import LocalHub
+from reconciler.manifests import load_manifests
+from reconciler.manifests.source import UploadRefused
 from tests.e2e.conftest import run_cli
 
 POSITION = re.compile(r"^manifests/\S+\.yaml:\d+:\d+: error: ", re.MULTILINE)
@@ -117,3 +121,109 @@ def test_source_path_escaping_the_repository_is_refused(repo: Path) -> None:
 def test_no_attack_left_anything_behind() -> None:
     assert not Path("/tmp/pwned").exists()
     assert os.environ.get("PWNED") is None
+
+
+# ---------------------------------------------------------------- issue 11.1: secrets, .git, symlinks
+FILE_SECRET = "file-secret-Qm7-never-upload"  # not the canary: the canary may not sit in any file
+GIT_TOKEN = "ghs_checkout-token-in-git-config"
+ONE_SECRET = "  secrets: {TOKEN: {fromFile: ../secrets/token.txt}}\n"
+
+
+@pytest.fixture
+def secret_repo(repo: Path) -> Path:
+    """The repository of `repo` with a git-ignored secret file and a .git holding a job token."""
+    (repo / "secrets").mkdir()
+    (repo / "secrets" / "token.txt").write_text(FILE_SECRET + "\n")
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / ".git" / "config").write_text(f'[http]\n\textraheader = "AUTHORIZATION: basic {GIT_TOKEN}"\n')
+    return repo
+
+
+def _refused(repo: Path, manifest: str, *needles: str) -> str:
+    output = _validate(repo, manifest)
+    for secret in (FILE_SECRET, GIT_TOKEN, str(repo)):
+        assert secret not in output, output
+    for needle in needles:
+        assert needle in output, output
+    return output
+
+
+def test_symlink_to_a_secret_file_is_refused_naming_the_link(secret_repo: Path) -> None:
+    (secret_repo / "app" / "notes.txt").symlink_to("../secrets/token.txt")
+    output = _refused(secret_repo, SPACE.format(extra=ONE_SECRET), "notes.txt", "secret")
+    assert "manifests/m.yaml:6:" in output  # at spec.source.path
+    assert "secrets/token.txt" not in output.replace("fromFile: ../secrets/token.txt", "")
+
+
+def test_source_folder_holding_another_manifests_secret_file_is_refused(secret_repo: Path) -> None:
+    (secret_repo / "app" / "key.txt").write_text("another secret\n")
+    other = SPACE.format(extra="  secrets: {KEY: {fromFile: ../app/key.txt}}\n").replace("attacked", "other")
+    other = other.replace("path: ../app", "path: ../other")
+    (secret_repo / "other").mkdir()
+    (secret_repo / "other" / "app.py").write_text("import gradio as gr\n")
+    (secret_repo / "manifests" / "a.yaml").write_text(other)
+    output = _refused(secret_repo, SPACE.format(extra=""), "contains the file of the secret declared at")
+    assert "another secret" not in output
+
+
+def test_hard_link_to_a_secret_file_is_refused(secret_repo: Path) -> None:
+    os.link(secret_repo / "secrets" / "token.txt", secret_repo / "app" / "copy.txt")
+    _refused(secret_repo, SPACE.format(extra=ONE_SECRET), "copy.txt")
+
+
+def test_source_path_at_the_repository_root_is_refused(secret_repo: Path) -> None:
+    manifest = SPACE.format(extra=ONE_SECRET).replace("path: ../app", "path: ..")
+    _refused(secret_repo, manifest, "repository root")
+
+
+def test_source_path_inside_git_is_refused(secret_repo: Path) -> None:
+    manifest = SPACE.format(extra="  card: {appFile: HEAD}\n").replace("path: ../app", "path: ../.git")
+    _refused(secret_repo, manifest, ".git")
+
+
+def test_symlink_into_git_is_refused(secret_repo: Path) -> None:
+    (secret_repo / "app" / "config").symlink_to("../.git/config")
+    _refused(secret_repo, SPACE.format(extra=""), "config is a symlink into the repository's .git")
+
+
+def test_secret_from_file_inside_git_is_refused(secret_repo: Path) -> None:
+    _refused(secret_repo, SPACE.format(extra="  secrets: {T: {fromFile: ../.git/config}}\n"), "fromFile", ".git")
+
+
+def test_a_git_entry_in_a_source_folder_is_never_listed_even_when_re_included(secret_repo: Path) -> None:
+    (secret_repo / "app" / ".git").write_text("gitdir: ../.git\n")  # a submodule's git file
+    manifest = SPACE.format(extra="").replace("path: ../app", 'path: ../app, exclude: ["!.git", "!.git/"]')
+    (secret_repo / "manifests" / "m.yaml").write_text(manifest)
+    result = load_manifests([secret_repo / "manifests"])
+    assert result.ok, result.diagnostics
+    assert [f.path for f in result.spaces[0].files] == ["README.md", "app.py"]
+
+
+def test_a_file_swapped_for_a_secret_link_after_validation_is_not_read(secret_repo: Path) -> None:
+    (secret_repo / "app" / "data.txt").write_text("public\n")
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
+    result = load_manifests([secret_repo / "manifests"])
+    assert result.ok, result.diagnostics
+    data = next(f for f in result.spaces[0].files if f.path == "data.txt")
+    assert data.read() == b"public\n"
+    (secret_repo / "app" / "data.txt").unlink()
+    (secret_repo / "app" / "data.txt").symlink_to("../secrets/token.txt")
+    with pytest.raises(UploadRefused) as refused:
+        data.read()
+    assert FILE_SECRET not in str(refused.value)
+    # Swapped for a hard link to the secret: same path, so only the file's identity tells.
+    (secret_repo / "app" / "data.txt").unlink()
+    os.link(secret_repo / "secrets" / "token.txt", secret_repo / "app" / "data.txt")
+    with pytest.raises(UploadRefused):
+        data.read()
+
+
+def test_apply_never_publishes_a_secret_file_through_a_symlink(secret_repo: Path, hub: LocalHub) -> None:
+    (secret_repo / "app" / "notes.txt").symlink_to("../secrets/token.txt")
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
+    result = run_cli("apply", "manifests", "--auto-approve", "--no-wait")
+    assert result.code == 1, result.output
+    assert FILE_SECRET not in result.output and "Traceback" not in result.output
+    anonymous = httpx2.get(f"{hub.endpoint}/spaces/local-org/attacked/resolve/main/notes.txt")
+    assert anonymous.status_code in (401, 404), anonymous.text
+    assert FILE_SECRET not in anonymous.text
