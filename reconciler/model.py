@@ -282,6 +282,34 @@ class ObservedDigest(Frozen):
     settings_digest: str | None = None
 
 
+class PolicyOutcome(str, enum.Enum):
+    VIOLATED = "violated"  # the rule's expression is false
+    ERRORED = "errored"  # the expression failed on this Space's data (counts as violated)
+    EXEMPTED = "exempted"  # violated, but the Space carries an unexpired exemption for the rule
+
+
+class PolicyFinding(Frozen):
+    """One policy rule a Space breaks (rules it keeps are not recorded)."""
+
+    policy: str
+    rule: str
+    severity: Literal["error", "warning"]
+    outcome: PolicyOutcome
+    message: str
+    location: str  # FILE:LINE:COL of the rule's expression
+    error: str | None = None  # for ERRORED
+    exempt_until: str | None = None  # YYYY-MM-DD, for EXEMPTED
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.policy}/{self.rule}"
+
+    @property
+    def blocks(self) -> bool:
+        """An error rule that is violated or cannot be evaluated stops apply (fail closed)."""
+        return self.severity == "error" and self.outcome is not PolicyOutcome.EXEMPTED
+
+
 class PlanEntry(Frozen):
     id: str
     action: Action
@@ -294,6 +322,7 @@ class PlanEntry(Frozen):
     observed: ObservedDigest = ObservedDigest()
     manifest: str | None = None
     warnings: tuple[str, ...] = ()
+    policy: tuple[PolicyFinding, ...] = ()
 
 
 class Plan(Frozen):

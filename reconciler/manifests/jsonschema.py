@@ -31,7 +31,7 @@ def schemas() -> dict[str, dict[str, Any]]:
     result["manifest.schema.json"] = {
         "$schema": DIALECT,
         "title": "spaces-reconciler manifest",
-        "description": "Any manifest document; `kind` selects Space or SpaceSet.",
+        "description": "Any manifest document; `kind` selects Space, SpaceSet or Policy.",
         "oneOf": [{"$ref": f"#/$defs/{kind}"} for kind in KINDS],
         **combined,
     }

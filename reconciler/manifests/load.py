@@ -20,12 +20,13 @@ from reconciler.errors import Diagnostic, Location, Severity
 from reconciler.manifests import checks, lint, validation
 from reconciler.manifests.card import app_file, default_body, front_matter, render_readme
 from reconciler.manifests.context import DocContext
-from reconciler.manifests.schema_models import API_VERSION, KINDS, Space, SpaceSet
+from reconciler.manifests.schema_models import API_VERSION, KINDS, Policy, Space, SpaceSet
 from reconciler.manifests.source import README, Listing, SourceCache, blob_id, is_inside
 from reconciler.manifests.spaceset import expand, origin
 from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
 from reconciler.manifests.yaml_positions import Path as NodePath
 from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceFile, SourceRef, Volume
+from reconciler.policy import EXEMPT_LABEL, CompiledPolicy, compile_policy, exemption_problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
@@ -34,6 +35,7 @@ MANIFEST_SUFFIXES = (".yaml", ".yml")
 class LoadResult:
     spaces: tuple[DesiredSpace, ...]  # sorted by id; only documents without errors
     diagnostics: tuple[Diagnostic, ...]  # errors and warnings, sorted by location
+    policies: tuple[CompiledPolicy, ...] = ()  # sorted by name; only policies whose every rule compiled
 
     @property
     def ok(self) -> bool:
@@ -102,6 +104,7 @@ class _Loader:
     sources: list[_SourceUse] = field(default_factory=list)
     # Resolved path of every fromFile secret -> where the first manifest declaring it says so.
     secret_files: dict[str, Location] = field(default_factory=dict)
+    policies: dict[str, list[tuple[Location, CompiledPolicy | None]]] = field(default_factory=dict)
 
     def manifest_files(self, paths: list[Path]) -> list[Path]:
         found: dict[str, Path] = {}
@@ -147,7 +150,8 @@ class _Loader:
         kind = data.get("kind")
         if not isinstance(kind, str) or kind not in KINDS:
             if kind is None:
-                ctx.error((), f"missing key 'kind' ({' or '.join(KINDS)})")
+                *others, last = KINDS
+                ctx.error((), f"missing key 'kind' ({', '.join(others)} or {last})")
             else:
                 guess = validation.did_you_mean(str(kind), list(KINDS))
                 ctx.error(
@@ -162,6 +166,10 @@ class _Loader:
             self._space(ctx, model, complete, ctx.location(ctx.parsed.start))
         elif isinstance(model, SpaceSet) and complete:
             self._spaceset(ctx, model, lines)
+        elif isinstance(model, Policy) and complete:
+            compiled, problems = compile_policy(model, ctx.at)
+            ctx.diagnostics.extend(problems)
+            self.policies.setdefault(model.metadata.name, []).append((ctx.at(("metadata", "name")), compiled))
 
     def _spaceset(self, ctx: DocContext, spaceset: SpaceSet, lines: list[str]) -> None:
         assert ctx.parsed is not None
@@ -212,6 +220,10 @@ class _Loader:
         ctx.ignored_rules = frozenset(spec.lifecycle.ignore_lint)
         base = ctx.file.parent
         checks.check_space(ctx, space, base)
+        if (exemption := space.metadata.labels.get(EXEMPT_LABEL)) is not None and (
+            problem := exemption_problem(exemption)
+        ):
+            ctx.error(("metadata", "labels", EXEMPT_LABEL), problem)
         secrets = checks.resolve_secrets(ctx, spec, base, self.cache.root)
         for name, ref in secrets.items():
             if ref.from_file is not None:
@@ -290,9 +302,19 @@ class _Loader:
                         here.location,
                     )
                 )
+        policies: list[CompiledPolicy] = []
+        for name, defined in sorted(self.policies.items()):
+            if len(defined) > 1:
+                for where, _ in defined:
+                    others = ", ".join(str(w) for w, _ in defined if w != where)
+                    self.diagnostics.append(
+                        Diagnostic(Severity.ERROR, f"duplicate Policy name {name} (also defined at {others})", where)
+                    )
+            elif defined[0][1] is not None:
+                policies.append(defined[0][1])
         spaces = sorted((s for s in self.spaces if s.id not in failed), key=lambda s: s.id)
         diagnostics = sorted(self.diagnostics, key=_diagnostic_order)
-        return LoadResult(tuple(spaces), tuple(diagnostics))
+        return LoadResult(tuple(spaces), tuple(diagnostics), tuple(policies))
 
 
 def _identity(path: str) -> tuple[int, int] | None:

@@ -192,4 +192,43 @@ class SpaceSet(Model):
     spec: SpaceSetSpec
 
 
-KINDS: dict[str, type[Model]] = {"Space": Space, "SpaceSet": SpaceSet}
+class PolicyMetadata(Model):
+    """A policy is fleet-wide: it has a name but no namespace."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class PolicyMatch(Model):
+    """Which Spaces the rules apply to; every given criterion must hold. Empty: every Space."""
+
+    namespaces: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    sdk: list[Literal["gradio", "docker", "static"]] = Field(default_factory=list)
+
+
+class PolicyRule(Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    expression: str = Field(
+        description="A CEL expression that is true when the Space complies. Variables: space, observed, change, "
+        "plan, context."
+    )
+    message: str = Field(description="Shown when the rule is violated.")
+    severity: Literal["error", "warning"] = "error"
+
+
+class PolicySpec(Model):
+    match: PolicyMatch = Field(default_factory=PolicyMatch)
+    rules: list[PolicyRule] = Field(min_length=1)
+
+
+class Policy(Model):
+    """Rules over the desired fleet and over each plan, enforced at validate, plan and apply."""
+
+    api_version: Literal["spaces-reconciler/v1"]
+    kind: Literal["Policy"]
+    metadata: PolicyMetadata
+    spec: PolicySpec
+
+
+KINDS: dict[str, type[Model]] = {"Space": Space, "SpaceSet": SpaceSet, "Policy": Policy}

@@ -223,7 +223,7 @@ def test_schema_command_writes_and_checks(tmp_path: Path) -> None:
     wrote = runner.invoke(schema_command.command, ["--out", str(out)], standalone_mode=False)
     assert wrote.return_value == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["manifest.schema.json", "space.schema.json", "spaceset.schema.json"]
+    assert names == ["manifest.schema.json", "policy.schema.json", "space.schema.json", "spaceset.schema.json"]
     fresh = runner.invoke(schema_command.command, ["--out", str(out), "--check"], standalone_mode=False)
     assert fresh.return_value == 0
 
