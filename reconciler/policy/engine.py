@@ -47,6 +47,8 @@ EXEMPT_LABEL = "policy.spaces-reconciler/exempt"
 _EXEMPTION = re.compile(
     r"^\s*(?P<rule>[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)?)\s+until\s+(?P<date>\d{4}-\d{2}-\d{2})\s*$"
 )
+# Names bound by CEL's comprehension macros (`list.all(x, ...)`, `map.exists(k, v, ...)`) are not variables.
+_BOUND = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,(?:\s*([A-Za-z_]\w*)\s*,)?")
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _FIELD_PATH = re.compile(r"(?<![\w.])(space|observed|change|plan|context)((?:\.[A-Za-z_]\w*)+)(?!\w)(?P<call>\s*\()?")
 
@@ -142,7 +144,8 @@ def _compile_rule(policy: str, name: str, expression: str, where: Location) -> t
         program = cel.compile(expression)
     except ValueError as problem:
         return None, "syntax error: " + _parse_message(str(problem))
-    used = set(program.variables())
+    bound = {name for found in _BOUND.finditer(_STRING.sub("''", expression)) for name in found.groups() if name}
+    used = set(program.variables()) - bound
     if unknown := sorted(used - set(inputs.VARIABLES)):
         guess = did_you_mean(unknown[0], list(inputs.VARIABLES))
         hint = f"; did you mean {guess!r}?" if guess else ""

@@ -188,3 +188,11 @@ def test_phases_filter() -> None:
     rules = [compiled(rule("false", name="a"), rule("change.restarts > 5", name="b"))]
     assert [f.rule for f in evaluate(rules, space(), SHARED, phases=frozenset({Phase.VALIDATE}))] == ["a"]
     assert [f.rule for f in evaluate(rules, space(), SHARED)] == ["a", "b"]
+
+
+def test_comprehension_names_are_not_variables() -> None:
+    rules = [compiled(rule("space.spec.secrets.all(name, !space.spec.secrets[name].preview)"))]
+    assert evaluate(rules, space(secrets={"K": SecretRef(from_env="K", preview=True)}), SHARED)
+    assert not evaluate(rules, space(secrets={"K": SecretRef(from_env="K")}), SHARED)
+    result, problems = compile_policy(policy(rule("space.spec.volumes.exists(v, w.readOnly)")), locate)
+    assert result is None and "unknown variable 'w'" in problems[0].message
