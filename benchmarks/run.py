@@ -41,7 +41,7 @@ from reconciler.pipeline import make_plan
 
 RESULTS = Path(__file__).with_name("results.json")
 PARALLELISM = 16
-ALL = ("P1", "P2", "P3", "P4", "P5", "P6")
+ALL = ("P1", "P2", "P3", "P4", "P5", "P6", "P10")
 LATENCY_MS = 50
 
 
@@ -420,6 +420,19 @@ def memory(report: Report, work: Path) -> None:
     report.details["P6"] = runs
 
 
+def policies(report: Report, work: Path) -> None:
+    import policy_eval
+
+    n = report.config.memory_spaces
+    spaces = policy_eval.fleet(n)
+    seconds, findings = policy_eval.ours(spaces)
+    python_cel = policy_eval.baseline(spaces, sample=max(1, n // 20))
+    note = f"{findings} findings; baseline: cel-python on {max(1, n // 20)} Spaces, scaled"
+    if python_cel is None:
+        note = f"{findings} findings; baseline not run (pip install cel-python)"
+    report.add(Row("P10", f"policy evaluation, {n} Spaces x 5 rules", seconds, python_cel, None, "", None, "s", note))
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -439,6 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ({"P4"}, upload_bytes),
         ({"P5"}, rebuilds_restarts),
         ({"P6"}, memory),
+        ({"P10"}, policies),
     ]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="reconcile-bench-") as scratch:

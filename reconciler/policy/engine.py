@@ -281,7 +281,7 @@ def evaluate(
     entry: PlanEntry | None = None,
 ) -> list[PolicyFinding]:
     """Every rule of `phases` that this Space breaks (passing rules are not reported)."""
-    activation: dict[str, Any] | None = None
+    activation: Any = None
     granted = exemptions(space)
     findings: list[PolicyFinding] = []
     for policy in policies:
@@ -291,13 +291,16 @@ def evaluate(
             if rule.phase not in phases:
                 continue
             if activation is None:
-                activation = {
-                    "space": inputs.space_input(space),
-                    "observed": inputs.observed_input(observed),
-                    "change": inputs.change_input(entry),
-                    "plan": dict(shared.plan),
-                    "context": dict(shared.context),
-                }
+                # One Context per Space: its variables are converted to CEL once, not once per rule.
+                activation = cel.Context(
+                    variables={
+                        "space": inputs.space_input(space),
+                        "observed": inputs.observed_input(observed),
+                        "change": inputs.change_input(entry),
+                        "plan": dict(shared.plan),
+                        "context": dict(shared.context),
+                    }
+                )
             outcome, error = _run(rule, activation)
             if outcome is None:
                 continue
@@ -318,9 +321,9 @@ def evaluate(
     return findings
 
 
-def _run(rule: CompiledRule, activation: Mapping[str, Any]) -> tuple[PolicyOutcome | None, str | None]:
+def _run(rule: CompiledRule, activation: Any) -> tuple[PolicyOutcome | None, str | None]:
     try:
-        result = rule.program.execute(dict(activation))
+        result = rule.program.execute(activation)
     except Exception as problem:  # a rule that fails on real data is a violation, never a crash
         return PolicyOutcome.ERRORED, _describe(problem)
     if result is True:
