@@ -333,6 +333,7 @@ class Plan(Frozen):
     summary: Mapping[str, int] = Field(default_factory=dict)
     monthly_cost_delta_usd: float = 0.0
     notes: tuple[str, ...] = ()
+    policy: tuple[PolicyFinding, ...] = ()  # plan-wide rules (those reading only `plan` and `context`)
 
     @property
     def has_changes(self) -> bool:

@@ -22,6 +22,8 @@ from reconciler.hub.observe import Listed, from_listing, info_one, list_namespac
 from reconciler.manifests import resolve_secret
 from reconciler.model import DesiredSpace, ObservedSpace, Plan
 from reconciler.planner import build_plan, pair_up
+from reconciler.policy import CompiledPolicy
+from reconciler.policy.check import shared_inputs, with_policy
 from reconciler.workspace import tree_cache_dir
 
 ANONYMOUS_NOTE = (
@@ -165,6 +167,8 @@ def make_plan(
     prune: bool = False,
     cache: TreeCache | None = None,
     parallelism: int = 8,
+    policies: Sequence[CompiledPolicy] = (),
+    context_env: Mapping[str, str] | None = None,
 ) -> tuple[Plan, Observation]:
     chosen = select(desired, selection)
     observation = observe(
@@ -181,6 +185,9 @@ def make_plan(
         has_key=secrets.fingerprint_key() is not None,
         notes=() if client.has_token else (ANONYMOUS_NOTE,),
     )
+    if policies:
+        desired_by_id = {d.id: d for d in chosen}
+        plan = with_policy(plan, policies, desired_by_id, observation.observed, shared_inputs(context_env or {}))
     return plan, observation
 
 

@@ -12,7 +12,7 @@ import click
 
 from reconciler.errors import Severity, UserError
 from reconciler.hub.client import HubClient
-from reconciler.manifests import load_manifests
+from reconciler.manifests import LoadResult, load_manifests
 from reconciler.model import DesiredSpace
 from reconciler.render import color_enabled
 from reconciler.workspace import state_dir
@@ -26,6 +26,10 @@ parallelism_option = click.option(
 
 
 def load_desired(paths: Sequence[Path]) -> tuple[DesiredSpace, ...]:
+    return load_fleet(paths).spaces
+
+
+def load_fleet(paths: Sequence[Path]) -> LoadResult:
     """Load and validate manifests; warnings go to stderr, errors stop with every diagnostic."""
     result = load_manifests(list(paths) or list(DEFAULT_PATHS))
     for diagnostic in result.diagnostics:
@@ -34,7 +38,7 @@ def load_desired(paths: Sequence[Path]) -> tuple[DesiredSpace, ...]:
     if not result.ok:
         errors = tuple(d for d in result.diagnostics if d.severity is Severity.ERROR)
         raise UserError(f"{len(errors)} error(s) in the manifests; nothing was read from the Hub", errors)
-    return result.spaces
+    return result
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import click
 from reconciler.apply import ApplyOptions, Outcome, apply_entries
 from reconciler.commands._common import (
     hub_client,
-    load_desired,
+    load_fleet,
     parallelism_option,
     paths_argument,
     use_color,
@@ -22,11 +22,13 @@ from reconciler.hub.client import HubClient
 from reconciler.hub.writes import missing_write_access
 from reconciler.model import Action, Plan, PlanEntry, Rung
 from reconciler.pipeline import Selection, Shard, make_plan
+from reconciler.policy.check import blocking
 from reconciler.render import color_enabled
 from reconciler.render.apply_progress import LiveProgress, PlainProgress
 from reconciler.render.apply_text import render_results_json, render_results_text
 from reconciler.render.plan_json import plan_from_json
 from reconciler.render.plan_text import render_plan_text
+from reconciler.render.policy_text import finding_text
 from reconciler.stale import stale_entries
 
 
@@ -87,7 +89,8 @@ def command(
     reviewed = plan_from_json(plan_file.read_text("utf-8"), source=str(plan_file)) if plan_file else None
     if reviewed is None and not auto_approve and not sys.stdin.isatty():
         raise UserError("apply needs confirmation but there is no terminal: pass --auto-approve, or --plan FILE")
-    desired = load_desired(paths)
+    fleet = load_fleet(paths)
+    desired = fleet.spaces
     if reviewed is not None and not targets:
         reviewed_ids = tuple(entry.id for entry in reviewed.spaces if entry.rung is not Rung.DELETE)
         # Re-observe only what was reviewed: one info call per Space beats reading a whole
@@ -97,7 +100,16 @@ def command(
     selection = Selection(targets=targets, shard=Shard.parse(shard) if shard else None)
     prune = prune or bool(reviewed and any(e.rung is Rung.DELETE for e in reviewed.spaces))
     with hub_client(ctx, parallelism) as client:
-        fresh, observation = make_plan(client, desired, selection=selection, prune=prune, parallelism=parallelism)
+        fresh, observation = make_plan(
+            client,
+            desired,
+            selection=selection,
+            prune=prune,
+            parallelism=parallelism,
+            policies=fleet.policies,
+            context_env=os.environ,
+        )
+        _refuse_policy_violations(fresh)
         plan = _approved(reviewed, fresh, auto_approve)
         if plan is None:
             click.echo("Apply cancelled; nothing was written.", err=True)
@@ -121,6 +133,14 @@ def command(
         render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None
     )
     return 1 if any(r.outcome is Outcome.FAILED for r in results) else 0
+
+
+def _refuse_policy_violations(fresh: Plan) -> None:
+    """Error-severity policy rules that fail stop apply before any write (judged on the fresh plan)."""
+    if found := blocking(fresh):
+        click.echo(render_plan_text(fresh, color=use_color()), err=True)
+        lines = [f"{space_id or 'the plan'}: {finding_text(finding)}" for space_id, finding in found]
+        raise UserError("apply refused by policy; nothing was written:\n  " + "\n  ".join(lines))
 
 
 def _check_write_access(client: HubClient, todo: tuple[PlanEntry, ...]) -> None:

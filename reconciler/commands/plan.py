@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from reconciler.commands._common import (
     hub_client,
-    load_desired,
+    load_fleet,
     parallelism_option,
     paths_argument,
     use_color,
@@ -44,10 +45,18 @@ def command(
     parallelism: int,
 ) -> int:
     """Compare the manifests with the live Hub and show the cheapest change per Space."""
-    desired = load_desired(paths)
+    fleet = load_fleet(paths)
     selection = Selection(targets=targets, shard=Shard.parse(shard) if shard else None)
     with hub_client(ctx, parallelism) as client:
-        plan, _ = make_plan(client, desired, selection=selection, prune=prune, parallelism=parallelism)
+        plan, _ = make_plan(
+            client,
+            fleet.spaces,
+            selection=selection,
+            prune=prune,
+            parallelism=parallelism,
+            policies=fleet.policies,
+            context_env=os.environ,
+        )
         if stats:
             print_stats(client.stats.snapshot(), len(plan.spaces))
     if out is not None:

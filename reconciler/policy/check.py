@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from reconciler.model import DesiredSpace, ObservedSpace, Plan, PolicyFinding
 from reconciler.policy import inputs
-from reconciler.policy.engine import CompiledPolicy, Inputs, Phase, evaluate
+from reconciler.policy.engine import CompiledPolicy, Inputs, Phase, evaluate, evaluate_fleet
 
 
 def shared_inputs(env: Mapping[str, str], plan: Plan | None = None, today: dt.date | None = None) -> Inputs:
@@ -45,9 +45,11 @@ def with_policy(
         space = desired.get(entry.id)
         findings = evaluate(policies, space, shared, observed=observed.get(entry.id), entry=entry) if space else []
         entries.append(entry.model_copy(update={"policy": tuple(findings)}) if findings else entry)
-    return plan.model_copy(update={"spaces": tuple(entries)})
+    fleet = evaluate_fleet(policies, plan, desired, shared)
+    return plan.model_copy(update={"spaces": tuple(entries), "policy": tuple(fleet)})
 
 
-def blocking(plan: Plan) -> list[tuple[str, PolicyFinding]]:
-    """(Space id, finding) of every error-severity rule that stops apply."""
-    return [(entry.id, f) for entry in plan.spaces for f in entry.policy if f.blocks]
+def blocking(plan: Plan) -> list[tuple[str | None, PolicyFinding]]:
+    """(Space id or None for a plan-wide rule, finding) of every error-severity rule that stops apply."""
+    found: list[tuple[str | None, PolicyFinding]] = [(None, f) for f in plan.policy if f.blocks]
+    return found + [(entry.id, f) for entry in plan.spaces for f in entry.policy if f.blocks]

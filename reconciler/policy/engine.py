@@ -58,6 +58,7 @@ class Phase(str, enum.Enum):
 
     VALIDATE = "validate"
     PLAN = "plan"
+    FLEET = "fleet"  # reads only `plan` and `context`: judged once per plan, over the Spaces the policy matches
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ class CompiledPolicy:
     labels: Mapping[str, str]
     sdks: frozenset[str]
     rules: tuple[CompiledRule, ...]
+
+    @property
+    def matches_everything(self) -> bool:
+        return not (self.namespaces or self.labels or self.sdks)
 
     def matches(self, space: DesiredSpace) -> bool:
         namespace = space.id.split("/", 1)[0].lower()
@@ -160,7 +165,9 @@ def _compile_rule(policy: str, name: str, expression: str, where: Location) -> t
         result = True
     if not isinstance(result, bool):
         return None, f"the expression must be true or false, not a {type(result).__name__}"
-    return (program, Phase.VALIDATE if used <= {"space"} else Phase.PLAN), ""
+    if used <= {"space"}:
+        return (program, Phase.VALIDATE), ""
+    return (program, Phase.FLEET if used <= {"plan", "context"} else Phase.PLAN), ""
 
 
 def _parse_message(text: str) -> str:
@@ -276,7 +283,7 @@ def evaluate(
     space: DesiredSpace,
     shared: Inputs,
     *,
-    phases: frozenset[Phase] = frozenset(Phase),
+    phases: frozenset[Phase] = frozenset({Phase.VALIDATE, Phase.PLAN}),
     observed: ObservedSpace | None = None,
     entry: PlanEntry | None = None,
 ) -> list[PolicyFinding]:
@@ -318,6 +325,41 @@ def evaluate(
                     exempt_until=until.isoformat() if exempt and until else None,
                 )
             )
+    return findings
+
+
+def evaluate_fleet(
+    policies: Iterable[CompiledPolicy], plan: Plan, desired: Mapping[str, DesiredSpace], shared: Inputs
+) -> list[PolicyFinding]:
+    """Plan-wide rules, once per policy, over the plan entries of the Spaces that policy matches.
+
+    Space labels cannot exempt a plan-wide rule; the context can (e.g. a pull-request label).
+    """
+    findings: list[PolicyFinding] = []
+    for policy in policies:
+        rules = [rule for rule in policy.rules if rule.phase is Phase.FLEET]
+        if not rules:
+            continue
+        entries = tuple(e for e in plan.spaces if (d := desired.get(e.id)) is not None and policy.matches(d))
+        scoped = plan if policy.matches_everything else plan.model_copy(update={"spaces": entries})
+        if not policy.matches_everything:
+            hourly = sum(e.cost.after_usd_per_hour - e.cost.before_usd_per_hour for e in entries)
+            scoped = scoped.model_copy(update={"monthly_cost_delta_usd": round(hourly * inputs.HOURS_PER_MONTH, 2)})
+        activation = cel.Context(variables={"plan": inputs.plan_input(scoped), "context": dict(shared.context)})
+        for rule in rules:
+            outcome, error = _run(rule, activation)
+            if outcome is not None:
+                findings.append(
+                    PolicyFinding(
+                        policy=rule.policy,
+                        rule=rule.name,
+                        severity=rule.severity.value,
+                        outcome=outcome,
+                        message=rule.message,
+                        location=str(rule.location),
+                        error=error,
+                    )
+                )
     return findings
 
 

@@ -30,11 +30,13 @@ def plan_to_json(plan: Plan) -> str:
         "monthly_cost_delta_usd": plan.monthly_cost_delta_usd,
         "notes": list(plan.notes),
     }
+    if plan.policy:
+        document["policy"] = [finding.model_dump(mode="json") for finding in plan.policy]
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _entry(entry: PlanEntry) -> dict[str, Any]:
-    return {
+    data = {
         "id": entry.id,
         "action": entry.action.value,
         "rung": entry.rung.value,
@@ -50,6 +52,10 @@ def _entry(entry: PlanEntry) -> dict[str, Any]:
         "manifest": entry.manifest,
         "warnings": list(entry.warnings),
     }
+    if entry.policy:
+        # Additive (format_version stays 1): present only when a policy rule has something to say.
+        data["policy"] = [finding.model_dump(mode="json") for finding in entry.policy]
+    return data
 
 
 def change_json(change: Change) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from reconciler.render._common import (
     total_restarts,
     visible,
 )
+from reconciler.render.policy_text import finding_text, plan_findings, verdict
 
 GITHUB_COMMENT_LIMIT = 65536
 DEFAULT_TITLE = "Spaces plan"
@@ -110,6 +111,9 @@ def _template() -> jinja2.Template:
         size=format_size,
         masked=masked,
         kind=change_kind,
+        policy=plan_findings,
+        finding_text=finding_text,
+        policy_verdict=lambda plan: verdict([f for _, f in plan_findings(plan)]),
     )
     return env.get_template("plan.md.j2")
 

@@ -22,6 +22,7 @@ from reconciler.render._common import (
     total_restarts,
     visible,
 )
+from reconciler.render.policy_text import plan_policy_lines
 
 NO_CHANGES = "No changes. The Hub matches the manifests."
 _ACTION_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
@@ -38,6 +39,8 @@ def render_plan_text(plan: Plan, color: bool, *, show_unchanged: bool = False) -
     paint = _painter(color)
     blocks = ["\n".join(_entry_lines(entry, paint)) for entry in shown_entries(plan, show_unchanged)]
     tail = [f"Note: {visible(note)}" for note in plan.notes]
+    if policy := plan_policy_lines(plan):
+        blocks.append("\n".join(visible(line) for line in policy))
     if plan.has_changes:
         tail.append(_summary_line(plan))
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.model import PolicyFinding, PolicyOutcome
+from reconciler.model import Plan, PolicyFinding, PolicyOutcome
 
 
 def finding_text(finding: PolicyFinding) -> str:
@@ -19,4 +19,24 @@ def verdict(findings: list[PolicyFinding]) -> str:
     blocking = sum(1 for f in findings if f.blocks)
     exempted = sum(1 for f in findings if f.outcome is PolicyOutcome.EXEMPTED)
     warnings = len(findings) - blocking - exempted
-    return f"policy: {blocking} violation(s) blocking apply, {warnings} warning(s), {exempted} exemption(s) used"
+    return f"Policy: {blocking} violation(s) blocking apply, {warnings} warning(s), {exempted} exemption(s) used"
+
+
+PLAN_WIDE = "the plan"
+
+
+def plan_findings(plan: Plan) -> list[tuple[str, PolicyFinding]]:
+    """(Space id, or "the plan" for plan-wide rules, finding), blocking ones first, then by Space."""
+    found = [(PLAN_WIDE, finding) for finding in plan.policy]
+    found += [(entry.id, finding) for entry in plan.spaces for finding in entry.policy]
+    return sorted(found, key=lambda item: (not item[1].blocks, item[0] != PLAN_WIDE, item[0], item[1].qualified))
+
+
+def plan_policy_lines(plan: Plan) -> list[str]:
+    """The text plan's policy block: empty when no rule has anything to say."""
+    found = plan_findings(plan)
+    if not found:
+        return []
+    lines = [verdict([finding for _, finding in found])]
+    lines += [f"  {'x' if f.blocks else '!'} {space_id}: {finding_text(f)}" for space_id, f in found]
+    return lines

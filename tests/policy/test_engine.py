@@ -23,6 +23,7 @@ from reconciler.model import (
 )
 from reconciler.model import PolicyOutcome as Outcome
 from reconciler.policy import EXEMPT_LABEL, Inputs, Phase, compile_policy, evaluate, exemption_problem
+from reconciler.policy.engine import evaluate_fleet
 from reconciler.policy.inputs import context_input, plan_input
 
 TODAY = dt.date(2026, 12, 1)
@@ -141,8 +142,11 @@ def test_change_and_plan_cost_with_a_context_label() -> None:
     per_space = compiled(rule("change.cost.monthlyDeltaUsd <= 300.0 && change.rung != 'rebuild'"))
     shared = Inputs(plan=plan_input(plan), context={"labels": [], "branch": "", "actor": "", "event": ""}, today=TODAY)
     approved = Inputs(plan=shared.plan, context={**shared.context, "labels": ["cost-approved"]}, today=TODAY)
-    assert evaluate([budget], space(), shared, entry=entry)
-    assert not evaluate([budget], space(), approved, entry=entry)
+    assert [r.phase for r in budget.rules] == [Phase.FLEET]
+    assert evaluate([budget], space(), shared, entry=entry) == []  # plan-wide: not judged per Space
+    [over] = evaluate_fleet([budget], plan, {"acme/demo": space()}, shared)
+    assert over.blocks and over.qualified == "org/r"
+    assert not evaluate_fleet([budget], plan, {"acme/demo": space()}, approved)
     [finding] = evaluate([per_space], space(), shared, entry=entry)
     assert finding.outcome is Outcome.VIOLATED
 
@@ -196,3 +200,20 @@ def test_comprehension_names_are_not_variables() -> None:
     assert not evaluate(rules, space(secrets={"K": SecretRef(from_env="K")}), SHARED)
     result, problems = compile_policy(policy(rule("space.spec.volumes.exists(v, w.readOnly)")), locate)
     assert result is None and "unknown variable 'w'" in problems[0].message
+
+
+def test_a_plan_wide_rule_of_a_matching_policy_sees_only_its_spaces() -> None:
+    def entry(space_id: str, hourly: float) -> PlanEntry:
+        return PlanEntry(id=space_id, action=Action.UPDATE, rung=Rung.SETTINGS, cost=Cost(after_usd_per_hour=hourly))
+
+    plan = Plan(
+        created_at="2026-12-01T00:00:00Z",
+        hub="local",
+        spaces=(entry("acme/a", 0.3), entry("other/b", 1.0)),
+        monthly_cost_delta_usd=949.0,
+    )
+    desired = {"acme/a": space(id="acme/a"), "other/b": space(id="other/b")}
+    acme = compiled(rule("plan.cost.monthlyDeltaUsd <= 300.0 && plan.spaces == 1"), match={"namespaces": ["acme"]})
+    everyone = compiled(rule("plan.cost.monthlyDeltaUsd <= 300.0"))
+    assert evaluate_fleet([acme], plan, desired, SHARED) == []  # 0.3 x 730 = 219 over one Space
+    assert len(evaluate_fleet([everyone], plan, desired, SHARED)) == 1

@@ -11,6 +11,7 @@ import pytest
 from reconciler.manifests import load_manifests
 from reconciler.model import Action, Cost, DesiredSpace, Plan, PlanEntry, Rung, SecretRef, SourceRef
 from reconciler.policy import Inputs, evaluate
+from reconciler.policy.engine import evaluate_fleet
 from reconciler.policy.inputs import plan_input
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
@@ -57,5 +58,6 @@ def test_budget_rule_reads_the_plan_and_the_pull_request_labels() -> None:
     plan = Plan(created_at="2026-12-01T00:00:00Z", hub="local", spaces=(entry,), monthly_cost_delta_usd=438.0)
     unlabelled = Inputs(plan=plan_input(plan), context={"labels": []}, today=dt.date(2026, 12, 1))
     approved = Inputs(plan=plan_input(plan), context={"labels": ["cost-approved"]}, today=dt.date(2026, 12, 1))
-    assert broken(space(), unlabelled, entry) == ["budget/monthly-budget"]
-    assert broken(space(), approved, entry) == []
+    desired = {"acme/demo": space()}
+    assert [f.qualified for f in evaluate_fleet(policies(), plan, desired, unlabelled)] == ["budget/monthly-budget"]
+    assert evaluate_fleet(policies(), plan, desired, approved) == []

@@ -51,7 +51,7 @@ def test_an_error_rule_over_the_desired_space_fails_validate(tmp_path: Path) -> 
         "GPU Spaces must set sleepTime" in done.stdout
     )
     assert "rule at manifests/policies.yaml:8:19" in done.stdout
-    assert done.stdout.rstrip().endswith("policy: 1 violation(s) blocking apply, 0 warning(s), 0 exemption(s) used")
+    assert done.stdout.rstrip().endswith("Policy: 1 violation(s) blocking apply, 0 warning(s), 0 exemption(s) used")
 
 
 def test_an_exemption_is_honoured_and_reported_then_expires(tmp_path: Path) -> None:
