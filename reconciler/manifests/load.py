@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pathspec
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import Diagnostic, Location, Severity
@@ -54,10 +55,39 @@ def load_manifests(paths: Sequence[Path], repo_root: Path | None = None) -> Load
     """Load every manifest under `paths` (files, or folders searched for *.yaml / *.yml)."""
     paths = [Path(p) for p in paths]
     root = repo_root if repo_root is not None else find_repo_root(paths[0] if paths else Path.cwd())
-    loader = _Loader(SourceCache(str(root)))
-    for file in loader.manifest_files(paths):
+    cache = SourceCache(str(root))
+    loader = _Loader(cache, ignore=_reconcileignore(root))
+    files = loader.manifest_files(paths)
+    for file in files:
         loader.load_file(file)
+    # YAML inside a Space's source folder is the app's own (a config file, a CI file), never a
+    # manifest: once every source folder is known, read the fleet again without those files.
+    # Files named on the command line are always read; so is the manifest that declares the folder.
+    declared = {(u.folder, os.path.realpath(u.location.file)) for u in loader.sources}
+    inside = {
+        file
+        for file in files
+        if file not in loader.named
+        and any(is_inside(os.path.realpath(file), folder) and os.path.realpath(file) != by for folder, by in declared)
+    }
+    if inside:
+        loader = _Loader(cache, ignore=loader.ignore)
+        for file in loader.manifest_files(paths):
+            if file not in inside:
+                loader.load_file(file)
     return loader.result()
+
+
+IGNORE_FILE = ".reconcileignore"
+
+
+def _reconcileignore(root: Path) -> pathspec.GitIgnoreSpec | None:
+    """Paths (gitignore syntax, relative to the repository root) never read as manifests."""
+    try:
+        text = (root / IGNORE_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
 def find_repo_root(path: Path) -> Path:
@@ -105,19 +135,38 @@ class _Loader:
     # Resolved path of every fromFile secret -> where the first manifest declaring it says so.
     secret_files: dict[str, Location] = field(default_factory=dict)
     policies: dict[str, list[tuple[Location, CompiledPolicy | None]]] = field(default_factory=dict)
+    ignore: pathspec.GitIgnoreSpec | None = None
+    named: set[Path] = field(default_factory=set)  # files given on the command line, never skipped
+
+    def _ignored(self, root: str, folder: str, name: str, is_dir: bool) -> bool:
+        if self.ignore is None:
+            return False
+        relative = os.path.relpath(os.path.join(os.path.abspath(folder), name), root).replace(os.sep, "/")
+        return not relative.startswith("..") and self.ignore.match_file(relative + ("/" if is_dir else ""))
 
     def manifest_files(self, paths: list[Path]) -> list[Path]:
+        """YAML files under the folders of `paths`, and the files named there.
+
+        In folders, dot-files and dot-folders (`.pre-commit-config.yaml`, `.github/`) and paths
+        matched by the repository's `.reconcileignore` are skipped; a named file is always read.
+        """
         found: dict[str, Path] = {}
+        root = self.cache.root
         for path in paths:
             if path.is_dir():
                 for folder, dirs, files in os.walk(path):
-                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    dirs[:] = sorted(
+                        d for d in dirs if not d.startswith(".") and not self._ignored(root, folder, d, True)
+                    )
                     for name in sorted(files):
-                        if name.endswith(MANIFEST_SUFFIXES):
+                        if name.endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
+                            if self._ignored(root, folder, name, False):
+                                continue
                             file = Path(folder) / name
                             found.setdefault(os.path.realpath(file), file)
             elif path.is_file():
                 found.setdefault(os.path.realpath(path), path)
+                self.named.add(path)
             else:
                 self.diagnostics.append(Diagnostic(Severity.ERROR, f"{display_path(path)}: no such file or folder"))
         return sorted(found.values(), key=lambda p: display_path(p))
