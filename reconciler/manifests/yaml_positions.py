@@ -159,8 +159,37 @@ def parse_documents(text: str) -> Iterator[Parsed | YamlProblem]:
         mark = problem.problem_mark or problem.context_mark
         pos = (mark.line, mark.column) if mark is not None else (0, 0)
         # Only the problem text: the snippet PyYAML can add would echo file content.
-        yield YamlProblem(f"invalid YAML: {problem.problem or problem.context or 'syntax error'}", pos)
+        yield YamlProblem(f"invalid YAML: {_plain_words(problem.problem or problem.context, text, pos)}", pos)
     except yaml.YAMLError as problem:
         yield YamlProblem(f"invalid YAML: {type(problem).__name__}", (0, 0))
     except RecursionError:
         yield YamlProblem("invalid YAML: nested too deeply", (0, 0))
+
+
+# PyYAML's messages name the parser's state; these say what the user probably typed.
+_LIKELY = (
+    (
+        "mapping values are not allowed",
+        "a ':' where YAML did not expect one: probably a colon inside an unquoted value (quote it: "
+        "title: \"Hello: world\") or a missing space after a colon on this or the line above (key: value)",
+    ),
+    ("did not find expected key", "this line's indentation does not line up with the keys above it"),
+    (
+        "did not find expected '-' indicator",
+        "a list item ('- ...') and a key at the same indentation; indent the key or make it a list item",
+    ),
+    ("found unexpected end of stream", "the file ends inside a quoted string or a [list] or {mapping}: close it"),
+)
+
+
+def _plain_words(problem: str | None, text: str, pos: Pos) -> str:
+    detail = problem or "syntax error"
+    lines = text.split("\n")
+    line = lines[pos[0]] if 0 <= pos[0] < len(lines) else ""
+    if "\t" in line[: len(line) - len(line.lstrip())]:
+        return "tab characters are not allowed for indentation; indent with spaces"
+    for marker, words in _LIKELY:
+        if marker in detail:
+            return f"{words} ({detail})"
+    return detail
+
