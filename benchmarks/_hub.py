@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx2
 
+from reconciler.localhub.admin import admin_headers
+
 SERVER = Path(__file__).with_name("_hubserver.py")
 
 
@@ -45,7 +47,9 @@ class ServedHub:
 
     # ------------------------------------------------------------------ admin API
     def admin(self, method: str, path: str, body: Any = None, params: Any = None) -> Any:
-        response = self.http.request(method, f"{self.endpoint}/_localhub/{path}", json=body, params=params)
+        response = self.http.request(
+            method, f"{self.endpoint}/_localhub/{path}", json=body, params=params, headers=admin_headers(self.token)
+        )
         response.raise_for_status()
         return response.json()
 
@@ -56,7 +60,7 @@ class ServedHub:
         return dict(self.admin("GET", "stats"))
 
     def reset_stats(self) -> None:
-        self.admin("POST", "stats/reset")
+        self.admin("POST", "stats/reset", {})
         self.http.post(f"{self.endpoint}/_bench/bytes/reset").raise_for_status()
 
     def body_bytes(self) -> dict[str, Any]:

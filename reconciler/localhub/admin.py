@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +17,46 @@ from reconciler.localhub import lifecycle
 from reconciler.localhub.errors import HubError, bad_request
 from reconciler.localhub.state import REPO_TYPES
 from reconciler.localhub.web import Core, json_response
+
+# Host names that reach this machine only. A page that rebinds its own name to 127.0.0.1 still
+# sends its name in Host, so checking Host stops DNS rebinding; checking Origin stops a page
+# that posts to http://127.0.0.1:PORT directly.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Methods that carry no body and change nothing: they need the token, not a content type.
+READS = ("GET", "HEAD")
+
+
+def admin_headers(token: str) -> dict[str, str]:
+    """What every admin request sends: the admin token (DIR/token) and a JSON content type."""
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def admin_refusal(method: str, headers: Mapping[str, str], admin_token: str) -> HubError | None:
+    """Why an admin request is refused, or None. Checked before any admin route runs.
+
+    Any local process or browser page can reach a loopback port: the token proves the caller
+    could read DIR/token (mode 0600); a JSON content type cannot be sent cross-site without a
+    CORS preflight, which this server never answers.
+    """
+    host = headers.get("host", "")
+    if _host_name(host).lower() not in LOOPBACK_HOSTS:
+        return HubError(403, f"The admin API answers only to a loopback Host, not {host[:100]!r}")
+    origin = headers.get("origin")
+    if origin is not None and origin != f"http://{host}":
+        return HubError(403, f"The admin API refuses cross-origin requests (Origin {origin[:100]!r})")
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), admin_token.encode()):
+        return HubError(401, "The admin API needs the admin token (the state folder's `token` file) as a Bearer token")
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if method not in READS and media_type != "application/json":
+        return HubError(415, "The admin API accepts only Content-Type: application/json")
+    return None
 
 
 @dataclass

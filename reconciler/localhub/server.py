@@ -20,7 +20,7 @@ from starlette.routing import Route
 from reconciler.localhub import routes_git as git
 from reconciler.localhub import routes_repos as repos
 from reconciler.localhub import routes_spaces as spaces
-from reconciler.localhub.admin import Admin
+from reconciler.localhub.admin import Admin, admin_refusal
 from reconciler.localhub.errors import HubError
 from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
 
@@ -211,8 +211,12 @@ class HubApp:
             return error_response(HubError(500, "Internal error in the local Hub; see its log"))
 
     async def _admin(self, request: Request, segments: list[str], body: bytes, query: dict[str, str]) -> Response:
+        # The one gate of every admin route, present and future: Admin.handle is reached only from here.
         if request.client is None or request.client.host not in LOOPBACK:
             return error_response(HubError(403, "The admin API only answers on loopback"))
+        refusal = admin_refusal(request.method, request.headers, self.core.store.default_token)
+        if refusal is not None:
+            return error_response(refusal)
         try:
             data = json.loads(body) if body.strip() else {}
             if not isinstance(data, dict):

@@ -32,6 +32,7 @@ from reconciler.localhub.runtime import empty_run
 REPO_TYPES = ("model", "dataset", "space")
 DEFAULT_USER = "local"
 DEFAULT_ORG = "local-org"
+SECRET_MODE = 0o600
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
@@ -167,7 +168,8 @@ class Store:
         if not self.tokens:
             self.add_token(f"hf_local_{secrets.token_hex(16)}", DEFAULT_USER, "write", [DEFAULT_ORG])
         self.default_token = next(t for t, i in self.tokens.items() if i.user == DEFAULT_USER)
-        _write_atomic(root / "token", self.default_token + "\n")
+        # Tokens are credentials (the default one also opens the admin API): owner-only files.
+        _write_atomic(root / "token", self.default_token + "\n", SECRET_MODE)
 
     # ------------------------------------------------------------------ persistence
 
@@ -193,7 +195,7 @@ class Store:
         with self.lock:
             self.tokens[token] = TokenInfo(user, role, orgs)
             data = {t: asdict(i) for t, i in self.tokens.items()}
-            _write_atomic(self.root / "tokens.json", json.dumps(data, indent=1))
+            _write_atomic(self.root / "tokens.json", json.dumps(data, indent=1), SECRET_MODE)
 
     def put_bucket(self, bucket_id: str, private: bool, now: float) -> dict[str, Any]:
         bucket = {"id": bucket_id, "private": private, "createdAt": iso(now), "size": 0, "totalFiles": 0}
@@ -398,10 +400,11 @@ def _sha256_of(source: Path | bytes) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _write_atomic(path: Path, content: str | bytes) -> None:
+def _write_atomic(path: Path, content: str | bytes, mode: int = 0o666) -> None:
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     data = content.encode("utf-8") if isinstance(content, str) else content
-    with open(temp, "wb") as handle:
+    # The mode is set at creation (before any byte is written), so a token file is never readable by others.
+    with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

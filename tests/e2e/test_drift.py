@@ -12,6 +12,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 
 from reconciler.localhub import LocalHub
+from reconciler.localhub.admin import admin_headers
 from tests.conftest import CANARY
 from tests.e2e.conftest import run_cli
 
@@ -45,7 +46,9 @@ def drifted(hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch) -> dict
         repo_type="space",
         commit_message="try a dependency",
     )
-    httpx2.post(f"{hub.endpoint}/_localhub/clock", json={"advance_s": 60})  # let the broken build finish
+    httpx2.post(
+        f"{hub.endpoint}/_localhub/clock", json={"advance_s": 60}, headers=admin_headers(hub.token)
+    )  # let the broken build finish
     result = run_cli("drift", "--format", "json", "--detailed-exitcode")
     assert result.code == 2, result.output
     report: dict[str, Any] = json.loads(result.stdout)

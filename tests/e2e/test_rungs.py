@@ -11,6 +11,7 @@ import httpx2
 from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
+from reconciler.localhub.admin import admin_headers
 from tests.e2e.conftest import run_cli
 
 GRADIO = "local-org/gradio-hello"
@@ -18,7 +19,7 @@ APP = Path("manifests/apps/gradio-hello")
 
 
 def events(hub: LocalHub, repo: str) -> list[dict[str, Any]]:
-    response = httpx2.get(f"{hub.endpoint}/_localhub/events", params={"repo": repo})
+    response = httpx2.get(f"{hub.endpoint}/_localhub/events", params={"repo": repo}, headers=admin_headers(hub.token))
     return list(response.json())
 
 
@@ -140,11 +141,11 @@ def test_stale_plan_is_refused_before_any_write(hub: LocalHub, fleet: Path) -> N
     (APP / "app.py").write_text((APP / "app.py").read_text() + "\n# tweak\n")
     assert run_cli("plan", "--target", GRADIO, "--out", "plan.json").code == 0
     HfApi(endpoint=hub.endpoint, token=hub.token).add_space_variable(GRADIO, "BY_HAND", "1")
-    httpx2.post(f"{hub.endpoint}/_localhub/stats/reset")
+    httpx2.post(f"{hub.endpoint}/_localhub/stats/reset", json={}, headers=admin_headers(hub.token))
     result = run_cli("apply", "--plan", "plan.json")
     assert result.code == 1
     assert f"{GRADIO}: its settings changed on the Hub since the plan was made" in result.stderr
-    stats = httpx2.get(f"{hub.endpoint}/_localhub/stats").json()["by_route"]
+    stats = httpx2.get(f"{hub.endpoint}/_localhub/stats", headers=admin_headers(hub.token)).json()["by_route"]
     writes = [route for route in stats if not route.startswith("GET")]
     assert writes == [], f"a stale plan must not write anything, saw {writes}"
 

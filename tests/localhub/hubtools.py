@@ -22,6 +22,8 @@ from typing import Any
 import httpx2
 from huggingface_hub import CommitOperationAdd, HfApi
 
+from reconciler.localhub.admin import admin_headers
+
 HF_BIN = Path(sys.executable).parent / "hf"
 LOCAL_USER = "local"
 LOCAL_ORG = "local-org"
@@ -53,7 +55,7 @@ def admin(hub: Any, method: str, path: str, body: Any = None, *, params: Any = N
     """Call the admin API; returns the decoded JSON (or None for an empty body)."""
     url = f"{hub.endpoint}/_localhub/{path.lstrip('/')}"
     with httpx2.Client(timeout=30) as client:
-        r = client.request(method, url, json=body, params=params)
+        r = client.request(method, url, json=body, params=params, headers=admin_headers(hub.token))
     assert r.status_code < 300, f"admin {method} {path} -> {r.status_code}: {r.text}"
     return r.json() if r.content else None
 

@@ -10,6 +10,8 @@ import pytest
 from huggingface_hub import CommitOperationAdd, Volume, hf_hub_download
 from huggingface_hub.errors import BucketNotFoundError, HfHubHTTPError, RepositoryNotFoundError
 
+from reconciler.localhub.admin import admin_headers
+
 from .hubtools import (
     LOCAL_ORG,
     LOCAL_USER,
@@ -119,7 +121,7 @@ def test_create_repo_visibility(local_hub: Any, visibility: str) -> None:
 
 def local_hub_repo(hub: Any, repo_type: str, repo_id: str) -> dict[str, Any]:
     with httpx2.Client(timeout=10) as c:
-        r = c.get(f"{hub.endpoint}/_localhub/repos/{repo_type}/{repo_id}")
+        r = c.get(f"{hub.endpoint}/_localhub/repos/{repo_type}/{repo_id}", headers=admin_headers(hub.token))
     assert r.status_code == 200, r.text
     result: dict[str, Any] = r.json()
     return result

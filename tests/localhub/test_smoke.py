@@ -12,13 +12,16 @@ import httpx2
 from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
+from reconciler.localhub.admin import admin_headers
 
 SPACE = "local/smoke"
 APP = b"import gradio as gr\n\ngr.Interface(fn=str, inputs='text', outputs='text').launch()\n"
 
 
 def advance(hub: LocalHub, seconds: float) -> None:
-    response = httpx2.post(f"{hub.endpoint}/_localhub/clock", json={"advance_s": seconds})
+    response = httpx2.post(
+        f"{hub.endpoint}/_localhub/clock", json={"advance_s": seconds}, headers=admin_headers(hub.token)
+    )
     assert response.status_code == 200, response.text
 
 

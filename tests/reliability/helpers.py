@@ -16,6 +16,7 @@ from typing import Any
 import httpx2
 
 from reconciler.localhub import LocalHub
+from reconciler.localhub.admin import admin_headers
 
 RECONCILE = Path(sys.executable).parent / "reconcile"
 SECRET_ENV = "RELIABILITY_TOKEN"
@@ -69,10 +70,13 @@ class Admin:
 
     def __init__(self, hub: LocalHub) -> None:
         self.endpoint = hub.endpoint
+        self.headers = admin_headers(hub.token)
 
     def call(self, method: str, path: str, body: Any = None, params: Any = None) -> Any:
         with httpx2.Client(timeout=60) as http:
-            response = http.request(method, f"{self.endpoint}/_localhub/{path}", json=body, params=params)
+            response = http.request(
+                method, f"{self.endpoint}/_localhub/{path}", json=body, params=params, headers=self.headers
+            )
         assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
         return response.json()
 
@@ -86,7 +90,7 @@ class Admin:
         return dict(self.call("GET", "stats"))
 
     def reset_stats(self) -> None:
-        self.call("POST", "stats/reset")
+        self.call("POST", "stats/reset", {})
 
     def repo(self, space_id: str) -> dict[str, Any]:
         return dict(self.call("GET", f"repos/space/{space_id}"))
