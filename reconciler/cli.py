@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 user or Hub error, 2 changes or drift found (with
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -41,10 +42,40 @@ embedded local Hub with --hub local (RECONCILE_HUB=local): no token, no network.
     show_default=True,
     help="'local' runs against the embedded local Hub (state in .reconcile/hub/).",
 )
+@click.option("--no-color", is_flag=True, help="Plain text output even on a terminal (as NO_COLOR=1 does).")
 @click.pass_context
-def cli(ctx: click.Context, hub: str) -> None:
+def cli(ctx: click.Context, hub: str, no_color: bool) -> None:
     """GitOps for Hugging Face Spaces: plan, apply and drift-check Spaces from YAML manifests."""
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # the one switch every renderer already honours (no-color.org)
     ctx.obj = {"hub": hub}
+
+
+GLOBAL_OPTIONS = ("--hub", "--no-color")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """`reconcile plan --hub local` means `reconcile --hub local plan`: people type options last.
+
+    Only the group's own options move, and only before a `--` that ends option parsing.
+    """
+    moved: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--":
+            rest.extend(argv[index:])
+            break
+        if arg == "--no-color" or arg.startswith("--hub="):
+            moved.append(arg)
+        elif arg == "--hub" and index + 1 < len(argv):
+            moved.extend(argv[index : index + 2])
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return moved + rest
 
 
 register_all(cli)
@@ -53,7 +84,8 @@ register_all(cli)
 def main(argv: list[str] | None = None) -> None:
     """The one error boundary: known errors exit 1 with a message, bugs exit 3."""
     try:
-        code = cli.main(args=argv, prog_name="reconcile", standalone_mode=False)
+        args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+        code = cli.main(args=args, prog_name="reconcile", standalone_mode=False)
     except click.exceptions.Exit as done:
         code = done.exit_code
     except click.ClickException as problem:

@@ -9,8 +9,40 @@ import click
 # Subcommand modules, in the order `reconcile --help` lists them.
 COMMANDS = ("validate", "plan", "apply", "drift", "import_cmd", "preview", "schema", "hub")
 
+# Shown at the end of each subcommand's --help: the invocations people actually type.
+EXAMPLES = {
+    "validate": ["reconcile validate", "reconcile validate manifests/demo.yaml --format json"],
+    "plan": [
+        "reconcile plan",
+        "reconcile plan --target acme/demo --detailed-exitcode",
+        "reconcile plan --format markdown --out plan.md",
+        "reconcile plan --out plan.json --shard 1/4",
+    ],
+    "apply": [
+        "reconcile apply",
+        "reconcile plan --out plan.json && reconcile apply --plan plan.json",
+        "reconcile apply --auto-approve --target acme/demo --rollback-on-failure",
+    ],
+    "drift": [
+        "reconcile drift",
+        "reconcile drift --namespace acme --format html --out drift.html",
+        "reconcile drift --detailed-exitcode --format json",
+    ],
+    "import": [
+        "reconcile import acme/demo",
+        "reconcile import --namespace acme --source-dir manifests/apps --out manifests/acme.yaml",
+    ],
+    "preview": ["reconcile preview up --pr 42", "reconcile preview down --pr 42"],
+    "schema": ["reconcile schema --out schemas/"],
+    "hub": ["reconcile hub serve --port 8787", "reconcile --hub local plan"],
+}
+
 
 def register_all(group: click.Group) -> None:
     for name in COMMANDS:
         module = importlib.import_module(f"reconciler.commands.{name}")
-        group.add_command(module.command)
+        command = module.command
+        examples = EXAMPLES.get(command.name or "")
+        if examples and not command.epilog:
+            command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in examples)
+        group.add_command(command)

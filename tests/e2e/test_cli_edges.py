@@ -44,3 +44,37 @@ def test_state_lives_at_the_repository_root_whatever_the_working_folder(tmp_path
         assert "demo" in done.stdout
     assert (repo / ".reconcile" / "hub" / "token").is_file()
     assert not (repo / "manifests" / ".reconcile").exists()
+
+
+def test_global_options_are_accepted_after_the_subcommand(tmp_path: Path) -> None:
+    from reconciler.cli import hoist_global_options
+
+    assert hoist_global_options(["plan", "--hub", "local", "x"]) == ["--hub", "local", "plan", "x"]
+    assert hoist_global_options(["plan", "--hub=local", "--no-color"]) == ["--hub=local", "--no-color", "plan"]
+    assert hoist_global_options(["plan", "--", "--hub"]) == ["plan", "--", "--hub"]
+    repo = tmp_path / "fleet"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "manifests" / "app").mkdir(parents=True)
+    (repo / "manifests" / "app" / "index.html").write_text("<p>hi</p>\n")
+    (repo / "manifests" / "demo.yaml").write_text(
+        "apiVersion: spaces-reconciler/v1\nkind: Space\nmetadata: {name: demo, namespace: local}\n"
+        "spec: {sdk: static, source: {path: app}}\n"
+    )
+    done = subprocess.run(
+        [RECONCILE, "plan", "--hub", "local", "--no-color"], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "local/demo" in done.stdout and "\x1b[" not in done.stdout
+
+
+def test_every_subcommand_help_shows_examples() -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+    from reconciler.commands import COMMANDS, EXAMPLES
+
+    assert len(EXAMPLES) == len(COMMANDS)
+    for name in EXAMPLES:
+        done = CliRunner().invoke(cli, [name, "--help"])
+        assert done.exit_code == 0, done.output
+        assert "Examples:" in done.output and f"reconcile {name}" in done.output.split("Examples:", 1)[1]
