@@ -289,7 +289,10 @@ def materialize(space: DesiredSpace, folder: Path) -> Path:
     for source in space.files:
         target = folder / source.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source.read())
+        if source.local_path is not None:
+            shutil.copyfile(source.local_path, target)
+        else:
+            target.write_bytes(source.content or b"")
     return folder
 
 

@@ -173,8 +173,8 @@ class SpaceApply:
             raise SpaceFailed(f"secret value not available here: {', '.join(missing)}; nothing was written")
         return values
 
-    def _additions(self) -> list[tuple[str, bytes]]:
-        """The bytes to commit, checked against the blob ids the plan reviewed."""
+    def _additions(self) -> list[SourceFile]:
+        """The files to commit (by path, never read whole), checked against the blob ids the plan reviewed."""
         assert self.desired is not None
         by_path: dict[str, SourceFile] = {f.path: f for f in self.desired.files}
         planned = {f.path: f.oid for f in (*self.entry.files.added, *self.entry.files.modified)}
@@ -183,7 +183,7 @@ class SpaceApply:
             source = by_path.get(path)
             if source is None or (oid is not None and source.blob_id != oid):
                 raise SpaceFailed(f"{path} changed on disk since the plan was made; run plan again")
-            additions.append((path, source.read()))
+            additions.append(source)
         return additions
 
     def _fingerprinted(self, name: str, value: str) -> str:
@@ -256,7 +256,7 @@ class SpaceApply:
                 writer.restart()
             self.written.append("paused")
 
-    def _commit(self, additions: list[tuple[str, bytes]]) -> None:
+    def _commit(self, additions: list[SourceFile]) -> None:
         hot = self.entry.rung is Rung.HOT_RELOAD
         parent = self.entry.observed.sha if self.entry.action is Action.UPDATE else None
         self.step(f"committing {len(additions)} file(s), {len(self.entry.files.deleted)} deletion(s)")
@@ -334,9 +334,11 @@ class SpaceApply:
         assert self.commit is not None and self.entry.observed.sha is not None
         previous = self.entry.observed.sha
         self.step("rolling back to the previous files")
+        before = {f.path: f for f in self.observed.files} if self.observed else {}
         restore = [
-            (f.path, self.writer.download(f.path, previous))
+            self.writer.download(before[f.path], previous)
             for f in (*self.entry.files.modified, *self.entry.files.deleted)
+            if f.path in before
         ]
         self.commit = self.writer.commit(
             additions=restore,

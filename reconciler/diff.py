@@ -3,7 +3,8 @@
 Settings and front matter are flattened to `{path: value}` on both sides (paths as users
 write them in `lifecycle.ignoreChanges`, e.g. "spec.hardware", "spec.variables.MODE") and
 compared with deepdiff. Secrets are compared by fingerprint only (see reconciler.secrets).
-Files are compared as sets of (path, git blob id).
+Files are compared by path and content: a remote entry stored with LFS/Xet by sha256 and
+size, a regular one by git blob id (RemoteFile.holds).
 """
 
 from __future__ import annotations
@@ -224,7 +225,7 @@ def compare_files(desired: DesiredSpace, observed: ObservedSpace) -> FileChanges
     modified = [
         FileEntry(path=p, size=f.size, oid=f.blob_id)
         for p, f in wanted.items()
-        if p in live and live[p].blob_id != f.blob_id
+        if p in live and not live[p].holds(f.content_id)
     ]
     deleted = [FileEntry(path=p, size=f.size, oid=f.blob_id) for p, f in live.items() if p not in wanted]
     return FileChanges(

@@ -22,7 +22,7 @@ from reconciler.hub.observe import list_namespace
 from reconciler.hub.writes import SpaceWriter
 from reconciler.manifests import render_readme
 from reconciler.manifests.card import split_front_matter
-from reconciler.manifests.source import README, blob_id
+from reconciler.manifests.source import README, generated
 from reconciler.model import OWNERSHIP_TAG, PREVENT_DESTROY_TAG, PREVIEW_TAG, DesiredSpace, Rung, SourceFile
 from reconciler.pipeline import Selection, make_plan
 
@@ -75,9 +75,8 @@ def _readme(files: Iterable[SourceFile], card: dict[str, object]) -> tuple[Sourc
     result = []
     for source in files:
         if source.path == README:
-            _, body = split_front_matter(source.read().decode("utf-8"))
-            content = render_readme(card, body)
-            source = SourceFile(path=README, blob_id=blob_id(content), size=len(content), content=content)
+            _, body = split_front_matter((source.content or b"").decode("utf-8"))  # README.md is always generated
+            source = generated(README, render_readme(card, body))
         result.append(source)
     return tuple(result)
 

@@ -23,13 +23,17 @@ def blob(content: str) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def sha256(content: str) -> str:
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 DEFAULT_FILES = {"app.py": "print('hi')\n", "README.md": "---\nsdk: gradio\n---\n# demo\n"}
 
 
 def desired(space_id: str = "acme/demo", files: dict[str, str] | None = None, **spec: Any) -> DesiredSpace:
     contents = DEFAULT_FILES if files is None else files
     sources = tuple(
-        SourceFile(path=p, blob_id=blob(c), size=len(c.encode()), content=c.encode())
+        SourceFile(path=p, blob_id=blob(c), sha256=sha256(c), size=len(c.encode()), content=c.encode())
         for p, c in sorted(contents.items())
     )
     defaults: dict[str, Any] = {

@@ -75,7 +75,7 @@ def _import_one(client: HubClient, listed: Listed, manifest: Path, source: Path)
     observed = observe_one(client, listed, TreeCache(tree_cache_dir()))
     source.mkdir(parents=True, exist_ok=True)
     if observed.sha:
-        download_files(client, observed.id, observed.sha, source)
+        download_files(client, observed.id, observed.sha, source, observed.files)
     relative_source = Path(os.path.relpath(source, manifest.parent)).as_posix()
     relative_schema = Path(os.path.relpath(SCHEMA_FILE, manifest.parent)).as_posix()
     manifest.parent.mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,15 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from reconciler.model import RemoteFile
+from reconciler.model import LfsInfo, RemoteFile
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+# Bumped whenever what an entry holds changes. Each format has its own file name, so a cache
+# shared with an older version of the tool is ignored by both sides, never misread: format 1
+# (`<sha>.json`, [path, blob id, size]) had no LFS fields and would compare pointer ids.
+FORMAT = 2
 
 
 class TreeCache:
@@ -27,27 +32,44 @@ class TreeCache:
     def _path(self, sha: str) -> Path | None:
         if self.directory is None or not _SHA.match(sha):
             return None
-        return self.directory / sha[:2] / f"{sha}.json"
+        return self.directory / sha[:2] / f"{sha}.v{FORMAT}.json"
 
     def get(self, sha: str) -> tuple[RemoteFile, ...] | None:
         path = self._path(sha)
         try:
-            rows = json.loads(path.read_text("utf-8")) if path else None
-        except (OSError, ValueError):
-            rows = None
-        if rows is None:
+            data = json.loads(path.read_text("utf-8")) if path else None
+            files = _decode(data) if data is not None else None
+        except (OSError, ValueError, TypeError, KeyError):
+            files = None
+        if files is None:
             self.misses += 1
             return None
         self.hits += 1
-        return tuple(RemoteFile(path=p, blob_id=b, size=s) for p, b, s in rows)
+        return files
 
     def put(self, sha: str, files: tuple[RemoteFile, ...]) -> None:
         path = self._path(sha)
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        rows = [[f.path, f.blob_id, f.size] for f in files]
+        data = {"format": FORMAT, "files": [_encode(f) for f in files]}
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(rows, out, separators=(",", ":"))
+            json.dump(data, out, separators=(",", ":"))
         os.replace(tmp, path)
+
+
+def _encode(file: RemoteFile) -> list[Any]:
+    lfs = [file.lfs.sha256, file.lfs.size, file.lfs.pointer_size] if file.lfs else None
+    return [file.path, file.blob_id, file.size, lfs, file.xet_hash]
+
+
+def _decode(data: Any) -> tuple[RemoteFile, ...] | None:
+    """The files of a cache entry, or None when it is not of this format (then read again)."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list):
+        return None
+    files = []
+    for path, blob_id, size, lfs, xet_hash in data["files"]:
+        info = LfsInfo(sha256=lfs[0], size=lfs[1], pointer_size=lfs[2]) if lfs is not None else None
+        files.append(RemoteFile(path=path, blob_id=blob_id, size=size, lfs=info, xet_hash=xet_hash))
+    return tuple(files)

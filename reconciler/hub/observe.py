@@ -16,11 +16,13 @@ from typing import Any, Literal
 
 from huggingface_hub.hf_api import RepoFile, SpaceInfo
 
+from reconciler import identity
 from reconciler.diff import SERVER_OWNED_FILES
 from reconciler.errors import TerminalHubError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.model import (
+    LfsInfo,
     ObservedSecret,
     ObservedSpace,
     ObservedVariable,
@@ -104,6 +106,13 @@ def volumes_from_runtime(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Volum
     return tuple(sorted(volumes, key=lambda v: v.mount_path))
 
 
+def remote_file(item: RepoFile) -> RemoteFile:
+    """A tree or paths-info entry, with its LFS fields (hub-contract §9)."""
+    lfs = item.lfs
+    info = LfsInfo(sha256=lfs.sha256, size=lfs.size, pointer_size=lfs.pointer_size) if lfs is not None else None
+    return RemoteFile(path=item.path, blob_id=item.blob_id, size=item.size, lfs=info, xet_hash=item.xet_hash)
+
+
 def read_tree(client: HubClient, space_id: str, sha: str, cache: TreeCache) -> tuple[RemoteFile, ...]:
     cached = cache.get(sha)
     if cached is not None:
@@ -111,7 +120,7 @@ def read_tree(client: HubClient, space_id: str, sha: str, cache: TreeCache) -> t
 
     def fetch() -> tuple[RemoteFile, ...]:
         items = client.api.list_repo_tree(space_id, repo_type="space", revision=sha, recursive=True)
-        files = [RemoteFile(path=i.path, blob_id=i.blob_id, size=i.size) for i in items if isinstance(i, RepoFile)]
+        files = [remote_file(i) for i in items if isinstance(i, RepoFile)]
         return tuple(sorted(files, key=lambda f: f.path))
 
     files = client.read(fetch, space_id=space_id)
@@ -184,8 +193,16 @@ def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str
     return client.read(fetch, space_id=space_id)
 
 
-def download_files(client: HubClient, space_id: str, sha: str, destination: Path) -> list[str]:
-    """Every file of the Space at `sha` into `destination` (server-owned files left out)."""
+def download_files(
+    client: HubClient, space_id: str, sha: str, destination: Path, expected: Iterable[RemoteFile] = ()
+) -> list[str]:
+    """Every file of the Space at `sha` into `destination` (server-owned files left out).
+
+    Downloads go through resolve (snapshot_download -> hf_hub_download), which serves the
+    content of LFS/Xet files, and are copied in chunks. Each file listed in `expected` (the
+    tree at `sha`) is checked byte-exact against its entry before it is kept, so a pointer
+    file is never written as content."""
+    entries = {f.path: f for f in expected}
 
     def fetch() -> list[str]:
         with tempfile.TemporaryDirectory() as scratch:
@@ -195,6 +212,12 @@ def download_files(client: HubClient, space_id: str, sha: str, destination: Path
                 relative = path.relative_to(root).as_posix()
                 if not path.is_file() or relative.startswith(".cache/") or relative in SERVER_OWNED_FILES:
                     continue
+                entry = entries.get(relative)
+                if entry is not None and not entry.holds(identity.HashCache(None).content_id(str(path))):
+                    raise TerminalHubError(
+                        f"{relative} downloaded from {space_id} at {sha[:12]} is not the file its tree lists",
+                        space_id=space_id,
+                    )
                 target = destination / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)

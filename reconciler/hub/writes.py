@@ -14,12 +14,12 @@ from typing import Any
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 from huggingface_hub._space_api import Volume as HubVolume
 from huggingface_hub.hf_api import RepoFile
-from huggingface_hub.utils.sha import git_hash
 
+from reconciler import identity
 from reconciler.errors import TerminalHubError
 from reconciler.hub.client import HubClient
-from reconciler.hub.observe import volumes_from_runtime
-from reconciler.model import Volume
+from reconciler.hub.observe import remote_file, volumes_from_runtime
+from reconciler.model import ContentId, RemoteFile, SourceFile, Volume
 
 # huggingface_hub's create_commit takes the Hub's hot-reload flag through the private keyword
 # `_hot_reload`; tests/hub/test_private_api.py fails loudly if the client's signature changes.
@@ -64,14 +64,19 @@ class SpaceWriter:
     def sha(self) -> str | None:
         return self.client.read(lambda: self.api.space_info(self.id, expand=["sha"]).sha, space_id=self.id)
 
-    def holds(self, revision: str, additions: Mapping[str, str], deletions: Iterable[str]) -> bool:
-        """Whether `revision` has exactly these blobs at these paths and none of `deletions`."""
+    def holds(self, revision: str, additions: Mapping[str, ContentId], deletions: Iterable[str]) -> bool:
+        """Whether `revision` has exactly this content at these paths and none of `deletions`.
+
+        Content is compared as plan compares it (RemoteFile.holds): sha256 for what the Hub
+        stored with LFS/Xet, whose blob id is a pointer's, git blob id otherwise."""
         paths = [*additions, *deletions]
         infos = self.client.read(
             lambda: self.api.get_paths_info(self.id, paths, repo_type="space", revision=revision), space_id=self.id
         )
-        found = {info.path: info.blob_id for info in infos if isinstance(info, RepoFile)}
-        return all(found.get(path) == blob for path, blob in additions.items()) and not (set(deletions) & set(found))
+        found = {info.path: remote_file(info) for info in infos if isinstance(info, RepoFile)}
+        return all(path in found and found[path].holds(content) for path, content in additions.items()) and not (
+            set(deletions) & set(found)
+        )
 
     def runtime(self) -> RuntimeView:
         runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
@@ -90,13 +95,23 @@ class SpaceWriter:
         runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
         return volumes_from_runtime(runtime.raw.get("volumes"))
 
-    def download(self, path: str, revision: str) -> bytes:
-        def fetch() -> bytes:
-            local = self.api.hf_hub_download(self.id, path, repo_type="space", revision=revision)
-            with open(local, "rb") as handle:
-                return handle.read()
+    def download(self, expected: RemoteFile, revision: str) -> SourceFile:
+        """One file at `revision`, on disk in the client's cache (never in memory), checked
+        byte-exact against its tree entry: resolve serves LFS/Xet content, never the pointer."""
 
-        return self.client.read(fetch, space_id=self.id)
+        def fetch() -> str:
+            return str(self.api.hf_hub_download(self.id, expected.path, repo_type="space", revision=revision))
+
+        local = self.client.read(fetch, space_id=self.id)
+        content = identity.HashCache(None).content_id(local)
+        if not expected.holds(content):
+            raise TerminalHubError(
+                f"{expected.path} downloaded from {self.id} at {revision[:12]} is not the file its tree lists",
+                space_id=self.id,
+            )
+        return SourceFile(
+            path=expected.path, blob_id=content.blob_id, sha256=content.sha256, size=content.size, local_path=local
+        )
 
     def log_tail(self, build: bool, lines: int = 50) -> list[str]:
         def fetch() -> list[str]:
@@ -179,18 +194,23 @@ class SpaceWriter:
     def commit(
         self,
         *,
-        additions: Iterable[tuple[str, bytes]],
+        additions: Iterable[SourceFile],
         deletions: Iterable[str],
         parent: str | None,
         message: str,
         description: str,
         hot_reload: bool,
     ) -> str:
-        """One commit with exactly these files; `parent` makes a concurrent change fail with 412."""
+        """One commit with exactly these files; `parent` makes a concurrent change fail with 412.
+
+        Files on disk are handed to the client by path, so it streams them (hashing, LFS and
+        Xet uploads) and never holds a whole file; only generated files are passed as bytes."""
         added, removed = list(additions), list(deletions)
-        operations: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in added]
+        operations: list[Any] = [
+            CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=f.upload_source()) for f in added
+        ]
         operations += [CommitOperationDelete(path_in_repo=p) for p in removed]
-        wanted = {path: git_hash(data) for path, data in added}
+        wanted = {f.path: f.content_id for f in added}
 
         def landed() -> bool:
             # A response lost after the Hub made the commit: the branch moved and holds our

@@ -41,6 +41,11 @@ RULES: dict[str, Rule] = {
         Rule("sleep-time-cpu-basic", Severity.WARNING, "sleepTime on cpu-basic (the Hub ignores it)"),
         Rule("card-extra-hardware", Severity.WARNING, "hardware in card.extra (the Hub ignores it)"),
         Rule("readme-front-matter", Severity.WARNING, "the app's README.md front matter is replaced"),
+        Rule(
+            "gitignored-files",
+            Severity.WARNING,
+            "files of the source folder its .gitignore matches (the Hub drops them; not uploaded)",
+        ),
     )
 }
 
@@ -112,6 +117,18 @@ def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:
         )
     if listing is not None:
         _requirements(ctx, space, listing)
+    if listing is not None and listing.gitignored:
+        shown = ", ".join(listing.gitignored[:5]) + (
+            f" and {len(listing.gitignored) - 5} more" if len(listing.gitignored) > 5 else ""
+        )
+        _emit(
+            ctx,
+            "gitignored-files",
+            ("spec", "source", "path"),
+            f"{len(listing.gitignored)} file(s) left out because the folder's .gitignore matches them "
+            f"(the Hub drops such files from a commit): {shown}",
+            "remove them from the folder or from .gitignore, or add them to spec.source.exclude",
+        )
 
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")

@@ -22,11 +22,11 @@ from reconciler.manifests import checks, lint, validation
 from reconciler.manifests.card import app_file, default_body, front_matter, render_readme
 from reconciler.manifests.context import DocContext
 from reconciler.manifests.schema_models import API_VERSION, KINDS, Policy, Space, SpaceSet
-from reconciler.manifests.source import README, Listing, SourceCache, blob_id, is_inside
+from reconciler.manifests.source import README, Listing, SourceCache, generated, is_inside
 from reconciler.manifests.spaceset import expand, origin
 from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
 from reconciler.manifests.yaml_positions import Path as NodePath
-from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceFile, SourceRef, Volume
+from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceRef, Volume
 from reconciler.policy import EXEMPT_LABEL, CompiledPolicy, compile_policy, exemption_problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -469,8 +469,7 @@ def _desired(
         readme = listing.readme_raw
     else:
         readme = render_readme(card, body)
-    generated = SourceFile(path=README, blob_id=blob_id(readme), size=len(readme), content=readme)
-    files = sorted((*listing.files, generated), key=lambda f: f.path)
+    files = sorted((*listing.files, generated(README, readme)), key=lambda f: f.path)
     return DesiredSpace(
         id=space_id,
         source_ref=SourceRef(file=where.file, line=where.line, col=where.col),

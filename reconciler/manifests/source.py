@@ -1,31 +1,43 @@
-"""The files of an app folder, with git blob ids, computed once per (folder, exclude).
+"""The files of an app folder, with their content ids, computed once per (folder, exclude).
 
 A source folder comes from a manifest, which may come from a pull request, so what it may
 publish is bounded (README "Security"): nothing under a `.git` is listed; a symlink is
 followed only to a regular file inside the repository and outside any `.git`, or to a
 folder inside the source folder itself; anything else is refused, naming the link. Files
 that back secrets are refused by the loader once every manifest is read (`UploadGuard`),
-and again by `ListedFile.read` at the moment the bytes are read for upload.
+and again by `ListedFile.upload_source` at the moment a file is handed over for upload.
+
+The listing is the folder as the Hub will keep it: files its root `.gitignore` matches are
+left out (the Hub drops them), its `.gitattributes` gets the lines the Hub would otherwise
+append (reconciler.manifests.hubfiles), and a Git LFS pointer file (a checkout made without
+LFS) is refused instead of being published as content.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pathspec
 from pydantic import PrivateAttr
 
+from reconciler import identity
 from reconciler.errors import ReconcileError
+from reconciler.manifests import hubfiles
 from reconciler.manifests.card import split_front_matter
-from reconciler.model import SourceFile
+from reconciler.model import ContentId, SourceFile
+from reconciler.workspace import STATE_DIR_NAME
 
 README = "README.md"
-_CHUNK = 1 << 20
+# Large files' content ids, remembered between runs (reconciler.identity.HashCache), under the
+# repository's .reconcile/ like the tree cache.
+HASH_CACHE_FILE = Path(STATE_DIR_NAME) / "cache" / "hashes.json"
 
 
 def blob_id(content: bytes) -> str:
@@ -35,13 +47,10 @@ def blob_id(content: bytes) -> str:
     return digest.hexdigest()
 
 
-def _file_blob_id(path: str) -> tuple[str, int]:
-    size = os.path.getsize(path)
-    digest = hashlib.sha1(b"blob %d\0" % size)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest(), size
+def generated(path: str, content: bytes) -> SourceFile:
+    """A file made by the tool (README.md, .gitattributes), not read from the folder."""
+    found = identity.of_bytes(content)
+    return SourceFile(path=path, blob_id=found.blob_id, sha256=found.sha256, size=found.size, content=content)
 
 
 def is_inside(path: str | Path, root: str) -> bool:
@@ -97,6 +106,18 @@ class UploadGuard:
 
     def read(self, file: ListedFile) -> bytes:
         """The file's bytes, re-checked now: it may have been swapped since it was listed."""
+        with self._checked_open(file) as handle:
+            return handle.read()
+
+    def upload_path(self, file: ListedFile) -> str:
+        """The resolved path to hand to the upload, re-checked now (uploads stream from a path:
+        hf_xet reads files by name, so the bytes are never held here). The client opens it
+        moments later; what lies at that path was checked to be this regular, non-secret file."""
+        with self._checked_open(file):
+            return file.real_path
+
+    @contextlib.contextmanager
+    def _checked_open(self, file: ListedFile) -> Iterator[BinaryIO]:
         assert file.local_path is not None
         real = os.path.realpath(file.local_path)
         if real != file.real_path:
@@ -110,7 +131,7 @@ class UploadGuard:
                 raise UploadRefused(f"{file.path} is not a regular file; refusing to upload it")
             if self.is_secret(real, (info.st_dev, info.st_ino)):
                 raise UploadRefused(f"{file.path} is a file behind a secret; refusing to upload it")
-            return handle.read()
+            yield handle
 
 
 class ListedFile(SourceFile):
@@ -122,9 +143,19 @@ class ListedFile(SourceFile):
     def read(self) -> bytes:
         return self._guard.read(self)
 
+    def upload_source(self) -> str | bytes:
+        return self._guard.upload_path(self)
 
-def listed_file(path: str, oid: str, size: int, local_path: str, real_path: str, guard: UploadGuard) -> ListedFile:
-    listed = ListedFile(path=path, blob_id=oid, size=size, local_path=local_path, real_path=real_path)
+
+def listed_file(path: str, found: ContentId, local_path: str, real_path: str, guard: UploadGuard) -> ListedFile:
+    listed = ListedFile(
+        path=path,
+        blob_id=found.blob_id,
+        sha256=found.sha256,
+        size=found.size,
+        local_path=local_path,
+        real_path=real_path,
+    )
     listed._guard = guard
     return listed
 
@@ -133,21 +164,23 @@ def listed_file(path: str, oid: str, size: int, local_path: str, real_path: str,
 class Listing:
     """An app folder as the Space will get it (README.md apart: it is generated)."""
 
-    files: tuple[ListedFile, ...]
+    files: tuple[SourceFile, ...]  # ListedFile, or the generated .gitattributes
     paths: frozenset[str]
     readme_front_matter: dict[str, Any] | None
     readme_body: str | None  # None when the folder has no README.md
     readme_raw: bytes | None  # the file as it is, used when its front matter is exactly the generated one
     requirements: tuple[str, ...]  # lines of requirements.txt, () when absent
-    problems: tuple[str, ...]  # refused entries (symlinks leaving the repository, loops)
+    problems: tuple[str, ...]  # refused entries (symlinks leaving the repository, loops, LFS pointers)
     # Every entry read from the folder, README.md included: (path in the Space, resolved path).
     entries: tuple[tuple[str, str], ...] = ()
+    gitignored: tuple[str, ...] = ()  # files left out because the folder's .gitignore matches them
 
 
 class SourceCache:
-    def __init__(self, repo_root: str) -> None:
+    def __init__(self, repo_root: str, hashes: identity.HashCache | None = None) -> None:
         self.root = os.path.realpath(repo_root)
         self.guard = UploadGuard(self.root)
+        self.hashes = hashes if hashes is not None else identity.HashCache(Path(self.root) / HASH_CACHE_FILE)
         self._cache: dict[tuple[str, tuple[str, ...]], Listing] = {}
         self._inside: dict[str, bool] = {}
 
@@ -171,27 +204,37 @@ class SourceCache:
         problems: list[str] = []
         real_folder = os.path.realpath(folder)
         self._walk(folder, "", spec, found, problems, {real_folder}, real_folder)
-        files: list[ListedFile] = []
+        found.sort()
+        kept, gitignored = _without_gitignored(found)
+        files: list[SourceFile] = []
         readme_text: str | None = None
         requirements: tuple[str, ...] = ()
-        for rel, absolute in sorted(found):
+        for rel, absolute in kept:
             if rel == README:
                 readme_text = Path(absolute).read_text(encoding="utf-8", errors="replace")
                 continue
             if rel == "requirements.txt":
                 requirements = tuple(Path(absolute).read_text(encoding="utf-8", errors="replace").splitlines())
-            oid, size = _file_blob_id(absolute)
-            files.append(listed_file(rel, oid, size, absolute, os.path.realpath(absolute), self.guard))
+            found_id = _content_id(self.hashes, absolute)
+            if identity.looks_like_lfs_pointer(absolute, found_id.size):
+                problems.append(
+                    f"{rel} is a Git LFS pointer, not the file's content: the repository was checked out "
+                    "without LFS (actions/checkout needs `lfs: true`); refusing to upload it"
+                )
+                continue
+            files.append(listed_file(rel, found_id, absolute, os.path.realpath(absolute), self.guard))
+        self.hashes.save()
         front, body = split_front_matter(readme_text) if readme_text is not None else (None, None)
         return Listing(
-            files=tuple(files),
+            files=_with_lfs_attributes(files),
             paths=frozenset(f.path for f in files),
             readme_front_matter=front,
             readme_body=body,
             readme_raw=readme_text.encode("utf-8") if readme_text is not None else None,
             requirements=requirements,
             problems=tuple(problems),
-            entries=tuple((rel, os.path.realpath(absolute)) for rel, absolute in sorted(found)),
+            entries=tuple((rel, os.path.realpath(absolute)) for rel, absolute in found),
+            gitignored=tuple(gitignored),
         )
 
     def _walk(
@@ -242,3 +285,44 @@ class SourceCache:
         if not os.path.isfile(target):
             return "to something that is not a regular file (or does not exist)"
         return None
+
+
+def _content_id(hashes: identity.HashCache, path: str) -> ContentId:
+    return hashes.content_id(path)
+
+
+def _without_gitignored(found: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """Files the Hub keeps, and those the folder's root .gitignore makes it drop.
+
+    The client sends only the root .gitignore with the preupload (huggingface_hub
+    `create_commit` looks for path_in_repo == ".gitignore"), so nested ones do not count.
+    """
+    root = dict(found).get(hubfiles.GITIGNORE)
+    if root is None:
+        return found, []
+    spec = hubfiles.gitignore_spec(Path(root).read_text(encoding="utf-8", errors="replace"))
+    kept = [(rel, path) for rel, path in found if rel == README or not spec.match_file(rel)]
+    dropped = [rel for rel, _ in found if rel != README and spec.match_file(rel)]
+    return kept, dropped
+
+
+def _sample(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(hubfiles.SAMPLE_BYTES)
+
+
+def _with_lfs_attributes(files: list[SourceFile]) -> tuple[SourceFile, ...]:
+    """The folder's .gitattributes with a line for every file the Hub may store with LFS."""
+    index = next((i for i, f in enumerate(files) if f.path == hubfiles.GITATTRIBUTES), None)
+    if index is None:
+        return tuple(files)
+    own = files[index]
+    assert own.local_path is not None
+    lfs = [
+        f.path for f in files if f.local_path is not None and hubfiles.may_be_lfs(f.path, f.size, _sample(f.local_path))
+    ]
+    original = Path(own.local_path).read_bytes()
+    content = hubfiles.with_lfs_lines(original, lfs)
+    if content is not original:
+        files[index] = generated(own.path, content)
+    return tuple(files)

@@ -138,8 +138,8 @@ def test_listing_computed_once_per_folder(tmp_path: Path, monkeypatch: pytest.Mo
         "    spec: {sdk: gradio, sdkVersion: '6.15.1', source: {path: app}}\n"
     )
     calls: list[str] = []
-    original = source._file_blob_id
-    monkeypatch.setattr(source, "_file_blob_id", lambda p: calls.append(p) or original(p))
+    original = source._content_id
+    monkeypatch.setattr(source, "_content_id", lambda h, p: calls.append(p) or original(h, p))
     result = load_manifests([tmp_path / "m.yaml"], repo_root=tmp_path)
     assert len(result.spaces) == 5 and result.ok
     assert len(calls) == 1
