@@ -26,6 +26,8 @@ from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 GITIGNORE = ".gitignore"
 GITATTRIBUTES = ".gitattributes"
+# Paths the Hub never drops whatever .gitignore says, as the local Hub models it.
+NEVER_IGNORED = (GITIGNORE, GITATTRIBUTES)
 # The Hub's default .gitattributes for a new repository (hub-contract §8.2, the same list
 # as in public Spaces' first commits).
 DEFAULT_LFS_PATTERNS = (

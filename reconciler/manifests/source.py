@@ -301,9 +301,12 @@ def _without_gitignored(found: list[tuple[str, str]]) -> tuple[list[tuple[str, s
     if root is None:
         return found, []
     spec = hubfiles.gitignore_spec(Path(root).read_text(encoding="utf-8", errors="replace"))
-    kept = [(rel, path) for rel, path in found if rel == README or not spec.match_file(rel)]
-    dropped = [rel for rel, _ in found if rel != README and spec.match_file(rel)]
-    return kept, dropped
+
+    def dropped(rel: str) -> bool:
+        # README.md is generated; .gitignore and .gitattributes are never dropped by the Hub.
+        return rel not in (README, *hubfiles.NEVER_IGNORED) and spec.match_file(rel)
+
+    return [(rel, path) for rel, path in found if not dropped(rel)], [rel for rel, _ in found if dropped(rel)]
 
 
 def _sample(path: str) -> bytes:
@@ -319,7 +322,11 @@ def _with_lfs_attributes(files: list[SourceFile]) -> tuple[SourceFile, ...]:
     own = files[index]
     assert own.local_path is not None
     lfs = [
-        f.path for f in files if f.local_path is not None and hubfiles.may_be_lfs(f.path, f.size, _sample(f.local_path))
+        f.path
+        for f in files
+        if f.local_path is not None
+        and f.path != hubfiles.GITATTRIBUTES
+        and hubfiles.may_be_lfs(f.path, f.size, _sample(f.local_path))
     ]
     original = Path(own.local_path).read_bytes()
     content = hubfiles.with_lfs_lines(original, lfs)
