@@ -66,7 +66,12 @@ class Faults:
     error_statuses: list[int] = field(default_factory=lambda: [500, 503])
     drop_response_rate: float = 0.0
     rate_limit: tuple[int, float] | None = None  # (requests, window seconds)
+    # Stats keys ("POST /api/spaces/{id}/commit/{rev}") latency, errors and drops apply to; None: all.
+    routes: frozenset[str] | None = None
     rng: random.Random = field(default_factory=random.Random)
+
+    def applies(self, route: str) -> bool:
+        return self.routes is None or route in self.routes
 
     def inject_error(self) -> int | None:
         if self.error_rate and self.rng.random() < self.error_rate:
@@ -95,6 +100,13 @@ def parse_faults(body: dict[str, Any]) -> Faults:
         ):
             raise bad_request('"error_statuses" must be a non-empty list of HTTP error statuses')
         faults.error_statuses = statuses
+    routes = body.get("routes")
+    if routes is not None:
+        if not isinstance(routes, list) or not routes or not all(isinstance(r, str) for r in routes):
+            raise bad_request(
+                '"routes" must be a non-empty list of stats keys such as "POST /api/spaces/{id}/commit/{rev}"'
+            )
+        faults.routes = frozenset(routes)
     limit = body.get("rate_limit")
     if limit:
         if not isinstance(limit, dict):

@@ -182,9 +182,10 @@ class HubApp:
             allowed, limit_headers = self.admin.limiter.hit(key, *faults.rate_limit)
             if not allowed:
                 return _with(error_response(HubError(429, "You have exceeded the rate limit for api")), limit_headers)
-        if faults.latency_ms:
+        targeted = faults.applies(f"{request.method} {route}")
+        if targeted and faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
-        if (status := faults.inject_error()) is not None:
+        if targeted and (status := faults.inject_error()) is not None:
             return _with(error_response(HubError(status, f"Injected fault: HTTP {status}")), limit_headers)
         if not isinstance(found, tuple):
             message = f"Method {request.method} not allowed" if found else f"Not found: {request.method} {raw}"
@@ -196,7 +197,7 @@ class HubApp:
             if ctx.token is None and route not in ANONYMOUS:
                 return _with(error_response(HubError(401, INVALID_TOKEN)), limit_headers)
         response = await run_in_threadpool(self._dispatch, handler, ctx, params)
-        if faults.drop():
+        if targeted and faults.drop():
             request.scope["localhub"]["drop"] = True
         return _with(response, limit_headers)
 

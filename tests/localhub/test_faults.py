@@ -155,3 +155,14 @@ def test_client_429_retry_honours_reset_time(local_hub: Any) -> None:
     # The third call got a 429 with r=0;t=1 and the client slept t+1 = 2 s before its retry.
     assert route_count(local_hub, "GET /api/spaces/{id}/tree/{rev}") == 4
     assert 2.0 <= elapsed < 5.0, elapsed
+
+
+def test_faults_can_target_some_routes_only(local_hub: Any) -> None:
+    client = api(local_hub)
+    make_gradio_space(client, SPACE)
+    set_faults(local_hub, drop_response_rate=1.0, routes=["POST /api/spaces/{id}/commit/{rev}"])
+    head_before = client.space_info(SPACE).sha  # not a targeted route: answered
+    with pytest.raises(httpx2.TransportError):
+        client.upload_file(path_or_fileobj=b"x\n", path_in_repo="x.txt", repo_id=SPACE, repo_type="space")
+    assert client.space_info(SPACE).sha != head_before  # the commit was made, its answer dropped
+    clear_faults(local_hub)
