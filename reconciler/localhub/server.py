@@ -20,6 +20,7 @@ from starlette.routing import Route
 from reconciler.localhub import routes_git as git
 from reconciler.localhub import routes_repos as repos
 from reconciler.localhub import routes_spaces as spaces
+from reconciler.localhub import xet
 from reconciler.localhub.admin import Admin, admin_refusal
 from reconciler.localhub.errors import HubError
 from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
@@ -30,7 +31,8 @@ MAX_BODY = 200 * 1024 * 1024
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 INVALID_TOKEN = "Invalid credentials in Authorization header"
 # Routes a client may call without (valid) credentials.
-ANONYMOUS = {"/api/agent-harnesses", "/api/spaces/hardware", "/--replicas/+{replica}/get-reload"}
+# (The Xet CAS authenticates its own calls: a Xet access token or a signed URL.)
+ANONYMOUS = {"/api/agent-harnesses", "/api/spaces/hardware", "/--replicas/+{replica}/get-reload"} | xet.CAS_TEMPLATES
 
 Handler = Callable[[Ctx, dict[str, str]], Response]
 R = "{rtype}/{ns}/{name}"
@@ -74,6 +76,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "--replicas/+{replica}/get-reload", spaces.replica_reload),
     ("HEAD GET", "{rtype}/{ns}/{name}/resolve/{rev}/{file*}", git.resolve),
     ("HEAD GET", "{ns}/{name}/resolve/{rev}/{file*}", git.resolve),
+    *xet.ROUTES,
 ]
 
 
