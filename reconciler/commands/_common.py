@@ -48,7 +48,9 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
         from reconciler.localhub import LocalHub
 
         build_s = float(os.environ.get("RECONCILE_LOCALHUB_BUILD_SECONDS", "2"))
-        local = LocalHub(state_dir() / "hub", build_seconds=build_s, restart_seconds=build_s / 2)
+        local = LocalHub(
+            state_dir() / "hub", build_seconds=build_s, restart_seconds=build_s / 2, stage_lag_seconds=build_s / 2
+        )
         with local, HubClient(local.endpoint, local.token, parallelism=parallelism) as client:
             yield client
         return

@@ -29,7 +29,21 @@ def command() -> None:
 )
 @click.option("--build-seconds", default=20.0, show_default=True, type=float, help="Simulated image build time.")
 @click.option("--restart-seconds", default=5.0, show_default=True, type=float, help="Simulated app start time.")
-def serve(host: str, port: int, state_dir: Path | None, build_seconds: float, restart_seconds: float) -> None:
+@click.option(
+    "--stage-lag-seconds",
+    default=3.0,
+    show_default=True,
+    type=float,
+    help="How long the old stage shows after a commit (hub-contract §13).",
+)
+def serve(
+    host: str,
+    port: int,
+    state_dir: Path | None,
+    build_seconds: float,
+    restart_seconds: float,
+    stage_lag_seconds: float,
+) -> None:
     """Serve the local Hub until interrupted.
 
     \b
@@ -37,7 +51,14 @@ def serve(host: str, port: int, state_dir: Path | None, build_seconds: float, re
       HF_ENDPOINT=http://127.0.0.1:8787 HF_TOKEN=$(cat .reconcile/hub/token) hf spaces info local/demo
     """
     state_dir = state_dir or workspace.state_dir() / "hub"
-    hub = LocalHub(state_dir, host=host, port=port, build_seconds=build_seconds, restart_seconds=restart_seconds)
+    hub = LocalHub(
+        state_dir,
+        host=host,
+        port=port,
+        build_seconds=build_seconds,
+        restart_seconds=restart_seconds,
+        stage_lag_seconds=stage_lag_seconds,
+    )
 
     def announce(ready: LocalHub) -> None:
         click.echo(f"Local Hub listening on {ready.endpoint}")

@@ -1,4 +1,4 @@
-"""The admin API under /_localhub/: tokens, request stats, fault injection, the clock, events, repo views."""
+"""The admin API under /_localhub/: tokens, stats, faults, §13 switches, the clock, events, repo views."""
 
 from __future__ import annotations
 
@@ -191,6 +191,14 @@ class Admin:
             self.faults = parse_faults(body)
             self.limiter.reset()
             return json_response({"ok": True})
+        if route == ("GET", "fidelity"):
+            return json_response(self.core.fidelity.as_dict())
+        if route == ("POST", "fidelity"):
+            try:
+                self.core.fidelity.update(body)
+            except ValueError as problem:
+                raise bad_request(str(problem)) from None
+            return json_response(self.core.fidelity.as_dict())
         if route == ("POST", "clock"):
             advance = body.get("advance_s")
             if not isinstance(advance, (int, float)) or isinstance(advance, bool) or advance < 0:

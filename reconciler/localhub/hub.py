@@ -11,6 +11,7 @@ from types import TracebackType
 
 import uvicorn
 
+from reconciler.localhub.fidelity import Fidelity
 from reconciler.localhub.runtime import Durations
 from reconciler.localhub.server import HubApp
 from reconciler.localhub.state import Store
@@ -25,9 +26,12 @@ class LocalHub:
         port: int = 0,
         build_seconds: float = 20.0,
         restart_seconds: float = 5.0,
+        stage_lag_seconds: float = 3.0,
+        fidelity: Fidelity | None = None,
     ) -> None:
         self.store = Store(Path(state_dir))
-        self.app = HubApp(Core(self.store, Durations(build_seconds, restart_seconds)))
+        durations = Durations(build_seconds, restart_seconds, stage_lag_seconds)
+        self.app = HubApp(Core(self.store, durations, fidelity or Fidelity()))
         self.host = host
         self._requested_port = port
         self._socket: socket.socket | None = None
@@ -39,6 +43,11 @@ class LocalHub:
     def token(self) -> str:
         """The write token of the default user `local` (member of `local-org`)."""
         return self.store.default_token
+
+    @property
+    def fidelity(self) -> Fidelity:
+        """The §13 switches this Hub runs with (hub-contract §13); settable while it serves."""
+        return self.app.core.fidelity
 
     @property
     def port(self) -> int:

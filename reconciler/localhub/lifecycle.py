@@ -36,6 +36,7 @@ def runtime_json(core: Core, repo: Repo) -> dict[str, Any]:
         dev_mode=repo.dev_mode,
         volumes=repo.volumes,
         subdomain=subdomain(repo),
+        with_sha=core.fidelity.runtime_sha,
     )
 
 
@@ -45,8 +46,16 @@ def subdomain(repo: Repo) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in repo.id.lower())
 
 
-def start(core: Core, repo: Repo, kind: str, detail: str, keep_paused: bool = True) -> None:
-    """Begin a "build", a "factory_reboot" or a settings "restart" (which builds when no image is ready)."""
+# Stages after which a commit or a settings change leaves the old state showing for a while
+# (hub-contract §13). A new Space, or one already starting, shows BUILDING at once: the recorded
+# space-test_pause_and_restart_space reads BUILDING right after its commits and its restart.
+SETTLED = frozenset({"RUNNING", "RUNTIME_ERROR", "BUILD_ERROR", "CONFIG_ERROR", "SLEEPING", "STOPPED"})
+
+
+def start(core: Core, repo: Repo, kind: str, detail: str, keep_paused: bool = True, lagged: bool = False) -> None:
+    """Begin a "build", a "factory_reboot" or a settings "restart" (which builds when no image is ready).
+
+    `lagged`: caused by a commit or a settings write (not the restart endpoint, recorded as immediate)."""
     store, now = core.store, core.store.clock.now()
     if kind == "restart" and _joins_start_in_progress(core, repo):
         # Settings written while the Space is already starting this commit are read when the
@@ -58,8 +67,11 @@ def start(core: Core, repo: Repo, kind: str, detail: str, keep_paused: bool = Tr
     outcome = runtime.evaluate(sdk_of(repo), repo.card, set(repo.tree), lambda path: store.read_file(repo.tree, path))
     paused = bool(repo.run.get("paused")) and keep_paused
     run_kind = "restart" if kind == "restart" else "build"
+    before = current(core, repo)
+    settled = before.stage in SETTLED and not before.pending
+    lag = core.durations.lag if lagged and settled and core.fidelity.old_stage_after_commit else 0.0
     repo.run = runtime.start(
-        repo.run, run_kind, repo.head, outcome, repo.hardware, is_static(repo), core.durations, now
+        repo.run, run_kind, repo.head, outcome, repo.hardware, is_static(repo), core.durations, now, lag
     )
     repo.run["paused"] = paused
     if outcome[0] != "no_app_file":
@@ -67,8 +79,9 @@ def start(core: Core, repo: Repo, kind: str, detail: str, keep_paused: bool = Tr
 
 
 def _joins_start_in_progress(core: Core, repo: Repo) -> bool:
-    stage = current(core, repo).stage
-    return stage in ("BUILDING", "APP_STARTING") and repo.run.get("target") == repo.head and not repo.run.get("paused")
+    view = current(core, repo)
+    starting = view.pending or view.stage in ("BUILDING", "APP_STARTING")
+    return starting and repo.run.get("target") == repo.head and not repo.run.get("paused")
 
 
 def after_commit(core: Core, repo: Repo, result: CommitResult, card_changed: bool, hot_reload: bool) -> None:
@@ -94,6 +107,6 @@ def after_commit(core: Core, repo: Repo, result: CommitResult, card_changed: boo
     if card_changed:
         inputs.append("README.md front matter")
     detail = f"build inputs changed: {', '.join(inputs)}" if inputs else "build inputs unchanged (cached layers)"
-    start(core, repo, "build", f"{result.commit.id[:7]}: {detail}")
+    start(core, repo, "build", f"{result.commit.id[:7]}: {detail}", lagged=True)
     if hot_reload:
         repo.run["hotReload"] = {"status": "canceled", "reloadId": repo.head, "files": []}

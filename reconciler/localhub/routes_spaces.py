@@ -111,7 +111,7 @@ def _runtime(ctx: Ctx, repo: Repo) -> Response:
 def _changed(ctx: Ctx, repo: Repo, detail: str, restart: bool) -> None:
     ctx.store.event(repo.id, "settings", detail)
     if restart:
-        lifecycle.start(ctx.core, repo, "restart", detail)
+        lifecycle.start(ctx.core, repo, "restart", detail, lagged=True)
     ctx.store.save(repo)
 
 
@@ -173,6 +173,9 @@ def dev_mode(ctx: Ctx, p: Params) -> Response:
 
 def get_secrets(ctx: Ctx, p: Params) -> Response:
     repo = ctx.member("space", f"{p['ns']}/{p['name']}")
+    if not ctx.core.fidelity.secret_metadata_on_read:
+        # hub-contract §13: no recording shows a read; this position returns keys only.
+        return json_response({key: {} for key in repo.secrets})
     return json_response(
         {key: {"description": s["description"], "updatedAt": s["updatedAt"]} for key, s in repo.secrets.items()}
     )

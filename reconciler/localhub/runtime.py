@@ -26,6 +26,9 @@ Run = dict[str, Any]
 class Durations:
     build: float
     restart: float
+    # How long the old stage stays after a build or restart is requested (hub-contract §13,
+    # "stage right after a commit"); used only while `Fidelity.old_stage_after_commit` is on.
+    lag: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class View:
     hardware: str | None
     built: bool  # an image of run["target"] exists, so a settings restart can skip the build
     error: str | None
+    pending: bool = False  # a start was requested but the Hub still shows the previous state
 
 
 def app_file(sdk: str, card: dict[str, Any]) -> str:
@@ -78,6 +82,8 @@ def empty_run(outcome: str = "no_app_file", detail: str = "") -> Run:
         "paused": False,
         "hotReload": None,
         "lastBuild": None,
+        "prevStage": None,
+        "prevError": None,
     }
 
 
@@ -89,7 +95,11 @@ def view(run: Run, static: bool, durations: Durations, now: float) -> View:
         build = 0.0 if static or run["kind"] == "restart" else durations.build
         start = 0.0 if static else durations.restart
         elapsed = now - run["start"]
-        if elapsed < build:
+        if elapsed < 0:
+            # The start is requested but not begun: the Hub still shows the previous state.
+            built = run["kind"] == "restart"
+            result = View(run.get("prevStage") or "NO_APP_FILE", prev_sha, prev_hw, built, run.get("prevError"), True)
+        elif elapsed < build:
             result = View("BUILDING", prev_sha, prev_hw, False, None)
         elif run["outcome"] == "build_error":
             result = View("BUILD_ERROR", prev_sha, None, False, f"Build failed: {run['detail']}")
@@ -114,13 +124,16 @@ def start(
     static: bool,
     durations: Durations,
     now: float,
+    lag: float = 0.0,
 ) -> Run:
-    """The run that replaces `run` when a build ("build") or a restart ("restart") begins now."""
+    """The run that replaces `run` when a build ("build") or a restart ("restart") is requested now;
+    it begins `lag` seconds later, the previous state showing until then."""
     current = view(run, static, durations, now)
+    begin = now + lag
     new = {
         "kind": kind,
         "target": target,
-        "start": now,
+        "start": begin,
         "outcome": outcome[0],
         "detail": outcome[1],
         "hardware": hardware,
@@ -129,9 +142,11 @@ def start(
         "paused": False,
         "hotReload": None,
         "lastBuild": run.get("lastBuild"),
+        "prevStage": current.stage,
+        "prevError": current.error,
     }
     if kind == "build" and outcome[0] != "no_app_file":
-        new["lastBuild"] = {"start": now, "target": target, "outcome": outcome[0], "detail": outcome[1]}
+        new["lastBuild"] = {"start": begin, "target": target, "outcome": outcome[0], "detail": outcome[1]}
     return new
 
 
@@ -149,7 +164,8 @@ def hot_reload_allowed(
         return False
     if not version_at_least(card.get("sdk_version", ""), HOT_RELOAD_MIN_GRADIO):
         return False
-    return view(run, static, durations, now).stage == "RUNNING"
+    current = view(run, static, durations, now)
+    return current.stage == "RUNNING" and not current.pending
 
 
 def runtime_json(
@@ -163,6 +179,7 @@ def runtime_json(
     dev_mode: bool,
     volumes: list[dict[str, Any]] | None,
     subdomain: str,
+    with_sha: bool,
 ) -> dict[str, Any]:
     current = view(run, static, durations, now)
     replicas: dict[str, int] = {"requested": 1}
@@ -181,8 +198,9 @@ def runtime_json(
         hotReloading={"status": hot["status"], "replicaStatuses": [[REPLICA, hot["status"]]]} if hot else None,
         volumes=[full_volume(v) for v in volumes] if volumes else None,
         errorMessage=current.error,
-        sha=current.sha,
     )
+    if with_sha:
+        data["sha"] = current.sha
     return data
 
 

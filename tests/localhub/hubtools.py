@@ -65,6 +65,12 @@ def advance(hub: Any, seconds: float) -> None:
     admin(hub, "POST", "clock", {"advance_s": seconds})
 
 
+def switch(hub: Any, **positions: bool) -> dict[str, bool]:
+    """Set §13 fidelity switches (reconciler/localhub/fidelity.py) through the admin API."""
+    result: dict[str, bool] = admin(hub, "POST", "fidelity", positions)
+    return result
+
+
 def settle(hub: Any) -> None:
     """Advance the clock far enough for any build + app start to complete."""
     advance(hub, 3600)

@@ -20,7 +20,9 @@ from huggingface_hub.hf_api import RepoFile, RepoFolder
 from .hubtools import (
     GRADIO_APP,
     LOCAL_USER,
+    advance,
     api,
+    events,
     git_blob_sha,
     make_gradio_space,
     reset_stats,
@@ -426,7 +428,6 @@ def test_hot_reload_created_for_python_only_change(local_hub: Any) -> None:
     hot = after.runtime.hot_reloading
     assert hot is not None and hot.status == "created"
     assert hot.replica_statuses and all(len(pair) == 2 for pair in hot.replica_statuses)
-    assert after.runtime.raw["sha"] == info.oid
     assert after.host and after.subdomain
     # The real client's replica stream, against the same server.
     replica = hot.replica_statuses[0][0]
@@ -455,9 +456,12 @@ def test_hot_reload_canceled_when_not_python_only(local_hub: Any) -> None:
     )
     runtime = client.get_space_runtime(SPACE)
     assert runtime.hot_reloading is not None and runtime.hot_reloading.status == "canceled"
-    assert runtime.stage in ("BUILDING", "RUNNING_BUILDING")  # falls back to a normal build
+    assert runtime.stage == "RUNNING"  # the old version still shows for a few seconds (hub-contract §13)
+    advance(local_hub, 5)
+    assert client.get_space_runtime(SPACE).stage in ("BUILDING", "RUNNING_BUILDING")  # a normal build
     settle(local_hub)
-    assert client.get_space_runtime(SPACE).raw["sha"] == info.oid
+    assert client.get_space_runtime(SPACE).stage == "RUNNING"
+    assert [e["detail"][:7] for e in events(local_hub, SPACE) if e["kind"] == "build"][-1] == info.oid[:7]
 
 
 def test_hot_reload_canceled_for_old_gradio(local_hub: Any) -> None:

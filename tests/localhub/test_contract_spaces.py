@@ -22,14 +22,20 @@ from .hubtools import (
     make_gradio_space,
     route_count,
     settle,
+    switch,
 )
 
 BUILD_S = 20.0  # the fixture's defaults: LocalHub(build_seconds=20, restart_seconds=5)
 RESTART_S = 5.0
+STAGE_LAG_S = 3.0  # LocalHub(stage_lag_seconds=3), the old stage after a commit (hub-contract §13)
 SPACE = f"{LOCAL_USER}/rt"
 
 
-def test_stage_machine_building_app_starting_running_with_lagging_sha(local_hub: Any) -> None:
+@pytest.mark.parametrize("old_stage_after_commit", [True, False])
+def test_stage_machine_building_app_starting_running_with_lagging_sha(
+    local_hub: Any, old_stage_after_commit: bool
+) -> None:
+    switch(local_hub, runtime_sha=True, old_stage_after_commit=old_stage_after_commit)
     client = api(local_hub)
     client.create_repo(SPACE, repo_type="space", space_sdk="gradio")
     assert client.get_space_runtime(SPACE).stage == "NO_APP_FILE"
@@ -53,6 +59,10 @@ def test_stage_machine_building_app_starting_running_with_lagging_sha(local_hub:
     # A second commit: the running sha lags the repo sha until the new build finishes.
     second = make_gradio_space_commit(client, SPACE, GRADIO_APP + b"# v2\n")
     rt = client.get_space_runtime(SPACE)
+    if old_stage_after_commit:
+        assert rt.stage == "RUNNING"  # the old version, for a few seconds (hub-contract §13)
+        advance(local_hub, STAGE_LAG_S)
+        rt = client.get_space_runtime(SPACE)
     assert rt.stage in ("BUILDING", "RUNNING_BUILDING")
     assert rt.raw["sha"] == first
     assert client.space_info(SPACE).sha == second
@@ -110,7 +120,8 @@ def test_pause_and_restart(local_hub: Any) -> None:
     assert rt.stage in ("APP_STARTING", "BUILDING")
     settle(local_hub)
     rt = client.get_space_runtime(SPACE)
-    assert rt.stage == "RUNNING" and rt.raw["sha"] == sha
+    assert rt.stage == "RUNNING" and "sha" not in rt.raw  # no runtime sha by default (hub-contract §13)
+    assert client.space_info(SPACE).sha == sha
 
 
 def test_restart_uses_cached_image_but_factory_reboot_rebuilds(local_hub: Any) -> None:
@@ -197,6 +208,8 @@ def test_settings_changes_restart_a_running_space(local_hub: Any) -> None:
     client.set_space_sleep_time(SPACE, 3600)
     assert client.get_space_runtime(SPACE).stage == "RUNNING"
     client.add_space_variable(SPACE, "A", "1")
+    assert client.get_space_runtime(SPACE).stage == "RUNNING"  # the old state, for a few seconds (§13)
+    advance(local_hub, STAGE_LAG_S)
     assert client.get_space_runtime(SPACE).stage == "APP_STARTING"
     settle(local_hub)
     assert client.get_space_runtime(SPACE).stage == "RUNNING"

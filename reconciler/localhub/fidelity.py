@@ -1,0 +1,55 @@
+"""The behaviours no recording shows (hub-contract §13), one switch each.
+
+Every field is one row of §13. Its default is what the evidence shows and, where the
+evidence is silent, the least convenient behaviour it allows: the reconciler must converge
+on the Hub we cannot see. Tests flip a switch to run the other way (`POST /_localhub/fidelity`
+or `LocalHub(fidelity=...)`); the product must converge under both positions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Fidelity:
+    """Every switch is a bool, so "every switch flipped" is one well-defined position."""
+
+    # runtime `sha` (the commit the Space runs). Evidence: absent from every recorded body
+    # (tests/localhub/cassettes, huggingface.js `SpaceRuntime`, huggingface_hub 2.4 `SpaceRuntime`
+    # parses no sha). Default: not sent. True: sent, the commit of the running image.
+    runtime_sha: bool = False
+    # stage right after a commit or restart. Evidence: builds start asynchronously (a public report
+    # of a Space still RUNNING the old code right after a push); nothing says how long. Default: the
+    # old stage (RUNNING, or the old RUNTIME_ERROR) stays `LocalHub(stage_lag_seconds=...)` before
+    # BUILDING. False: BUILDING (or APP_STARTING) from the first read after the write.
+    old_stage_after_commit: bool = True
+    # secret `description` / `updatedAt` read back by GET secrets. Evidence: writes accept a
+    # description (cassette), and huggingface_hub 2.4 `SpaceSecret` parses both from GET; no
+    # recording of a read. Default: returned. False: dropped on read (key only).
+    secret_metadata_on_read: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Set the named switches; unknown names or wrong types raise ValueError, nothing set."""
+        kinds = {f.name: type(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        for name, value in changes.items():
+            if name not in kinds:
+                raise ValueError(f"unknown switch {name!r}; known: {', '.join(sorted(kinds))}")
+            if type(value) is not kinds[name]:
+                raise ValueError(f"switch {name!r} takes a {kinds[name].__name__}")
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    @classmethod
+    def flipped(cls) -> Fidelity:
+        """Every switch the other way from its default."""
+        defaults = cls()
+        return cls(**{f.name: not getattr(defaults, f.name) for f in dataclasses.fields(cls)})
+
+
+SWITCHES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Fidelity))
