@@ -7,6 +7,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from reconciler.localhub.admin import admin_headers
 from reconciler.localhub.fidelity import SWITCHES, Fidelity
 
 from .hubtools import GRADIO_APP, LOCAL_USER, admin, advance, api, make_gradio_space, settle, switch
@@ -33,7 +34,11 @@ def test_flipped_turns_every_switch_the_other_way() -> None:
     [({"no_such_switch": True}, "unknown switch"), ({"runtime_sha": "yes"}, "takes a bool")],
 )
 def test_a_bad_switch_is_refused_and_nothing_changes(local_hub: Any, body: dict[str, Any], problem: str) -> None:
-    response = httpx2.post(f"{local_hub.endpoint}/_localhub/fidelity", json={"runtime_sha": True, **body})
+    response = httpx2.post(
+        f"{local_hub.endpoint}/_localhub/fidelity",
+        json={"runtime_sha": True, **body},
+        headers=admin_headers(local_hub.token),
+    )
     assert response.status_code == 400 and problem in response.text
     assert admin(local_hub, "GET", "fidelity")["runtime_sha"] is False
 
