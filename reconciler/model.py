@@ -66,7 +66,8 @@ class SecretRef(Frozen):
     preview: bool = False
 
     def describe(self) -> str:
-        return f"env {self.from_env}" if self.from_env else f"file {self.from_file}"
+        # Not the file's path: outside the manifest's own text it tells where secrets live.
+        return f"env {self.from_env}" if self.from_env else "fromFile"
 
 
 class Volume(Frozen):

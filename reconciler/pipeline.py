@@ -134,7 +134,7 @@ def probe_secrets(desired: Iterable[DesiredSpace]) -> dict[str, dict[str, Secret
     for space in desired:
         per_space: dict[str, SecretProbe] = {}
         for name, ref in space.secrets.items():
-            value = resolve_secret(ref)
+            value = resolve_secret(ref, f"{space.id} secret {name}")
             if value is None:
                 per_space[name] = SecretProbe(available=False)
             else:

@@ -7,10 +7,12 @@ import posixpath
 import re
 from pathlib import Path
 
+from reconciler.errors import Severity
 from reconciler.manifests.card import MANAGED_KEYS, app_file
 from reconciler.manifests.context import DocContext, secret_name
 from reconciler.manifests.lint import RULES
 from reconciler.manifests.schema_models import Space, SpaceSpec
+from reconciler.manifests.sensitive import workflow_credential
 from reconciler.manifests.source import Listing, SourceCache, in_git_dir, is_inside
 from reconciler.manifests.validation import did_you_mean
 from reconciler.model import SecretRef
@@ -140,6 +142,25 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
                     f"`{shown}: {{fromEnv: {shown}}}` reads the value from ${shown}",
                 )
                 continue
+            if workflow_credential(ref.from_env):
+                at = ("spec", "secrets", name, "fromEnv")
+                if not ref.allow_workflow_credential:
+                    ctx.error(
+                        at,
+                        f"secret {shown} reads {ref.from_env}, a credential of the workflow that runs the "
+                        "reconciler; the Space's code (and whoever can merge to it) would get that credential",
+                        "give the Space a token of its own (e.g. fromEnv: SPACE_HF_TOKEN), or set "
+                        "allowWorkflowCredential: true on this secret if that is really intended",
+                    )
+                    continue
+                ctx.add(
+                    Severity.WARNING,
+                    f"secret {shown} hands the workflow's own credential {ref.from_env} to the Space "
+                    "(allowWorkflowCredential: true)",
+                    ctx.at(at),
+                    "prefer a token scoped to what the Space needs",
+                    "workflow-credential",
+                )
             result[name] = SecretRef(from_env=ref.from_env, preview=ref.preview)
             continue
         assert ref.from_file is not None

@@ -55,8 +55,9 @@ class DocContext:
     display: str
     parsed: Parsed | None = None
     template: TemplateMap | None = None
-    # The generator entry that rendered this document, "regional-demos[1] {region: us}".
-    label: str | None = None
+    # The generator entry that rendered this document (spaceset.Label, printed as
+    # "regional-demos[1] {region: us}"); formatted only when a diagnostic is printed.
+    label: object | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     ignored_rules: frozenset[str] = frozenset()  # lifecycle.ignoreLint of the document
 

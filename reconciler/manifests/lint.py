@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from reconciler.errors import Severity
 from reconciler.manifests.context import DocContext
 from reconciler.manifests.schema_models import Space
+from reconciler.manifests.sensitive import secret_looking
 from reconciler.manifests.source import Listing
 
 ZEROGPU = "zero-a10g"
@@ -46,6 +47,8 @@ RULES: dict[str, Rule] = {
             Severity.WARNING,
             "files of the source folder its .gitignore matches (the Hub drops them; not uploaded)",
         ),
+        Rule("secret-looking-variable", Severity.WARNING, "a variable (public) named like a credential"),
+        Rule("workflow-credential", Severity.WARNING, "a secret reads the deploy workflow's own credential"),
     )
 }
 
@@ -115,6 +118,16 @@ def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:
             "the Hub ignores `hardware` in the README front matter",
             "set spec.hardware instead (or card.suggestedHardware for duplicators)",
         )
+    for name in spec.variables:
+        if secret_looking(name):
+            _emit(
+                ctx,
+                "secret-looking-variable",
+                ("spec", "variables", name),
+                f"variable {name} looks like a credential, but variables are public: anyone can read them "
+                "on the Space's page",
+                f"if it is a secret, move it to spec.secrets (`{name}: {{fromEnv: {name}}}`) and rotate it",
+            )
     if listing is not None:
         _requirements(ctx, space, listing)
     if listing is not None and listing.gitignored:

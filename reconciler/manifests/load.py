@@ -23,7 +23,7 @@ from reconciler.manifests.card import app_file, default_body, front_matter, rend
 from reconciler.manifests.context import DocContext
 from reconciler.manifests.schema_models import API_VERSION, KINDS, Policy, Space, SpaceSet
 from reconciler.manifests.source import README, Listing, SourceCache, generated, is_inside
-from reconciler.manifests.spaceset import expand, origin
+from reconciler.manifests.spaceset import Label, expand, origin
 from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
 from reconciler.manifests.yaml_positions import Path as NodePath
 from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceRef, Volume
@@ -109,7 +109,7 @@ def display_path(path: Path) -> str:
 @dataclass
 class _Seen:
     location: Location
-    origin: str | None
+    origin: object | None  # spaceset.Label
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class _SourceUse:
     written: str  # source.path as the manifest spells it
     listing: Listing
     location: Location
-    origin: str | None
+    origin: object | None  # spaceset.Label
 
 
 @dataclass
@@ -225,7 +225,7 @@ class _Loader:
         where = ctx.location(ctx.parsed.start)
         # One template mistake shows up in every generated Space: report it once, with the
         # generator entries it affects, instead of once per Space.
-        grouped: dict[tuple[Severity, str, Location | None, str | None, str | None], list[str]] = {}
+        grouped: dict[tuple[Severity, str, Location | None, str | None, str | None], list[Label]] = {}
         for rendered in expand(ctx, spaceset, lines):
             documents = list(parse_documents(rendered.text))
             sub = DocContext(ctx.file, ctx.display, template=rendered.template, label=rendered.label)
@@ -240,6 +240,7 @@ class _Loader:
                 sub.add(Severity.ERROR, f"rendered template: {parsed[0].message}", sub.location(parsed[0].pos))
             else:
                 sub.parsed = parsed[0]
+                rendered.label.note_secrets(sub.parsed.data)
                 data = sub.parsed.data
                 if isinstance(data, dict):
                     # A template may leave out the header it would always repeat.
@@ -300,7 +301,7 @@ class _Loader:
     def _secret_sources(self) -> set[str]:
         """Refuse every source folder that holds, or links to, a file behind any secret."""
         refused: set[str] = set()
-        grouped: dict[tuple[str, Location], list[str]] = {}
+        grouped: dict[tuple[str, Location], list[object]] = {}
         memo: dict[tuple[int, str], list[str]] = {}
         # A hard link is a second name for the same file: compare (device, inode) too.
         by_identity = {_identity(real): declared for real, declared in self.secret_files.items()}
@@ -326,9 +327,9 @@ class _Loader:
                     )
             for message in problems:
                 refused.add(use.space_id)
-                grouped.setdefault((message, use.location), []).append(use.origin or "")
+                grouped.setdefault((message, use.location), []).append(use.origin)
         for (message, location), labels in grouped.items():
-            named = [label for label in labels if label]
+            named = [label for label in labels if label is not None]
             prefix = f"{origin(named)}: " if named else ""
             self.diagnostics.append(Diagnostic(Severity.ERROR, prefix + message, location))
         return refused

@@ -66,6 +66,12 @@ class SecretRef(Model):
         default=None, description="File holding the value, relative to the manifest, inside the repository."
     )
     preview: bool = Field(default=False, description="May be copied into pull-request preview Spaces.")
+    allow_workflow_credential: bool = Field(
+        default=False,
+        description="fromEnv may name one of the deploy workflow's own credentials (HF_TOKEN, GITHUB_TOKEN, "
+        "INPUT_*, ACTIONS_ID_TOKEN_REQUEST_*, RECONCILE_FINGERPRINT_KEY...), handing it to the Space's code. "
+        "Without it such a fromEnv is an error.",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretRef:

@@ -8,14 +8,18 @@ from reconciler.errors import UserError
 from reconciler.model import SecretRef
 
 
-def resolve_secret(ref: SecretRef) -> str | None:
+def resolve_secret(ref: SecretRef, name: str = "a secret") -> str | None:
     """The secret's value, or None when its environment variable or file is absent.
 
     A file's content loses one trailing newline (editors add one; a secret rarely ends
-    with one).
+    with one). `name` ("acme/demo secret TOKEN") is what an error names, never the value.
     """
     if ref.from_env is not None:
-        return os.environ.get(ref.from_env)
+        value = os.environ.get(ref.from_env)
+        if value is not None and not _is_utf8(value):
+            # Python maps undecodable bytes to lone surrogates; the Hub takes UTF-8 text only.
+            raise UserError(f"{name}: the value of ${ref.from_env} is not valid UTF-8 text")
+        return value
     assert ref.from_file is not None
     try:
         with open(ref.from_file, encoding="utf-8") as handle:
@@ -23,8 +27,16 @@ def resolve_secret(ref: SecretRef) -> str | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as problem:
-        # The message names the file only: the exception text could carry content.
-        raise UserError(f"cannot read secret file {ref.from_file}: {type(problem).__name__}") from None
+        # Neither the path (where secrets live) nor the exception text (it could carry content).
+        raise UserError(f"{name}: cannot read its fromFile: {type(problem).__name__}") from None
     if value.endswith("\r\n"):
         return value[:-2]
     return value[:-1] if value.endswith("\n") else value
+
+
+def _is_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,24 +19,92 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from reconciler.manifests.context import DocContext, TemplateMap
 from reconciler.manifests.schema_models import SpaceSet
+from reconciler.manifests.sensitive import secret_looking
 from reconciler.manifests.yaml_positions import Parsed
 
 MAX_GENERATED = 100_000
 TEMPLATE = ("spec", "template")
 
 
+HIDDEN = "(hidden)"
+
+
+@dataclass
+class Hiding:
+    names: set[str]  # parameters never shown
+    known: bool = False  # has any entry rendered to a document?
+
+
+@dataclass(frozen=True, eq=False)
+class Label:
+    """Which generator entry produced a document: "regional-demos[1] {region: us}".
+
+    Turned into text only when a diagnostic is printed, after every entry was rendered: by
+    then `hiding` knows each parameter that reached spec.secrets in some rendered entry (or
+    is named like a credential), and its value is never shown. Until one entry rendered to a
+    document, nobody knows where a parameter goes: every string parameter is hidden.
+    """
+
+    name: str
+    index: int
+    params: dict[str, Any]
+    hiding: Hiding  # shared by every label of one SpaceSet
+
+    @property
+    def hidden(self) -> set[str]:
+        if self.hiding.known:
+            return self.hiding.names
+        return self.hiding.names | {key for key, value in self.params.items() if isinstance(value, str)}
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.index}] {_flow(self.params, self.hidden)}"
+
+    def note_secrets(self, data: Any) -> None:
+        """Hide every parameter whose value shows up under spec.secrets of the rendered `data`."""
+        self.hiding.known = True
+        spec = data.get("spec") if isinstance(data, dict) else None
+        secrets = spec.get("secrets") if isinstance(spec, dict) else None
+        if secrets is None:
+            return
+        strings = {text.casefold() for text in _strings(secrets)}
+        joined = "\0".join(strings)
+        for key, value in self.params.items():
+            text = _text(value).casefold()
+            # A short value ("1", "eu") inside a longer string is more likely chance than a flow.
+            if text in strings or (len(text) >= 4 and text in joined):
+                self.hiding.names.add(key)
+
+    def mask(self, message: str) -> str:
+        """`message` without the values of hidden parameters (an exception text may quote one)."""
+        texts = {_text(self.params.get(key, "")) for key in self.hidden}
+        for text in sorted(texts, key=len, reverse=True):  # longest first: "1" is inside "hf_1..."
+            if text:
+                message = message.replace(text, HIDDEN)
+        return message
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
-    label: str  # "regional-demos[1] {region: us}": which generator entry produced it
+    label: Label
     template: TemplateMap
 
 
-def _flow(params: dict[str, Any]) -> str:
-    def one(value: Any) -> str:
-        return value if isinstance(value, str) else json.dumps(value, default=str)
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
 
-    return "{" + ", ".join(f"{key}: {one(value)}" for key, value in params.items()) + "}"
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (str(key), *_strings(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [_text(value)]
+
+
+def _flow(params: dict[str, Any], hidden: set[str] | frozenset[str] = frozenset()) -> str:
+    shown = (f"{key}: {HIDDEN if key in hidden else _text(value)}" for key, value in params.items())
+    return "{" + ", ".join(shown) + "}"
 
 
 def parameter_sets(ctx: DocContext, spaceset: SpaceSet) -> list[dict[str, Any]] | None:
@@ -107,9 +175,10 @@ def expand(ctx: DocContext, spaceset: SpaceSet, file_lines: list[str]) -> Iterat
         ctx.add_at(at, f"template syntax error: {problem.message}")
         return
     name = spaceset.metadata.name
-    failures: dict[str, list[str]] = {}
+    hiding = Hiding({key for entry in params for key in entry if secret_looking(key)})
+    failures: dict[str, list[Label]] = {}
     for index, entry in enumerate(params):
-        label = f"{name}[{index}] {_flow(entry)}"
+        label = Label(name, index, entry, hiding)
         try:
             text = template.render(entry)
         except jinja2.TemplateError as problem:
@@ -120,12 +189,14 @@ def expand(ctx: DocContext, spaceset: SpaceSet, file_lines: list[str]) -> Iterat
             continue
         yield Rendered(text, label, dataclasses.replace(base, rendered=text))
     for message, labels in failures.items():
+        for label in labels:
+            message = label.mask(message)
         ctx.add_at(base.anchor, f"{origin(labels)}: {message}")
 
 
-def origin(labels: list[str]) -> str:
+def origin(labels: Sequence[object]) -> str:
     """'in Space generated by x[1] {..}', or a count and the first few for a shared mistake."""
     if len(labels) == 1:
         return f"in Space generated by {labels[0]}"
-    shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+    shown = ", ".join(str(label) for label in labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
     return f"in {len(labels)} Spaces generated by {shown}"

@@ -9,6 +9,7 @@ the validator down).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,8 +103,9 @@ class _Builder:
         try:
             value = self.constructor.construct_object(node)
         except ConstructorError as problem:
+            # The tag is not echoed: in `TOKEN: !hf_abc...` the "tag" is the value.
             raise YamlProblem(
-                f"unsupported YAML tag {node.tag!r}; manifests use plain YAML values", _pos(node)
+                "unsupported YAML tag; manifests use plain YAML values (no ! tags)", _pos(node)
             ) from problem
         except (ValueError, TypeError, OverflowError) as problem:
             raise YamlProblem(f"invalid {node.tag.rsplit(':', 1)[-1]} value", _pos(node)) from problem
@@ -143,6 +145,15 @@ class _Builder:
         return result
 
 
+_QUOTED = re.compile(r"'[^']{7,}'|\"[^\"]{7,}\"")
+
+
+def _unquoted(problem: str) -> str:
+    """PyYAML quotes what it stumbled on (an alias, a tag handle): that may be a value.
+    Short quotes (a character like '\\t') are kept: they say what to fix."""
+    return _QUOTED.sub("(...)", problem)
+
+
 def parse_documents(text: str) -> Iterator[Parsed | YamlProblem]:
     """Yield each document of `text`; a problem ends the stream (YAML cannot resync)."""
     try:
@@ -159,7 +170,7 @@ def parse_documents(text: str) -> Iterator[Parsed | YamlProblem]:
         mark = problem.problem_mark or problem.context_mark
         pos = (mark.line, mark.column) if mark is not None else (0, 0)
         # Only the problem text: the snippet PyYAML can add would echo file content.
-        yield YamlProblem(f"invalid YAML: {_plain_words(problem.problem or problem.context, text, pos)}", pos)
+        yield YamlProblem(f"invalid YAML: {_unquoted(_plain_words(problem.problem or problem.context, text, pos))}", pos)
     except yaml.YAMLError as problem:
         yield YamlProblem(f"invalid YAML: {type(problem).__name__}", (0, 0))
     except RecursionError:

@@ -227,3 +227,25 @@ def test_apply_never_publishes_a_secret_file_through_a_symlink(secret_repo: Path
     anonymous = httpx2.get(f"{hub.endpoint}/spaces/local-org/attacked/resolve/main/notes.txt")
     assert anonymous.status_code in (401, 404), anonymous.text
     assert FILE_SECRET not in anonymous.text
+
+
+# ---------------------------------------------------------------- issue 11.3 and 11.4: what apply and plan print
+def test_apply_does_not_print_a_secret_files_path(secret_repo: Path, hub: LocalHub) -> None:
+    manifest = SPACE.format(extra="  secrets: {TOKEN: {fromFile: ../secrets/absent.txt}}\n")
+    (secret_repo / "manifests" / "m.yaml").write_text(manifest)
+    result = run_cli("apply", "manifests", "--auto-approve", "--no-wait")
+    assert result.code == 1, result.output
+    assert "TOKEN (fromFile)" in result.output
+    assert str(secret_repo) not in result.output and "absent.txt" not in result.output
+
+
+def test_a_secret_value_that_is_not_utf8_exits_1_naming_the_secret(
+    repo: Path, hub: LocalHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROKEN_VALUE", "abc\udcff-xyz-value")  # the bytes b"abc\xff-xyz-value"
+    (repo / "manifests" / "m.yaml").write_text(SPACE.format(extra="  secrets: {TOKEN: {fromEnv: BROKEN_VALUE}}\n"))
+    for command in (("plan", "manifests"), ("apply", "manifests", "--auto-approve", "--no-wait")):
+        result = run_cli(*command)
+        assert result.code == 1, result.output
+        assert "local-org/attacked secret TOKEN: the value of $BROKEN_VALUE is not valid UTF-8" in result.output
+        assert "xyz-value" not in result.output and "Traceback" not in result.output
