@@ -1,8 +1,8 @@
 """SpaceSet expansion: generators -> parameter sets -> one rendered Space document each.
 
 Templates arrive in pull requests, so they are rendered in Jinja2's sandbox (no attribute
-access to Python internals, bounded ranges) with StrictUndefined (a misspelled parameter
-is an error, not an empty string).
+access to Python internals) with bounds on time, sizes and ranges (sandbox.py), and with
+StrictUndefined (a misspelled parameter is an error, not an empty string).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from reconciler.manifests.context import DocContext, TemplateMap
+from reconciler.manifests.sandbox import BoundedEnvironment, LimitExceeded
 from reconciler.manifests.schema_models import SpaceSet
 from reconciler.manifests.sensitive import secret_looking
-from reconciler.manifests.yaml_positions import Parsed
+from reconciler.manifests.yaml_positions import Parsed, parse_documents
 
 MAX_GENERATED = 100_000
 TEMPLATE = ("spec", "template")
@@ -167,7 +167,7 @@ def expand(ctx: DocContext, spaceset: SpaceSet, file_lines: list[str]) -> Iterat
     params = parameter_sets(ctx, spaceset)
     if params is None:
         return
-    environment = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    environment = BoundedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     try:
         template = environment.from_string(source)
     except jinja2.TemplateSyntaxError as problem:
@@ -180,18 +180,40 @@ def expand(ctx: DocContext, spaceset: SpaceSet, file_lines: list[str]) -> Iterat
     for index, entry in enumerate(params):
         label = Label(name, index, entry, hiding)
         try:
-            text = template.render(entry)
+            text = environment.render(template, entry)
+        except LimitExceeded as problem:
+            # Every entry renders the same template: one is enough to know it is over a bound.
+            failures.setdefault(f"template limit exceeded: {problem.message}", []).append(label)
+            break
         except jinja2.TemplateError as problem:
             failures.setdefault(f"template error: {problem.message or type(problem).__name__}", []).append(label)
+            _probe(source, entry, label)
             continue
         except Exception as problem:  # a user expression failing, e.g. {{ 1 / 0 }}
             failures.setdefault(f"template error: {type(problem).__name__}: {problem}", []).append(label)
+            _probe(source, entry, label)
             continue
         yield Rendered(text, label, dataclasses.replace(base, rendered=text))
     for message, labels in failures.items():
         for label in labels:
             message = label.mask(message)
         ctx.add_at(base.anchor, f"{origin(labels)}: {message}")
+
+
+def _probe(source: str, entry: dict[str, Any], label: Label) -> None:
+    """Learn where parameters go from an entry that failed (a misspelled name, usually):
+    render it once more leniently (undefined names empty) and look at its spec.secrets."""
+    if label.hiding.known:
+        return
+    lenient = BoundedEnvironment(undefined=jinja2.Undefined, keep_trailing_newline=True, autoescape=False)
+    try:
+        text = lenient.render(lenient.from_string(source), entry)
+    except Exception:  # still unknown: every string parameter stays hidden
+        return
+    for document in parse_documents(text):
+        if isinstance(document, Parsed):
+            label.note_secrets(document.data)
+        break
 
 
 def origin(labels: Sequence[object]) -> str:

@@ -28,6 +28,7 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+MAX_SCALAR = 1_000_000  # characters of one value; a SpaceSet template is far smaller
 
 
 @dataclass
@@ -96,6 +97,8 @@ class _Builder:
         raise YamlProblem("unsupported YAML node", _pos(node))
 
     def _scalar(self, node: ScalarNode, path: Path, parsed: Parsed) -> Any:
+        if len(node.value) > MAX_SCALAR:
+            raise YamlProblem(f"a value of {len(node.value)} characters; the limit is {MAX_SCALAR}", _pos(node))
         if node.tag == _STR:  # the common case, without the constructor's bookkeeping
             if node.style:
                 parsed.styles[path] = node.style
@@ -170,7 +173,8 @@ def parse_documents(text: str) -> Iterator[Parsed | YamlProblem]:
         mark = problem.problem_mark or problem.context_mark
         pos = (mark.line, mark.column) if mark is not None else (0, 0)
         # Only the problem text: the snippet PyYAML can add would echo file content.
-        yield YamlProblem(f"invalid YAML: {_unquoted(_plain_words(problem.problem or problem.context, text, pos))}", pos)
+        words = _unquoted(_plain_words(problem.problem or problem.context, text, pos))
+        yield YamlProblem(f"invalid YAML: {words}", pos)
     except yaml.YAMLError as problem:
         yield YamlProblem(f"invalid YAML: {type(problem).__name__}", (0, 0))
     except RecursionError:
@@ -182,7 +186,7 @@ _LIKELY = (
     (
         "mapping values are not allowed",
         "a ':' where YAML did not expect one: probably a colon inside an unquoted value (quote it: "
-        "title: \"Hello: world\") or a missing space after a colon on this or the line above (key: value)",
+        'title: "Hello: world") or a missing space after a colon on this or the line above (key: value)',
     ),
     ("did not find expected key", "this line's indentation does not line up with the keys above it"),
     (
@@ -203,4 +207,3 @@ def _plain_words(problem: str | None, text: str, pos: Pos) -> str:
         if marker in detail:
             return f"{words} ({detail})"
     return detail
-

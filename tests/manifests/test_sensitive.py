@@ -112,9 +112,19 @@ def test_a_template_error_quoting_a_secret_parameter_is_masked(tmp_path: Path) -
     assert VALUE not in output, output
 
 
-def test_when_no_entry_renders_string_parameters_are_hidden(tmp_path: Path) -> None:
-    output = _load(tmp_path, SPACESET.format(value=VALUE, secrets='      card: {title: "{{ {}[tok] }}"}\n'))
-    assert "tpl[0] {i: 1, tok: (hidden)}" in output, output
+def test_when_every_entry_fails_a_lenient_render_finds_where_parameters_go(tmp_path: Path) -> None:
+    # A misspelled name fails every entry; rendered again with undefined names empty, tok shows
+    # up under spec.secrets, so it is hidden.
+    secrets = '      secrets: {K: "{{ tok }}"}\n      card: {title: "{{ titel }}"}\n'
+    output = _load(tmp_path, SPACESET.format(value=VALUE, secrets=secrets))
+    assert "tpl[0] {i: 1, tok: (hidden)}" in output and "'titel' is undefined" in output, output
+    assert VALUE not in output, output
+
+
+def test_when_no_entry_renders_at_all_string_parameters_are_hidden(tmp_path: Path) -> None:
+    secrets = '      secrets: {K: "{{ tok }}"}\n      card: {title: "{{ 1 / 0 }}"}\n'
+    output = _load(tmp_path, SPACESET.format(value=VALUE, secrets=secrets))
+    assert "tpl[1] {i: 2, tok: (hidden)}: template error: ZeroDivisionError" in output, output
     assert VALUE not in output, output
 
 
