@@ -11,6 +11,11 @@ def blob_oid(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def lfs_pointer(sha256: str, size: int) -> bytes:
+    """The git-lfs pointer file git stores for LFS content (git-lfs spec v1; hub-contract §8.2)."""
+    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n".encode()
+
+
 def tree_oid(entries: Iterable[tuple[str, str]]) -> str:
     """A stable id for a directory listing of (relative path, blob oid) pairs."""
     digest = hashlib.sha1(b"tree")
@@ -23,6 +28,10 @@ def commit_oid(parent: str | None, tree: str, message: str, author: str, timesta
     # The nonce keeps two otherwise identical commits (same parent, files, instant) distinct.
     text = f"tree {tree}\nparent {parent or ''}\nauthor {author} {timestamp:.6f}\nnonce {nonce}\n\n{message}"
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+def is_sha256(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def is_full_sha(value: str) -> bool:

@@ -6,20 +6,40 @@ import base64
 import binascii
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-import pathspec
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
-from reconciler.localhub import card, gitobj, lifecycle
+from reconciler.localhub import card, gitobj, lifecycle, uploadmode
 from reconciler.localhub.clock import iso
 from reconciler.localhub.errors import HubError, bad_request, entry_not_found, revision_not_found
-from reconciler.localhub.state import Operation, Repo, Tree
+from reconciler.localhub.state import LfsRef, Operation, Repo, Store, Tree, lfs_of
+from reconciler.localhub.uploadmode import UploadMode
 from reconciler.localhub.web import PLURAL, Ctx, field, json_response, paginate
 
 STALE_PARENT = "The branch was updated since you opened this page. Please refresh and try again."
+# The Hub's answers to a commit it will not store (400, so the client raises BadRequestError):
+# a regular file over 10 MiB (message quoted in huggingface_hub issue #2666), binary content sent
+# inline (hub-contract §8.2: the Hub refuses binary files in plain git, "use Xet to store binary
+# files"; the wording around that phrase is modelled on the 10 MiB message), and an `lfsFile`
+# whose content was never uploaded (the message public code matches when it catches
+# BadRequestError from upload_folder).
+TOO_LARGE = (
+    "Your push was rejected because it contains files larger than 10 MiB. Please use https://git-lfs.github.com/"
+    " to store large files. See also: https://hf.co/docs/hub/repositories-getting-started#terminal"
+    " Offending files: {files} (ref: refs/heads/main)"
+)
+BINARY = (
+    "Your push was rejected because it contains binary files. Please use Xet to store binary files"
+    " (https://huggingface.co/docs/hub/xet). Offending files: {files} (ref: refs/heads/main)"
+)
+DANGLING_LFS = (
+    "Your push was rejected because an LFS pointer pointed to a file that does not exist. For instance, this can"
+    " happen if you used git push --no-verify to push your changes. Offending file: {files}"
+)
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 
 Params = dict[str, str]
@@ -47,35 +67,55 @@ def _branch(repo: Repo, revision: str) -> None:
 
 
 def preupload(ctx: Ctx, p: Params) -> Response:
+    """Each file's upload mode, decided by `uploadmode` from the repo's files at this revision."""
     repo = _repo(ctx, p, write=True)
     _branch(repo, p["rev"])
     body = ctx.json()
     files = field(body, "files", list)
-    ignored = _gitignore(ctx, repo, body.get("gitIgnore"))
+    ignored = _gitignore(ctx.store, repo.tree, body.get("gitIgnore"))
+    attributes = attributes_of(ctx.store, repo.tree)
     answer = []
     for item in files:
         path = item.get("path") if isinstance(item, dict) else None
         if not isinstance(path, str) or (problem := gitobj.path_problem(path)):
             raise HubError(422, f"Invalid path in preupload: {problem if isinstance(path, str) else path!r}")
+        size, sample = _size_and_sample(item)
+        mode = uploadmode.decide(path, size, sample, attributes).mode
+        entry: dict[str, Any] = {"path": path, "uploadMode": mode.value, "shouldIgnore": ignored(path)}
         existing = repo.tree.get(path)
-        # Always "regular": content then travels inline in the commit and no LFS or Xet storage is needed.
-        item = {"path": path, "uploadMode": "regular", "shouldIgnore": ignored(path)}
         if existing:
-            # The Hub omits `oid` for new paths; the client reads it with .get().
-            item["oid"] = existing[0]
-        answer.append(item)
+            # The Hub omits `oid` for new paths; the client reads it with .get() and compares it with
+            # sha256 of the content for an lfs-mode file, with the git blob id for a regular one
+            # (huggingface_hub _commit_api.CommitOperationAdd._local_oid).
+            lfs = lfs_of(existing)
+            entry["oid"] = lfs["sha256"] if lfs and mode is UploadMode.LFS else existing[0]
+        answer.append(entry)
     return json_response({"files": answer, "commitOid": repo.head})
 
 
-def _gitignore(ctx: Ctx, repo: Repo, sent: Any) -> Callable[[str], bool]:
+def _size_and_sample(item: dict[str, Any]) -> tuple[int, bytes]:
+    size, sample = item.get("size"), item.get("sample", "")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise bad_request(f'"size" of {item["path"]!r} must be a non-negative integer')
+    if not isinstance(sample, str):
+        raise bad_request(f'"sample" of {item["path"]!r} must be base64 text')
+    try:
+        return size, base64.b64decode(sample, validate=True)
+    except binascii.Error:
+        raise bad_request(f'"sample" of {item["path"]!r} is not valid base64') from None
+
+
+def attributes_of(store: Store, tree: Tree) -> uploadmode.GitAttributes:
+    return uploadmode.GitAttributes(_text(store, tree, ".gitattributes"))
+
+
+def _text(store: Store, tree: Tree, path: str) -> str:
+    return store.read_file(tree, path).decode("utf-8", "replace") if path in tree else ""
+
+
+def _gitignore(store: Store, tree: Tree, sent: Any) -> Callable[[str], bool]:
     """Matcher for the .gitignore sent with the commit, else the repo's own (as the Hub's preupload does)."""
-    if not isinstance(sent, str):
-        existing = repo.tree.get(".gitignore")
-        sent = ctx.store.read_blob(existing[0]).decode("utf-8", "replace") if existing else ""
-    if not sent.strip():
-        return lambda path: False
-    spec = pathspec.GitIgnoreSpec.from_lines(sent.splitlines())
-    return lambda path: path not in (".gitignore", ".gitattributes") and spec.match_file(path)
+    return uploadmode.gitignore_matcher(sent if isinstance(sent, str) else _text(store, tree, ".gitignore"))
 
 
 def commit(ctx: Ctx, p: Params) -> Response:
@@ -89,11 +129,15 @@ def commit(ctx: Ctx, p: Params) -> Response:
     parent = header.get("parentCommit")
     if parent is not None and parent != repo.head:
         raise HubError(412, STALE_PARENT)
+    operations = _lfs_operations(ctx.store, operations)
+    _refuse_inline(ctx.store, operations)
+    operations = _track_lfs_paths(ctx.store, repo.tree, operations)
     new_card = repo.card
     readme = next((op for op in operations if op.path == "README.md"), None)
     if readme is not None and readme.kind == "put":
         try:
-            text = readme.data.decode("utf-8")
+            data = ctx.store.lfs_path(readme.lfs.sha256).read_bytes() if readme.lfs else readme.data
+            text = data.decode("utf-8")
             new_card = card.validate_space_readme(text) if repo.type == "space" else card.parse_card(text)
         except (UnicodeDecodeError, card.CardError) as problem:
             raise bad_request(f"Invalid metadata in README.md.\n- {problem}") from None
@@ -118,6 +162,61 @@ def commit(ctx: Ctx, p: Params) -> Response:
     )
 
 
+def _lfs_operations(store: Store, operations: list[Operation]) -> list[Operation]:
+    """`lfsFile` lines checked against the content store; a copy's line has no size: the store knows it."""
+    checked, missing = [], []
+    for op in operations:
+        if op.lfs is not None:
+            if not store.has_lfs(op.lfs.sha256):
+                missing.append(op.path)
+                continue
+            stored = store.lfs_path(op.lfs.sha256).stat().st_size
+            if op.lfs.size not in (-1, stored):
+                raise bad_request(f"Size mismatch for {op.path}: the LFS object {op.lfs.sha256} has {stored} bytes")
+            op = Operation("put", op.path, lfs=LfsRef(op.lfs.sha256, stored))
+        checked.append(op)
+    if missing:
+        raise bad_request(DANGLING_LFS.format(files=_listing(missing)))
+    return checked
+
+
+def _refuse_inline(store: Store, operations: list[Operation]) -> None:
+    inline = [op for op in operations if op.kind == "put" and op.lfs is None]
+    if large := [op.path for op in inline if len(op.data) > uploadmode.LFS_MIN_SIZE]:
+        raise bad_request(TOO_LARGE.format(files=_listing(large)))
+    if store.upload_policy.refuse_inline_binary and (
+        binary := [op.path for op in inline if uploadmode.is_binary(op.data)]
+    ):
+        raise bad_request(BINARY.format(files=_listing(binary)))
+
+
+def _listing(paths: list[str]) -> str:
+    return " ".join(f"- {path}" for path in paths)
+
+
+def _track_lfs_paths(store: Store, tree: Tree, operations: list[Operation]) -> list[Operation]:
+    """Append a `.gitattributes` line for each LFS file no pattern covers, in the same commit, as the Hub does.
+
+    Public Hub commits show such lines (hub-contract §8.2); the patterns are those the commit leaves
+    (its own `.gitattributes` if it writes one).
+    """
+    own = next((op for op in reversed(operations) if op.path == ".gitattributes"), None)
+    if own is not None and own.kind == "put":
+        text = (store.lfs_path(own.lfs.sha256).read_bytes() if own.lfs else own.data).decode("utf-8", "replace")
+    elif own is not None or any(op.kind == "delete_folder" and not op.path for op in operations):
+        text = ""
+    else:
+        text = _text(store, tree, ".gitattributes")
+    attributes = uploadmode.GitAttributes(text)
+    uncovered = [op.path for op in operations if op.lfs is not None and not attributes.is_lfs(op.path)]
+    if not uncovered:
+        return operations
+    for path in dict.fromkeys(uncovered):
+        text = uploadmode.with_line_for(text, path)
+    kept = [op for op in operations if not (op.path == ".gitattributes" and op.kind == "put")]
+    return [*kept, Operation("put", ".gitattributes", text.encode("utf-8"))]
+
+
 def _parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Operation]]:
     header: dict[str, Any] | None = None
     operations: list[Operation] = []
@@ -138,16 +237,15 @@ def _parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Operation]]:
             continue
         if header is None:
             raise bad_request('Invalid NDJSON: the first line must be the "header"')
-        if key == "lfsFile":
-            raise bad_request(
-                "LFS files are not supported by the local Hub: preupload answers 'regular' for every file"
-            )
         path = value.get("path")
         if not isinstance(path, str):
             raise bad_request(f'Invalid NDJSON: line {number} needs a string "path"')
         if key == "file":
             check = gitobj.path_problem(path)
             operations.append(Operation("put", path, _content(value, number)))
+        elif key == "lfsFile":
+            check = gitobj.path_problem(path)
+            operations.append(Operation("put", path, lfs=_lfs_ref(value, number)))
         elif key == "deletedFile":
             check = gitobj.path_problem(path)
             operations.append(Operation("delete", path))
@@ -167,6 +265,18 @@ def _parse_ndjson(body: bytes) -> tuple[dict[str, Any], list[Operation]]:
     return header, operations
 
 
+def _lfs_ref(value: dict[str, Any], number: int) -> LfsRef:
+    """`{"path", "algo": "sha256", "oid", "size"?}`; size -1 stands for "absent" (a copy sends none)."""
+    oid, size = value.get("oid"), value.get("size", -1)
+    if value.get("algo", "sha256") != "sha256":
+        raise bad_request(f'Invalid NDJSON: line {number}: only "algo": "sha256" is supported')
+    if not isinstance(oid, str) or not gitobj.is_sha256(oid):
+        raise bad_request(f'Invalid NDJSON: line {number} needs "oid", the sha256 of the content (64 hex digits)')
+    if not isinstance(size, int) or isinstance(size, bool) or size < -1:
+        raise bad_request(f'Invalid NDJSON: line {number}: "size" must be a non-negative integer')
+    return LfsRef(oid, size)
+
+
 def _content(value: dict[str, Any], number: int) -> bytes:
     content = value.get("content")
     if not isinstance(content, str):
@@ -182,8 +292,14 @@ def _content(value: dict[str, Any], number: int) -> bytes:
 # ---------------------------------------------------------------------- reading
 
 
-def _file_item(repo: Repo, path: str, entry: list[Any], expand: bool) -> dict[str, Any]:
+def _file_item(store: Store, repo: Repo, path: str, entry: list[Any], expand: bool) -> dict[str, Any]:
     item: dict[str, Any] = {"type": "file", "oid": entry[0], "size": entry[1], "path": path}
+    lfs = lfs_of(entry)
+    if lfs:
+        # `oid` is the git blob id of the pointer, `size` the content's (hub-contract §9 and §11).
+        item["lfs"] = {"oid": lfs["sha256"], "size": lfs["size"], "pointerSize": lfs["pointerSize"]}
+        if xet_hash := store.xet_hash(lfs["sha256"]):
+            item["xetHash"] = xet_hash
     if expand:
         meta = repo.find_commit(entry[2])
         if meta:
@@ -221,7 +337,7 @@ def list_tree(ctx: Ctx, p: Params) -> Response:
         return path.startswith(prefix) and (recursive or "/" not in path[len(prefix) :])
 
     items = [_folder_item(tree, f) for f in sorted(folders) if wanted(f)]
-    items += [_file_item(repo, f, tree[f], expand) for f in sorted(tree) if wanted(f)]
+    items += [_file_item(ctx.store, repo, f, tree[f], expand) for f in sorted(tree) if wanted(f)]
     items.sort(key=lambda item: item["path"])
     return paginate(ctx, items, 50 if expand else 1000)
 
@@ -243,7 +359,7 @@ def paths_info(ctx: Ctx, p: Params) -> Response:
     items = []
     for path in dict.fromkeys(path.strip("/") for path in paths):
         if path in tree:
-            items.append(_file_item(repo, path, tree[path], expand))
+            items.append(_file_item(ctx.store, repo, path, tree[path], expand))
         elif path in folders:
             items.append(_folder_item(tree, path))
     return json_response(items)
@@ -276,22 +392,51 @@ def resolve(ctx: Ctx, p: Params) -> Response:
     path = p["file"]
     if path not in tree:
         raise entry_not_found(path, sha)
-    oid, size = tree[path][0], tree[path][1]
+    oid, size, lfs = tree[path][0], tree[path][1], lfs_of(tree[path])
     headers = {
         "X-Repo-Commit": sha,
         "ETag": f'"{oid}"',
         "Accept-Ranges": "bytes",
         "Content-Type": "application/octet-stream",
     }
+    if lfs:
+        # The client prefers X-Linked-Etag over ETag for the cache's blob name (hub-contract §9).
+        headers.update({"X-Linked-Etag": f'"{lfs["sha256"]}"', "X-Linked-Size": str(size)})
+        if xet_hash := ctx.store.xet_hash(lfs["sha256"]):
+            # Only content the CAS registered has a Xet hash, so a client that follows these headers
+            # to the CAS (utils/_xet.parse_xet_file_data_from_response) finds it there.
+            read_token = f"/api/{URL_PREFIX[repo.type] or 'models/'}{repo.id}/xet-read-token/{sha}"
+            headers.update({"X-Xet-Hash": xet_hash, "Link": f'<{ctx.url(read_token)}>; rel="xet-auth"'})
     if ctx.method == "HEAD":
         return Response(b"", headers={**headers, "Content-Length": str(size)})
-    data = ctx.store.read_blob(oid)
     byte_range = _range(ctx.headers.get("range"), size)
+    source = ctx.store.lfs_path(lfs["sha256"]) if lfs else ctx.store.blob_path(oid)
     if byte_range is None:
-        return Response(data, headers=headers)
+        return _file_response(source, headers)
     first, last = byte_range
     headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    return Response(data[first : last + 1], status_code=206, headers=headers)
+    return _file_response(source, headers, status=206, span=(first, last))
+
+
+def _file_response(
+    path: Path, headers: dict[str, str], status: int = 200, span: tuple[int, int] | None = None
+) -> Response:
+    """Stream the file from disk (whatever its size), the whole of it or one span."""
+    first, last = span or (0, path.stat().st_size - 1)
+    length = max(0, last - first + 1)
+
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as handle:
+            handle.seek(first)
+            left = length
+            while left > 0:
+                chunk = handle.read(min(left, 1024 * 1024))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                yield chunk
+
+    return StreamingResponse(chunks(), status_code=status, headers={**headers, "Content-Length": str(length)})
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 
-from reconciler.localhub import card, hardware, lifecycle, routes_git, routes_spaces
+from reconciler.localhub import card, hardware, lifecycle, routes_git, routes_spaces, uploadmode
 from reconciler.localhub.clock import iso
 from reconciler.localhub.errors import HubError, bad_request, repo_not_found
 from reconciler.localhub.state import REPO_TYPES, Repo, name_problem
@@ -168,7 +168,7 @@ def create_repo(ctx: Ctx, p: Params) -> Response:
     namespace = field(body, "organization", str, required=False) or user.user
     visibility = _visibility(body, repo_type, "public")
     sdk = None
-    files = {".gitattributes": card.GITATTRIBUTES.encode()}
+    files = {".gitattributes": uploadmode.DEFAULT_GITATTRIBUTES.encode()}
     if repo_type == "space":
         sdk = body.get("sdk")
         if sdk not in SPACE_SDKS:

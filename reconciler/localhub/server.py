@@ -7,20 +7,22 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler.localhub import lfs, xet
 from reconciler.localhub import routes_git as git
 from reconciler.localhub import routes_repos as repos
 from reconciler.localhub import routes_spaces as spaces
-from reconciler.localhub import xet
 from reconciler.localhub.admin import Admin, admin_refusal
 from reconciler.localhub.errors import HubError
 from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
@@ -31,10 +33,36 @@ MAX_BODY = 200 * 1024 * 1024
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 INVALID_TOKEN = "Invalid credentials in Authorization header"
 # Routes a client may call without (valid) credentials.
-# (The Xet CAS authenticates its own calls: a Xet access token or a signed URL.)
-ANONYMOUS = {"/api/agent-harnesses", "/api/spaces/hardware", "/--replicas/+{replica}/get-reload"} | xet.CAS_TEMPLATES
+# LFS upload URLs carry their own signed credential (lfs.py); the Xet CAS authenticates its own
+# calls: a Xet access token or a signed URL.
+ANONYMOUS = {
+    "/api/agent-harnesses",
+    "/api/spaces/hardware",
+    "/--replicas/+{replica}/get-reload",
+    "/lfs-upload/{oid}",
+    "/lfs-upload/{oid}/{upload}",
+    "/lfs-upload/{oid}/{upload}/{part}",
+} | xet.CAS_TEMPLATES
 
 Handler = Callable[[Ctx, dict[str, str]], Response]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """An upload route whose body goes to a temporary file instead of memory.
+
+    `limit` checks the request before any byte is read and returns how many bytes it may carry;
+    `finish` gets the file. Both run outside the store lock: they only touch content-addressed
+    files, which need none, and hashing gigabytes must not stall every other request.
+    """
+
+    limit: Callable[[Ctx, dict[str, str]], int]
+    finish: Callable[[Ctx, dict[str, str], Path], Response]
+
+
+# Handlers that take the store lock themselves where they need it (see Streamed).
+UNLOCKED: set[Handler] = {lfs.complete}
 R = "{rtype}/{ns}/{name}"
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "api/whoami-v2", repos.whoami),
@@ -77,6 +105,16 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("HEAD GET", "{rtype}/{ns}/{name}/resolve/{rev}/{file*}", git.resolve),
     ("HEAD GET", "{ns}/{name}/resolve/{rev}/{file*}", git.resolve),
     *xet.ROUTES,
+    # Git LFS batch API: `{name}` is "<name>.git" here; model URLs have no type segment.
+    ("POST", f"{R}/info/lfs/objects/batch", lfs.batch),
+    ("POST", "{ns}/{name}/info/lfs/objects/batch", lfs.batch),
+    ("POST", f"{R}/info/lfs/objects/verify", lfs.verify),
+    ("POST", "{ns}/{name}/info/lfs/objects/verify", lfs.verify),
+    ("POST", "lfs-upload/{oid}/{upload}", lfs.complete),
+]
+STREAMED: list[tuple[str, str, Streamed]] = [
+    ("PUT", "lfs-upload/{oid}", Streamed(lfs.put_limit, lfs.put_object)),
+    ("PUT", "lfs-upload/{oid}/{upload}/{part}", Streamed(lfs.put_limit, lfs.put_part)),
 ]
 
 
@@ -115,10 +153,11 @@ def template(pattern: str, params: dict[str, str]) -> str:
     return text.replace("{rtype}", params["rtype"]) if "rtype" in params else text
 
 
-def find_route(method: str, segments: list[str]) -> tuple[Handler, dict[str, str], str] | str | None:
+def find_route(method: str, segments: list[str]) -> tuple[Handler | Streamed, dict[str, str], str] | str | None:
     """(handler, params, stats template); the template alone when only the method is wrong; None."""
     wrong_method = None
-    for methods, pattern, handler in ROUTES:
+    routes: list[tuple[str, str, Handler | Streamed]] = [*ROUTES, *STREAMED]
+    for methods, pattern, handler in routes:
         params = match(pattern, segments)
         if params is None:
             continue
@@ -168,13 +207,14 @@ class HubApp:
         raw = raw_path.decode("latin-1").split("?", 1)[0]
         segments = [unquote(segment) for segment in raw.split("/")[1:]]
         query = parse_qsl(request.url.query, keep_blank_values=True)
+        found = find_route(request.method, segments)
+        streamed = isinstance(found, tuple) and isinstance(found[0], Streamed)
         try:
-            body = await _read_body(request)
+            body = b"" if streamed else await _read_body(request)
         except HubError as error:
             return error_response(error)
         if segments and segments[0] == "_localhub":
             return await self._admin(request, segments[1:], body, dict(query))
-        found = find_route(request.method, segments)
         route = found[2] if isinstance(found, tuple) else found or "<unknown>"
         self.admin.stats.count(f"{request.method} {route}")
         faults = self.admin.faults
@@ -199,20 +239,61 @@ class HubApp:
             ctx.token = self.core.store.tokens.get(token)
             if ctx.token is None and route not in ANONYMOUS:
                 return _with(error_response(HubError(401, INVALID_TOKEN)), limit_headers)
-        response = await run_in_threadpool(self._dispatch, handler, ctx, params)
+        if isinstance(handler, Streamed):
+            response = await self._streamed(request, handler, ctx, params)
+        else:
+            response = await run_in_threadpool(self._dispatch, handler, ctx, params)
         if targeted and faults.drop():
             request.scope["localhub"]["drop"] = True
         return _with(response, limit_headers)
 
     def _dispatch(self, handler: Handler, ctx: Ctx, params: dict[str, str]) -> Response:
+        return self._run(lambda: handler(ctx, params), ctx, locked=handler not in UNLOCKED)
+
+    def _run(self, call: Callable[[], T], ctx: Ctx, locked: bool) -> T | Response:
+        """`call()`, with its HubError (or crash) answered as the Hub would."""
         try:
+            if not locked:
+                return call()
             with self.core.store.lock:
-                return handler(ctx, params)
+                return call()
         except HubError as error:
             return error_response(error)
         except Exception:
             log.exception("local Hub failure on %s %s", ctx.method, ctx.raw_path)
             return error_response(HubError(500, "Internal error in the local Hub; see its log"))
+
+    async def _streamed(self, request: Request, route: Streamed, ctx: Ctx, params: dict[str, str]) -> Response:
+        """Check the request, stream its body to a temporary file, hand the file over; never the body in memory."""
+        limit = await run_in_threadpool(self._run, lambda: route.limit(ctx, params), ctx, False)
+        if isinstance(limit, Response):
+            return limit  # the request was refused before its body was read
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return error_response(HubError(413, f"This upload may carry at most {limit} bytes"))
+        temp = self.core.store.temp_path()
+        try:
+            size = 0
+            with open(temp, "wb") as out:
+                buffer: list[bytes] = []
+                buffered = 0
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise HubError(413, f"This upload may carry at most {limit} bytes")
+                    buffer.append(chunk)
+                    buffered += len(chunk)
+                    if buffered >= _WRITE_BATCH:
+                        await run_in_threadpool(out.writelines, buffer)
+                        buffer, buffered = [], 0
+                await run_in_threadpool(out.writelines, buffer)
+            return await run_in_threadpool(self._run, lambda: route.finish(ctx, params, temp), ctx, False)
+        except HubError as error:
+            return error_response(error)
+        except ClientDisconnect:
+            return error_response(HubError(400, "The client closed the connection before the whole body arrived"))
+        finally:
+            temp.unlink(missing_ok=True)  # moved into the store on success, else dropped
 
     async def _admin(self, request: Request, segments: list[str], body: bytes, query: dict[str, str]) -> Response:
         # The one gate of every admin route, present and future: Admin.handle is reached only from here.
@@ -230,6 +311,9 @@ class HubApp:
             return error_response(HubError(400, f"Invalid JSON body: {problem}"))
         except HubError as error:
             return error_response(error)
+
+
+_WRITE_BATCH = 1024 * 1024  # bytes gathered before one write to disk
 
 
 async def _read_body(request: Request) -> bytes:

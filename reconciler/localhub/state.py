@@ -28,6 +28,7 @@ from reconciler.localhub import gitobj
 from reconciler.localhub.clock import Clock, iso
 from reconciler.localhub.errors import HubError, entry_not_found
 from reconciler.localhub.runtime import empty_run
+from reconciler.localhub.uploadmode import UploadPolicy
 
 REPO_TYPES = ("model", "dataset", "space")
 DEFAULT_USER = "local"
@@ -37,8 +38,15 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
 
-# path -> [blob oid, size, id of the commit that last changed it]
+# path -> [blob oid, size, id of the commit that last changed it], plus for an LFS/Xet file a 4th
+# element {"sha256", "size", "pointerSize"}: then the blob is the pointer file and `size` the
+# content's size. State written before LFS support has 3-element entries only, read the same way.
 Tree = dict[str, list[Any]]
+
+
+def lfs_of(entry: list[Any]) -> dict[str, Any] | None:
+    """The LFS metadata of a tree entry, or None for a regular file."""
+    return entry[3] if len(entry) > 3 else None
 
 
 def name_problem(part: str) -> str | None:
@@ -124,12 +132,21 @@ class Repo:
 
 
 @dataclass(frozen=True)
+class LfsRef:
+    """Content already in the LFS store, committed by reference (an `lfsFile` line)."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Operation:
-    """One commit operation: "put" (with data), "delete" a file, or "delete_folder"."""
+    """One commit operation: "put" (with data, or an `lfs` reference), "delete" a file, or "delete_folder"."""
 
     kind: str
     path: str
     data: bytes = b""
+    lfs: LfsRef | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,9 @@ class Store:
             # A crash can cut the last line short; everything before it is intact.
             self.events = [json.loads(line) for line in lines if line.endswith("}")]
         self._trees: dict[str, Tree] = {}
+        self.upload_policy = UploadPolicy()
+        # Signs the upload URLs the LFS batch API hands out (they carry no token); per process.
+        self.signing_key = secrets.token_bytes(32)
         if not self.tokens:
             self.add_token(f"hf_local_{secrets.token_hex(16)}", DEFAULT_USER, "write", [DEFAULT_ORG])
         self.default_token = next(t for t, i in self.tokens.items() if i.user == DEFAULT_USER)
@@ -211,22 +231,24 @@ class Store:
 
     # ------------------------------------------------------------------ blobs and trees
 
-    def _blob_path(self, oid: str) -> Path:
+    def blob_path(self, oid: str) -> Path:
         return self.root / "blobs" / oid[:2] / oid
 
     def put_blob(self, data: bytes) -> str:
         oid = gitobj.blob_oid(data)
-        path = self._blob_path(oid)
+        path = self.blob_path(oid)
         if not path.exists():
             path.parent.mkdir(exist_ok=True)
             _write_atomic(path, data)
         return oid
 
     def read_blob(self, oid: str) -> bytes:
-        return self._blob_path(oid).read_bytes()
+        return self.blob_path(oid).read_bytes()
 
     def read_file(self, tree: Tree, path: str) -> bytes:
-        return self.read_blob(tree[path][0])
+        """The content of `path` (for an LFS file, the content, not its pointer); small files only."""
+        lfs = lfs_of(tree[path])
+        return self.lfs_path(lfs["sha256"]).read_bytes() if lfs else self.read_blob(tree[path][0])
 
     def tree_at(self, repo: Repo, sha: str) -> Tree:
         if sha == repo.head:
@@ -350,10 +372,13 @@ class Store:
         puts: list[tuple[str, bytes]] = []
         for op in operations:
             if op.kind == "put":
-                if op.path in tree and tree[op.path][0] == gitobj.blob_oid(op.data):
+                data = gitobj.lfs_pointer(op.lfs.sha256, op.lfs.size) if op.lfs else op.data
+                if op.path in tree and tree[op.path][0] == gitobj.blob_oid(data):
                     continue
-                tree[op.path] = [gitobj.blob_oid(op.data), len(op.data), ""]
-                puts.append((op.path, op.data))
+                tree[op.path] = [gitobj.blob_oid(data), op.lfs.size if op.lfs else len(data), ""]
+                if op.lfs:
+                    tree[op.path].append({"sha256": op.lfs.sha256, "size": op.lfs.size, "pointerSize": len(data)})
+                puts.append((op.path, data))
                 changed.append(op.path)
             elif op.kind == "delete":
                 if op.path not in tree:

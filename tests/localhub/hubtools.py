@@ -154,7 +154,7 @@ def served_hub(state: Path) -> Iterator[SimpleNamespace]:
         assert process.stdout is not None
         endpoint = process.stdout.readline().rsplit(" ", 1)[-1].strip()
         assert endpoint.startswith("http://127.0.0.1:"), endpoint
-        yield SimpleNamespace(endpoint=endpoint, token=(state / "token").read_text().strip())
+        yield SimpleNamespace(endpoint=endpoint, token=(state / "token").read_text().strip(), pid=process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:

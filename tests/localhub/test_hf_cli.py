@@ -6,6 +6,7 @@ through the environment (``-s NAME``), never argv, and must never be echoed back
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -36,13 +37,15 @@ def hf(local_hub: Any, tmp_path: Path) -> Any:
         "CANARY_SECRET": os.environ.get("CANARY_SECRET", ""),
     }
 
-    def run(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, extra_env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [str(HF_BIN), *args],
             env={**env, **(extra_env or {})},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout,
             cwd=tmp_path,
         )
         assert proc.returncode == 0, f"hf {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
@@ -111,3 +114,42 @@ def test_hf_spaces_settings_secrets_variables_volumes(hf: Any, local_hub: Any) -
     assert "/data" in shown.stdout and f"{LOCAL_USER}/cli-bucket" in shown.stdout
     hf("spaces", "volumes", "delete", SPACE, "--yes")
     assert not client.get_space_runtime(SPACE).volumes
+
+
+@pytest.mark.timeout(600)
+def test_hf_upload_of_images_and_a_50_mb_file_through_lfs(hf: Any, local_hub: Any, tmp_path: Path) -> None:
+    """`hf upload` with HF_HUB_DISABLE_XET=1: the legacy LFS batch API, then `hf download` byte-exact."""
+    no_xet = {"HF_HUB_DISABLE_XET": "1"}
+    client = api(local_hub)
+    client.create_repo(SPACE, repo_type="space", space_sdk="gradio")
+    folder = tmp_path / "media"
+    (folder / "images").mkdir(parents=True)
+    (folder / "README.md").write_text(GRADIO_README)
+    (folder / "app.py").write_bytes(GRADIO_APP)
+    images = {f"images/{n}.png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes([n]) * 300 for n in range(3)}
+    for rel, data in images.items():
+        (folder / rel).write_bytes(data)
+    big = hashlib.sha256()
+    with open(folder / "weights.bin", "wb") as out:
+        for index in range(50):
+            block = hashlib.sha256(str(index).encode()).digest() * 32768  # 1 MiB
+            big.update(block)
+            out.write(block)
+    hf("upload", SPACE, str(folder), ".", "--repo-type", "space", extra_env=no_xet, timeout=300)
+
+    tree = {f.path: f for f in client.list_repo_tree(SPACE, repo_type="space", recursive=True) if hasattr(f, "lfs")}
+    assert tree["weights.bin"].lfs is not None and tree["weights.bin"].lfs.sha256 == big.hexdigest()
+    assert tree["weights.bin"].size == 50 * 1024 * 1024
+    for rel, data in images.items():
+        assert tree[rel].lfs is not None and tree[rel].lfs.sha256 == hashlib.sha256(data).hexdigest()
+    assert tree["app.py"].lfs is None
+
+    target = tmp_path / "back"
+    hf("download", SPACE, "weights.bin", "images/2.png", "--repo-type", "space", "--local-dir", str(target),
+       extra_env=no_xet, timeout=300)  # fmt: skip
+    assert (target / "images" / "2.png").read_bytes() == images["images/2.png"]
+    again = hashlib.sha256()
+    with open(target / "weights.bin", "rb") as handle:
+        while block := handle.read(1024 * 1024):
+            again.update(block)
+    assert again.hexdigest() == big.hexdigest()

@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.localhub import card, gitobj, runtime
 from reconciler.localhub.errors import HubError
-from reconciler.localhub.state import Operation, Store
+from reconciler.localhub.state import LfsRef, Operation, Store
 
 D = runtime.Durations(build=20.0, restart=5.0)
 
@@ -244,3 +244,39 @@ def test_lfs_contents_that_do_not_match_are_refused(
         store.put_lfs(oid, data, size)
     assert refused.value.status == status
     assert not list((tmp_path / "lfs").rglob("*"))
+
+
+def test_an_lfs_file_is_committed_as_its_pointer_and_read_back_as_content(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    make_repo(store, {"app.py": b"x"})
+    repo = store.get("space", "local/demo")
+    assert repo is not None
+    data = b"\x00\x01weights" * 100
+    sha = hashlib.sha256(data).hexdigest()
+    store.put_lfs(sha, data, len(data))
+    result = store.commit(repo, [Operation("put", "w.bin", lfs=LfsRef(sha, len(data)))], "lfs", "", "local")
+    pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha}\nsize {len(data)}\n".encode()
+    expected_oid = hashlib.sha1(b"blob %d\0" % len(pointer) + pointer).hexdigest()
+    assert repo.tree["w.bin"] == [
+        expected_oid,
+        len(data),
+        result.commit.id,
+        {"sha256": sha, "size": len(data), "pointerSize": len(pointer)},
+    ]
+    assert store.read_blob(expected_oid) == pointer
+    assert store.read_file(repo.tree, "w.bin") == data
+    again = store.commit(repo, [Operation("put", "w.bin", lfs=LfsRef(sha, len(data)))], "same", "", "local")
+    assert again.changed == [], "the same content is no change"
+    store.save(repo)
+    assert Store(tmp_path).get("space", "local/demo").tree == repo.tree  # type: ignore[union-attr]
+
+
+def test_state_written_before_lfs_support_still_loads(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    make_repo(store, {"app.py": b"print(1)\n"})
+    path = tmp_path / "repos" / "spaces" / "local" / "demo.json"
+    data = json.loads(path.read_text())
+    assert all(len(entry) == 3 for entry in data["tree"].values()), "regular files keep 3-element entries"
+    again = Store(tmp_path).get("space", "local/demo")
+    assert again is not None and again.tree["app.py"][0] == gitobj.blob_oid(b"print(1)\n")
+    assert again.tree == data["tree"]
