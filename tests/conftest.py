@@ -1,10 +1,11 @@
 """Test isolation shared by every test.
 
 - No test can reach the real Hub: HF_ENDPOINT is unset, telemetry off, a fresh HF_HOME.
-- A canary secret value lives in the environment of every test (CANARY_SECRET). After each
-  test, its captured stdout/stderr, every log record of any level (message, arguments and
-  traceback), every file under its tmp_path and every file written under the working
-  directory's `.reconcile/` are checked: the canary must never appear.
+- A canary secret value lives in the environment of every test (CANARY_SECRET), with a second one
+  full of special characters (CANARY_SPECIAL) and a third for secret files (secret_file()). After
+  each test, its captured stdout/stderr, every log record of any level (message, arguments and
+  traceback), every file under its tmp_path (but the secret files) and every file written under
+  the working directory's `.reconcile/` are checked: no canary may appear, in any escaping.
 """
 
 from __future__ import annotations
@@ -19,6 +20,40 @@ import pytest
 from hypothesis import settings
 
 CANARY = "canary-7Hq2-zX9v-never-print-me"
+# Canaries full of markdown, JSON, HTML and URL special characters, in the environment
+# (CANARY_SPECIAL) and in a secret file (tests that need one write it with secret_file()).
+# Each starts with a core no escaping changes: finding the core anywhere is a leak, whatever
+# escaping a writer applied to the rest.
+SPECIAL_CANARY = 'Kq7Zp-Sup3r$ecret!_x*y"\\<|`[a](b)&amp;@x</summary>%20#1~'
+FILE_CANARY = "Zr8Wq-f!le`va|ue\"*_<b>&'[x]\\@y"
+CORES = (CANARY, SPECIAL_CANARY[:5], FILE_CANARY[:5])
+# Files that hold a canary on purpose (a fromFile secret): the only ones the file check skips.
+_SECRET_FILES: set[Path] = set()
+
+
+def required(tool_env: str) -> bool:
+    """Whether CI demands a tool (.ci/run sets RECONCILE_REQUIRE_<TOOL>=1): its tests then fail
+    when it is missing instead of skipping. Read at import, before the fixtures clear RECONCILE_*."""
+    return os.environ.get(tool_env) == "1"
+
+
+def has_canary(text: str | bytes) -> bool:
+    data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    return any(core.encode() in data for core in CORES)
+
+
+def secret_file(path: Path, value: str = FILE_CANARY) -> Path:
+    """Write a secret file (a fromFile secret's value); the canary check skips it, and only it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value + "\n", encoding="utf-8")
+    return holds_canary(path)
+
+
+def holds_canary(path: Path) -> Path:
+    """A file the test itself filled with a canary (a secret file, hostile input): not a leak."""
+    _SECRET_FILES.add(path.resolve())
+    return path
+
 
 # Property tests draw the same examples on every run, so the suite never fails by chance on
 # one machine and passes on another; HYPOTHESIS_PROFILE=explore searches with fresh randomness
@@ -40,6 +75,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.setenv("HF_HUB_DISABLE_UPDATE_CHECK", "1")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("CANARY_SECRET", CANARY)
+    monkeypatch.setenv("CANARY_SPECIAL", SPECIAL_CANARY)
+    _SECRET_FILES.clear()
     state_dir = Path.cwd() / ".reconcile"
     before = _snapshot(state_dir)
     records = _CanaryHandler()
@@ -77,7 +114,7 @@ class _CanaryHandler(logging.Handler):
             text += "".join(traceback.format_exception(*record.exc_info))
         if record.exc_text:
             text += record.exc_text
-        if CANARY in text:
+        if has_canary(text):
             self.leaks.append(f"{record.name}:{record.levelname}: {text[:200]}")
 
 
@@ -88,8 +125,10 @@ def _snapshot(folder: Path) -> dict[Path, tuple[int, int]]:
 
 
 def _contains_canary(path: Path) -> bool:
+    if path.resolve() in _SECRET_FILES:
+        return False
     try:
-        return CANARY.encode() in path.read_bytes()
+        return has_canary(path.read_bytes())
     except OSError:
         return False
 
@@ -99,6 +138,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     captured = "".join(content for _, content in report.sections)
-    if CANARY in captured and report.passed:
+    if has_canary(captured) and report.passed:
         report.outcome = "failed"
         report.longrepr = f"canary secret value appeared in captured output during {report.when}"
