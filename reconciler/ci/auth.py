@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
 
-WRITING = ("apply", "preview-up", "preview-down")
+from reconciler.ci.context import WRITING
 
 
 def targets(args: Sequence[str]) -> list[str]:

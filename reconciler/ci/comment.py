@@ -1,5 +1,6 @@
 """One pull-request comment per (kind, path), found again by a hidden HTML marker and edited in
-place on every push, so a pull request never collects one comment per run."""
+place on every push, so a pull request never collects one comment per run. Only a comment the
+token's own identity wrote is edited: anyone can paste the marker into a comment of theirs."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def plan_comment(plan: Plan, path: str, links: Links, notes: list[str], budget: 
 def upsert(github: GitHub, number: int, mark: str, body: str) -> tuple[str, str]:
     """Create the comment, or edit the one carrying `mark`. Returns (created|updated|unchanged, url)."""
     for existing in github.comments(number):
-        if mark in str(existing.get("body") or ""):
+        if mark in str(existing.get("body") or "") and github.wrote(existing):
             if existing.get("body") == body:
                 return "unchanged", str(existing.get("html_url", ""))
             updated = github.update_comment(int(existing["id"]), body)

@@ -18,12 +18,17 @@ COMMANDS = ("plan", "apply", "drift", "preview-up", "preview-down")
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 
 
+# Commands that write to the Hub, or run the pull request's code with the Hub write token.
+WRITING = ("apply", "preview-up", "preview-down")
+
+
 @dataclass(frozen=True)
 class PullRequest:
     number: int
     head_sha: str
-    # The head branch lives in another repository: the job has no secrets and a read-only token.
+    # The head branch lives in another repository: its code is a stranger's.
     from_fork: bool
+    head_repository: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,27 @@ def _pull_request(event_name: str, event: Mapping[str, Any]) -> PullRequest | No
     base_repo = (pr.get("base") or {}).get("repo") or event.get("repository") or {}
     # A deleted fork has no head repository: treat it as a fork, never as trusted.
     from_fork = not head_repo or head_repo.get("full_name") != base_repo.get("full_name")
-    return PullRequest(int(pr["number"]), str((pr.get("head") or {}).get("sha") or ""), from_fork)
+    head_sha = str((pr.get("head") or {}).get("sha") or "")
+    return PullRequest(int(pr["number"]), head_sha, from_fork, str(head_repo.get("full_name") or ""))
+
+
+def fork_refusal(context: Context) -> str | None:
+    """Why this run must not go on, or None: no write to the Hub for a fork's pull request.
+
+    On `pull_request` a fork's job has no secrets, but on `pull_request_target` it has them
+    all while the checked-out manifests and app code may
+    be the fork's: a preview would build and start a stranger's code with our secrets, and an
+    apply would deploy it. Refused here, whatever the workflow's `if:` says.
+    """
+    pr = context.pull_request
+    if pr is None or not pr.from_fork or context.command not in WRITING:
+        return None
+    head = pr.head_repository or "a deleted repository"
+    return (
+        f"refusing `{context.command}` for pull request #{pr.number}: its head is a fork ({head}), and a fork's "
+        "code must never run with the Hub write token or the Space secrets; previews and apply run only for "
+        "pull requests from this repository (plan works on forks, with secrets unknown)"
+    )
 
 
 def _option(args: tuple[str, ...], name: str) -> str | None:

@@ -12,7 +12,8 @@ from typing import Any
 
 from reconciler.ci.comment import COMMENT_BUDGET, Links, marker
 from reconciler.ci.github import GitHub
-from reconciler.render.plan_markdown import md_code, md_text, md_value
+from reconciler.render._markdown import html_text, md_code, md_text
+from reconciler.render.plan_markdown import md_value
 
 LABEL = "spaces-reconciler-drift"
 ALARMING = ("drifted", "missing", "failed")  # unmanaged Spaces alone are reported, not alarming
@@ -32,11 +33,11 @@ def title(report: Mapping[str, Any], path: str) -> str:
 
 
 def _space(entry: Mapping[str, Any]) -> list[str]:
-    detail = entry.get("detail") if isinstance(entry.get("detail"), Mapping) else {}
-    message = str((detail or {}).get("message") or entry.get("detail") or "")
-    head = f"<summary><code>{md_text(entry['id'])}</code> {md_text(entry['status'])}"
+    detail = entry.get("detail")
+    message = str(detail.get("message") or "") if isinstance(detail, Mapping) else str(detail or "")
+    head = f"<summary><code>{html_text(entry['id'])}</code> {html_text(entry['status'])}"
     if entry.get("stage"):
-        head += f" · {md_text(entry['stage'])}"
+        head += f" · {html_text(entry['stage'])}"
     lines = ["<details>", head + "</summary>", ""]
     if message:
         lines += [md_text(message), ""]
@@ -93,7 +94,10 @@ def body(report: Mapping[str, Any], path: str, links: Links, budget: int = COMME
 def sync(github: GitHub, report: Mapping[str, Any], path: str, links: Links) -> tuple[str, str]:
     """Returns (opened|updated|closed|none, issue url)."""
     mark = marker("drift", path)
-    existing = next((i for i in github.open_issues(LABEL) if mark in str(i.get("body") or "")), None)
+    # Ours only: a stranger's issue with the marker (and the label, set by a triager) is left alone.
+    existing = next(
+        (i for i in github.open_issues(LABEL) if mark in str(i.get("body") or "") and github.wrote(i)), None
+    )
     if has_drift(report):
         text = body(report, path, links)
         if existing is not None:
@@ -103,7 +107,7 @@ def sync(github: GitHub, report: Mapping[str, Any], path: str, links: Links) -> 
         return "opened", str(issue.get("html_url", ""))
     if existing is None:
         return "none", ""
-    note = f"The fleet in `{md_text(path)}` is back in sync ({md_text(report.get('created_at', ''))})."
+    note = f"The fleet in {md_code(path)} is back in sync ({md_text(report.get('created_at', ''))})."
     if links.run_url:
         note += f" [workflow run]({links.run_url})"
     github.create_comment(int(existing["number"]), note)

@@ -15,10 +15,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reconciler import __version__
+from reconciler.ci import redact
 from reconciler.errors import ReconcileError
 
 # Enough for any real pull request or issue list; bounds a runaway pagination loop.
 MAX_PAGES = 50
+# Who writes with the workflow's own token (an installation token: GET /user is refused for it).
+WORKFLOW_BOT = "github-actions[bot]"
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 
@@ -34,6 +37,7 @@ class GitHub:
         self.repo_path = f"/repos/{repository}"
         self._token = token
         self.timeout_s = timeout_s
+        self._login: str | None = None
 
     def request(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         data, _ = self._send(method, path if path.startswith("http") else self.api_url + path, body)
@@ -49,7 +53,8 @@ class GitHub:
             headers["Authorization"] = f"Bearer {self._token}"
         payload = None
         if body is not None:
-            payload = json.dumps(body).encode()
+            # Raw values masked in the document first, then any escaped form left in its JSON text.
+            payload = redact.text(json.dumps(redact.data(body))).encode()
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=payload, headers=headers, method=method)
         try:
@@ -72,6 +77,29 @@ class GitHub:
             found = _NEXT.search(link)
             # Follow only links back to the same API, so the token is never sent anywhere else.
             url = found.group(1) if found and found.group(1).startswith(self.api_url + "/") else None
+
+    def login(self) -> str:
+        """The identity of the token in use: only what it wrote is ever edited.
+
+        A personal or user token answers GET /user. An installation token (the workflow's
+        GITHUB_TOKEN, or another GitHub App's) is refused there; it is taken for the workflow's
+        token, whose comments are the `github-actions[bot]` user's. Another App's token then
+        matches nothing and the action creates a new comment rather than edit one it cannot
+        attribute to itself.
+        """
+        if self._login is None:
+            try:
+                self._login = str(self.request("GET", "/user")["login"])
+            except GitHubError as problem:
+                if problem.status not in (401, 403):
+                    raise
+                self._login = WORKFLOW_BOT
+        return self._login
+
+    def wrote(self, item: Mapping[str, Any]) -> bool:
+        """Whether this comment or issue was written by the identity of our token."""
+        user = item.get("user")
+        return isinstance(user, Mapping) and user.get("login") == self.login()
 
     # ---------------------------------------------------------------- comments
     def comments(self, number: int) -> Iterator[dict[str, Any]]:

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.ci import auth
-from reconciler.ci.context import Context, load_context
+from reconciler.ci import auth, redact
+from reconciler.ci.context import Context, fork_refusal, load_context
 from reconciler.ci.publish import publish
 from reconciler.ci.summary import annotate, set_outputs
 from reconciler.cli import main as cli_main
@@ -70,6 +70,7 @@ def run_command(context: Context) -> dict[str, Any]:
             summary = json.loads(out.read_text("utf-8")).get("summary") or {}
             changes = any(count for rung, count in summary.items() if rung != "none")
         exitcode = 1 if code not in (0, 2) else (2 if changes else 0)
+        _scrub(out)
         state.update(artifact=str(out) if out.is_file() else "", exitcode=exitcode, changes=changes)
     elif context.command == "apply":
         code, stdout = invoke(["apply", path, "--auto-approve", "--format", "json", *args], capture=True)
@@ -78,6 +79,7 @@ def run_command(context: Context) -> dict[str, Any]:
     elif context.command == "drift":
         out = work / "drift.json"
         code, _ = invoke(["drift", path, "--format", "json", "--out", str(out), "--detailed-exitcode", *args])
+        _scrub(out)
         state.update(artifact=str(out) if out.is_file() else "", exitcode=code)
     else:
         verb = "up" if context.command == "preview-up" else "down"
@@ -94,12 +96,38 @@ def _keep(file: Path, stdout: str) -> dict[str, str]:
     print(stdout, end="" if stdout.endswith("\n") else "\n", flush=True)
     if not stdout.strip().startswith("{"):
         return {"result": ""}
-    file.write_text(stdout, encoding="utf-8")
+    file.write_text(redact.text(stdout), encoding="utf-8")
+    _scrub(file)
     return {"result": str(file)}
+
+
+def _scrub(file: Path) -> None:
+    """Mask secret values in a JSON file the command wrote (an artifact is uploaded as is)."""
+    if not file.is_file():
+        return
+    text = file.read_text("utf-8")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        clean = redact.text(text)
+    else:
+        masked = redact.data(document)
+        clean = redact.text(text if masked == document else json.dumps(masked, indent=2, ensure_ascii=False) + "\n")
+    if clean != text:
+        file.write_text(clean, encoding="utf-8")
 
 
 def run(context: Context) -> int:
     context.workdir.mkdir(parents=True, exist_ok=True)
+    refusal = fork_refusal(context)
+    if refusal is not None:
+        # Before any credential is set up: a fork's code never runs with the Hub write token.
+        print(f"error: {refusal}", file=sys.stderr, flush=True)
+        annotate("error", refusal)
+        state: dict[str, Any] = {"command": context.command, "path": context.path, "exitcode": 1, "changes": False}
+        state["notes"] = [refusal]
+        _finish(context, state)
+        return 0
     how, warning = auth.configure(os.environ, context.command, context.args, space_ids(context.path))
     print(f"Hub authentication: {how}", flush=True)
     notes = []
@@ -112,7 +140,12 @@ def run(context: Context) -> int:
         print(f"error: {problem}", file=sys.stderr, flush=True)
         state = {"command": context.command, "path": context.path, "exitcode": 1, "changes": False}
     state["notes"] = notes
-    (context.workdir / STATE).write_text(json.dumps(state, indent=2), encoding="utf-8")
+    _finish(context, state)
+    return 0
+
+
+def _finish(context: Context, state: dict[str, Any]) -> None:
+    (context.workdir / STATE).write_text(redact.text(json.dumps(state, indent=2)), encoding="utf-8")
     set_outputs(
         context.output_file,
         {
@@ -123,7 +156,6 @@ def run(context: Context) -> int:
             "artifact-name": context.artifact_name,
         },
     )
-    return 0
 
 
 def report(context: Context) -> int:
@@ -147,8 +179,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(2)
     try:
         context = load_context()
-        code = run(context) if args == ["run"] else report(context)
     except ReconcileError as problem:
         print(f"error: {problem}", file=sys.stderr)
-        code = 1
+        sys.exit(1)
+    # Everything the action writes from here on (stdout, stderr, log records, files, GitHub
+    # bodies) is masked; the run step's environment still holds the hf-token input here.
+    with redact.active(redact.Redactor.for_spaces(load_manifests([Path(context.path)]).spaces, os.environ)):
+        try:
+            code = run(context) if args == ["run"] else report(context)
+        except ReconcileError as problem:
+            print(f"error: {problem}", file=sys.stderr)
+            code = 1
     sys.exit(code)

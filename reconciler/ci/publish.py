@@ -1,5 +1,6 @@
 """The `report` step: turn what `run` produced into the job summary, the pull-request comment
-and the drift issue. Every published text goes through the redactor first."""
+and the drift issue. What `run` left is masked (reconciler.ci.redact) as data, before it is
+rendered; every writer masks the rendered text again."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reconciler.ci import drift_issue, views
+from reconciler.ci import drift_issue, redact, views
 from reconciler.ci.comment import Links, marker, plan_comment, upsert
 from reconciler.ci.context import Context
 from reconciler.ci.github import GitHub, GitHubError
-from reconciler.ci.redact import Redactor
 from reconciler.ci.summary import add_summary, annotate
-from reconciler.manifests import load_manifests
+from reconciler.render._markdown import md_text
 from reconciler.render.plan_json import plan_from_json
-from reconciler.render.plan_markdown import md_text
 
 FORK_NOTE = (
     "Pull request from a fork: the job has no secrets, so secret values show as unknown here. "
@@ -24,22 +23,22 @@ FORK_NOTE = (
 
 
 def _read(path: str | None) -> Any:
-    return json.loads(Path(path).read_text("utf-8")) if path and Path(path).is_file() else None
+    """A JSON output of the command, with secret values masked before anything renders it."""
+    return redact.data(json.loads(Path(path).read_text("utf-8"))) if path and Path(path).is_file() else None
 
 
-def _failure(context: Context, mark: str, links: Links) -> str:
+def _failure(context: Context, mark: str, links: Links, notes: list[str]) -> str:
     what = f"`reconcile {context.command}` failed"
     where = f" for commit [`{links.sha[:12]}`]({links.commit_url})" if links.sha else ""
     run = f" See the [workflow run]({links.run_url}) log." if links.run_url else " See the job log."
-    return f"{mark}\n## Spaces {context.command}: {md_text(context.scope)}\n\n❌ {what}{where}.{run}\n"
+    said = "".join(f"\n> {md_text(note)}\n" for note in notes)
+    return f"{mark}\n## Spaces {context.command}: {md_text(context.scope)}\n\n❌ {what}{where}.{run}\n{said}"
 
 
 def publish(context: Context, state: dict[str, Any], artifact_url: str) -> None:
     pr = context.pull_request
     sha = pr.head_sha if pr and pr.head_sha else context.sha
     links = Links(sha, context.commit_url(sha) if sha else "", artifact_url, context.run_url)
-    loaded = load_manifests([Path(context.path)])
-    redact = Redactor.for_spaces(loaded.spaces)
     github = GitHub(context.api_url, context.github_token, context.repository)
     notes = list(state.get("notes") or [])
     if pr is not None and pr.from_fork:
@@ -47,29 +46,30 @@ def publish(context: Context, state: dict[str, Any], artifact_url: str) -> None:
     command = context.command
     if command == "plan":
         mark = marker("plan", context.scope)
-        plan_text = Path(state["artifact"]).read_text("utf-8") if state.get("artifact") else None
-        if plan_text is not None and state["exitcode"] in (0, 2):
-            text = plan_comment(plan_from_json(plan_text, source=state["artifact"]), context.scope, links, notes)
+        document = _read(state.get("artifact"))
+        if document is not None and state["exitcode"] in (0, 2):
+            plan = plan_from_json(json.dumps(document), source=state["artifact"])
+            text = plan_comment(plan, context.scope, links, notes)
         else:
-            text = _failure(context, mark, links)
-        _summary_and_comment(context, github, mark, redact(text))
+            text = _failure(context, mark, links, notes)
+        _summary_and_comment(context, github, mark, text)
     elif command == "apply":
         document = _read(state.get("result"))
-        text = views.apply_results(document, context.scope) if document else _failure(context, "", links)
-        add_summary(context.summary_file, redact(text))
+        text = views.apply_results(document, context.scope) if document else _failure(context, "", links, notes)
+        add_summary(context.summary_file, text)
         for result in (document or {}).get("results", []):
             if result["outcome"] == "failed":
-                annotate("error", redact(f"{result['id']}: {result['message']}"))
+                annotate("error", f"{result['id']}: {result['message']}")
     elif command == "drift":
-        _drift(context, github, state, links, redact)
+        _drift(context, github, state, links, notes)
     else:
         mark = marker("preview", context.scope)
         document = _read(state.get("result"))
         if document is None:
-            text = _failure(context, mark, links)
+            text = _failure(context, mark, links, notes)
         else:
             text = views.previews(document, context.scope, mark, sha, down=command == "preview-down")
-        _summary_and_comment(context, github, mark, redact(text))
+        _summary_and_comment(context, github, mark, text)
 
 
 def _summary_and_comment(context: Context, github: GitHub, mark: str, text: str) -> None:
@@ -85,21 +85,17 @@ def _summary_and_comment(context: Context, github: GitHub, mark: str, text: str)
     print(f"Pull request comment {outcome}: {url}", flush=True)
 
 
-def _drift(context: Context, github: GitHub, state: dict[str, Any], links: Links, redact: Redactor) -> None:
+def _drift(context: Context, github: GitHub, state: dict[str, Any], links: Links, notes: list[str]) -> None:
     report = _read(state.get("artifact"))
     if report is None:
-        add_summary(context.summary_file, redact(_failure(context, "", links)))
+        add_summary(context.summary_file, _failure(context, "", links, notes))
         return
-    add_summary(context.summary_file, redact(drift_issue.body(report, context.scope, links)))
+    add_summary(context.summary_file, drift_issue.body(report, context.scope, links))
     if not context.comment:
         return
     try:
-        outcome, url = drift_issue.sync(github, _redacted(report, redact), context.scope, links)
+        outcome, url = drift_issue.sync(github, report, context.scope, links)
     except GitHubError as problem:
         annotate("warning", f"could not update the drift issue ({problem}); the report is in the job summary")
         return
     print(f"Drift issue: {outcome} {url}", flush=True)
-
-
-def _redacted(report: Any, redact: Redactor) -> Any:
-    return json.loads(redact(json.dumps(report, ensure_ascii=False)))

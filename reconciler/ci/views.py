@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.render.plan_markdown import md_code, md_text
+from reconciler.render._markdown import html_text, md_code, md_fence, md_link, md_text
 
 _ICON = {"applied": "✅", "unchanged": "➖", "failed": "❌", "skipped": "⏭️", "refused": "⛔", "deleted": "🗑️"}
 LOG_LINES = 20
@@ -28,11 +28,11 @@ def apply_results(document: Mapping[str, Any], path: str) -> str:
     for r in results:
         if r["outcome"] != "failed":
             continue
-        lines += ["", f"<details open><summary>❌ <code>{md_text(r['id'])}</code> failed</summary>", ""]
+        lines += ["", f"<details open><summary>❌ <code>{html_text(r['id'])}</code> failed</summary>", ""]
         lines += [md_text(r.get("message") or ""), ""]
         tail = list(r.get("log_tail") or [])[-LOG_LINES:]
         if tail:
-            lines += ["```text", *(line.replace("```", "'''") for line in tail), "```", ""]
+            lines += [*md_fence(tail), ""]
         lines.append("</details>")
     return "\n".join(lines) + "\n"
 
@@ -53,7 +53,7 @@ def previews(document: Mapping[str, Any], path: str, mark: str, sha: str, down: 
     if items:
         lines += ["", "| | Preview | Of | Outcome |", "|:-:|---|---|---|"]
         for p in items:
-            link = f"[{md_text(p['id'])}]({p['url']})" if p.get("url") else md_code(p["id"])
+            link = md_link(p["id"], str(p["url"])) if p.get("url") else md_code(p["id"])
             outcome = md_text(p["outcome"])
             if p["outcome"] in ("failed", "refused"):
                 outcome += f": {md_text(p['message'])}"

@@ -22,7 +22,8 @@ from reconciler.render._drift_common import (
     title,
     volume_text,
 )
-from reconciler.render.plan_markdown import GITHUB_COMMENT_LIMIT, html_text, md_code, md_text, md_value
+from reconciler.render._markdown import html_text, md_code, md_text
+from reconciler.render.plan_markdown import GITHUB_COMMENT_LIMIT, md_value
 
 # Per Space, at most this many changes, files or commits (the JSON and HTML have them all).
 MAX_MARKDOWN_ROWS = 50

@@ -2,13 +2,12 @@
 
 GitHub rejects comments over 65,536 characters. When the full comment is longer, the longest
 sections are cut first (whole lines, never inside a line) until everything fits, and the
-comment says so. Every user-controlled string is escaped so that a file name or a value
-cannot break a table or inject HTML.
+comment says so. Every user-controlled string goes through reconciler.render._markdown, so a
+file name or a value cannot break a table, inject HTML, mention anyone or link anywhere.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -33,8 +32,8 @@ from reconciler.render._common import (
     rung_counts,
     shown_entries,
     total_restarts,
-    visible,
 )
+from reconciler.render._markdown import html_text, md_code, md_text
 from reconciler.render.policy_text import finding_text, plan_findings, verdict
 
 GITHUB_COMMENT_LIMIT = 65536
@@ -44,42 +43,6 @@ MAX_VALUE_CHARS = 200
 _DELIMITER = re.compile(r"^\|(?::?-+:?\|)+$")
 _TEMPLATES = Path(__file__).parent / "templates"
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
-
-# Entities for what could end a table cell, open a code span, start HTML or an escape.
-_ENTITIES = {"&": "&amp;", "<": "&lt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;"}
-# Inline markdown syntax: emphasis, links, images, strikethrough, math.
-_BACKSLASHED = frozenset("*_[]~!$")
-# At the start of a line these open a list, heading, quote or setext underline.
-_BLOCK_START = re.compile(r"^(?:[-+=#>]|\d+[.)])")
-
-
-def md_text(value: object) -> str:
-    """Markdown text that renders exactly as the string reads, on one line, safe in a table cell."""
-    text = visible(str(value))
-    escaped = "".join(_escape_char(text, i) for i in range(len(text)))
-    match = _BLOCK_START.match(escaped)
-    if match:
-        marker = match.group(0)
-        escaped = marker[:-1] + "\\" + marker[-1] + escaped[len(marker) :]
-    return escaped
-
-
-def _escape_char(text: str, i: int) -> str:
-    ch = text[i]
-    if ch in _ENTITIES:
-        return _ENTITIES[ch]
-    if ch == "_" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
-        return ch  # an underscore inside a word never emphasizes (OPENAI_API_KEY stays readable)
-    return "\\" + ch if ch in _BACKSLASHED else ch
-
-
-def md_code(value: object) -> str:
-    return f"<code>{md_text(value)}</code>"
-
-
-def html_text(value: object) -> str:
-    """Text inside raw HTML (a <summary>), where markdown is not parsed."""
-    return html.escape(visible(str(value)), quote=True)
 
 
 def md_value(value: Any) -> str:

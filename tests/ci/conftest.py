@@ -14,9 +14,10 @@ from unittest import mock
 
 import pytest
 
+from reconciler.ci.context import load_context
 from reconciler.ci.main import main as ci_main
-from tests.ci.fake_github import WRITE_TOKEN, FakeGitHub, serve
-from tests.conftest import CANARY
+from tests.ci.fake_github import BOT, WRITE_TOKEN, FakeGitHub, serve
+from tests.conftest import has_canary
 from tests.e2e.conftest import fleet, hub  # noqa: F401  (fixtures)
 
 REPOSITORY = "acme/fleet"
@@ -29,8 +30,9 @@ def github() -> Iterator[FakeGitHub]:
     yield fake
     server.shutdown()
     server.server_close()
-    leaked = [r for r in fake.requests if CANARY in json.dumps(r.body)]
-    assert not leaked, "a secret value was sent to GitHub"
+    # Summary, comment, issue bodies and titles: every request body, in any escaping.
+    leaked = [r for r in fake.requests if has_canary(json.dumps(r.body, ensure_ascii=False))]
+    assert not leaked, f"a secret value was sent to GitHub: {[(r.method, r.path) for r in leaked]}"
 
 
 @dataclass
@@ -82,14 +84,16 @@ class Actions:
         path.write_text(json.dumps(payload), encoding="utf-8")
         self.env.update(GITHUB_EVENT_NAME=name, GITHUB_EVENT_PATH=str(path))
 
-    def pull_request(self, number: int = 7, head_sha: str = HEAD_SHA, fork: bool = False) -> None:
+    def pull_request(
+        self, number: int = 7, head_sha: str = HEAD_SHA, fork: bool = False, event: str = "pull_request"
+    ) -> None:
         head_repo = "someone/fleet-fork" if fork else REPOSITORY
         pr = {
             "number": number,
             "head": {"sha": head_sha, "repo": {"full_name": head_repo}},
             "base": {"repo": {"full_name": REPOSITORY}},
         }
-        self.event("pull_request", {"action": "synchronize", "number": number, "pull_request": pr})
+        self.event(event, {"action": "synchronize", "number": number, "pull_request": pr})
 
     def push(self) -> None:
         self.event("push", {"ref": "refs/heads/main", "repository": {"full_name": REPOSITORY}})
@@ -103,6 +107,7 @@ class Actions:
         comment: str = "auto",
         github_token: str = WRITE_TOKEN,
         extra_env: dict[str, str] | None = None,
+        phases: tuple[str, ...] = ("run", "report"),
     ) -> StepRun:
         self.runs += 1
         step_dir = self.root / f"step-{self.runs}"
@@ -114,11 +119,11 @@ class Actions:
             "INPUT_COMMENT": comment,
             "INPUT_GITHUB_TOKEN": github_token,
         }
-        codes = []
+        codes = {"run": 0, "report": 0}  # a phase left out counts as passed
         outputs: dict[str, str] = {}
         summary = ""
         self.capfd.readouterr()
-        for phase in ("run", "report"):
+        for phase in phases:
             output_file, summary_file = step_dir / f"{phase}.output", step_dir / f"{phase}.summary"
             output_file.touch()
             summary_file.touch()
@@ -130,20 +135,25 @@ class Actions:
             with mock.patch.dict(os.environ, env):
                 try:
                     ci_main([phase])
-                    codes.append(0)
                 except SystemExit as done:
-                    codes.append(done.code if isinstance(done.code, int) else 1)
+                    codes[phase] = done.code if isinstance(done.code, int) else 1
             outputs.update(parse_outputs(output_file.read_text("utf-8")))
             summary += summary_file.read_text("utf-8")
         captured = self.capfd.readouterr()
         log = captured.out + captured.err
         print(log)  # visible on failure; the canary check reads captured output too
-        for text in (summary, json.dumps(outputs), log):
-            assert CANARY not in text
-        return StepRun(codes[0], codes[1], outputs, summary, log)
+        # The step summary, outputs and log (annotations included), in any escaping.
+        for text in (summary, json.dumps(outputs, ensure_ascii=False), log):
+            assert not has_canary(text)
+        return StepRun(codes["run"], codes["report"], outputs, summary, log)
 
-    def comments(self, number: int = 7) -> list[dict[str, Any]]:
-        return [c for c in self.github.comments.get(number, []) if c["user"]["login"] == "github-actions[bot]"]
+    def comments(self, number: int = 7, user: str = BOT) -> list[dict[str, Any]]:
+        return [c for c in self.github.comments.get(number, []) if c["user"]["login"] == user]
+
+    def workdir(self, command: str, path: str = "manifests", args: str = "") -> Path:
+        """Where the action keeps what `run` leaves for `report` (reconciler.ci.context)."""
+        env = {**self.env, "INPUT_COMMAND": command, "INPUT_PATH": path, "INPUT_ARGS": args}
+        return load_context(env).workdir
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """A small local fake of the GitHub REST API (issues and issue comments), on loopback.
 
 It records every request and keeps comments and issues in memory. Tokens: "write-token" may
-write, "read-only" gets 403 on writes as a fork's workflow token does; a body over 65,536
-characters is refused with 422 as GitHub does. Lists page `page_size` items at a time.
+write, "read-only" gets 403 on writes as a fork's workflow token does; both are installation
+tokens like the workflow's GITHUB_TOKEN (GET /user answers 403 "Resource not accessible by
+integration"; what they write is github-actions[bot]'s). "pat-token" is a personal token of
+`deploy-bot` (GET /user answers its login). A body over 65,536 characters is refused with 422
+as GitHub does. Lists page `page_size` items at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 WRITE_TOKEN = "write-token"
 READ_ONLY_TOKEN = "read-only"
+PAT_TOKEN = "pat-token"
+BOT = "github-actions[bot]"
+USERS = {WRITE_TOKEN: BOT, READ_ONLY_TOKEN: BOT, PAT_TOKEN: "deploy-bot"}
 LIMIT = 65536
 
 
@@ -45,6 +51,20 @@ class FakeGitHub:
     def writes(self) -> list[Recorded]:
         return [r for r in self.requests if r.method != "GET"]
 
+    def add_issue(self, title: str, body: str, labels: list[str], user: str = "someone") -> dict[str, Any]:
+        number = len(self.issues) + 1
+        issue = {
+            "number": number,
+            "title": title,
+            "body": body,
+            "labels": [{"name": n} for n in labels],
+            "state": "open",
+            "user": {"login": user},
+            "html_url": f"https://github.example/acme/fleet/issues/{number}",
+        }
+        self.issues[number] = issue
+        return issue
+
     def add_comment(self, number: int, body: str, user: str = "someone") -> dict[str, Any]:
         comment = {"id": self.new_id(), "body": body, "user": {"login": user}, "html_url": ""}
         comment["html_url"] = f"https://github.example/acme/fleet/pull/{number}#issuecomment-{comment['id']}"
@@ -54,8 +74,14 @@ class FakeGitHub:
     # ------------------------------------------------------------ routing
     def handle(self, method: str, path: str, query: dict[str, str], body: Any, auth: str) -> tuple[int, Any, str]:
         self.requests.append(Recorded(method, path, query, body, auth))
-        if auth not in (f"Bearer {WRITE_TOKEN}", f"Bearer {READ_ONLY_TOKEN}"):
+        token = auth.removeprefix("Bearer ")
+        if token not in USERS:
             return 401, {"message": "Bad credentials"}, ""
+        user = USERS[token]
+        if path == "/user" and method == "GET":
+            if token == PAT_TOKEN:
+                return 200, {"login": user, "type": "User"}, ""
+            return 403, {"message": "Resource not accessible by integration"}, ""
         if method != "GET" and auth == f"Bearer {READ_ONLY_TOKEN}":
             return 403, {"message": "Resource not accessible by integration"}, ""
         if isinstance(body, dict) and len(str(body.get("body") or "")) > LIMIT:
@@ -66,7 +92,7 @@ class FakeGitHub:
                 return self._page(self.comments.get(number, []), path, query)
             if number not in self.comments and number not in self.issues and number > 500:
                 return 404, {"message": "Not Found"}, ""
-            return 201, self.add_comment(number, body["body"], "github-actions[bot]"), ""
+            return 201, self.add_comment(number, body["body"], user), ""
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path):
             for comments in self.comments.values():
                 for comment in comments:
@@ -83,17 +109,7 @@ class FakeGitHub:
                     and (not query.get("labels") or query["labels"] in [x["name"] for x in i["labels"]])
                 ]
                 return self._page(found, path, query)
-            number = len(self.issues) + 1
-            issue = {
-                "number": number,
-                "title": body["title"],
-                "body": body["body"],
-                "labels": [{"name": n} for n in body.get("labels", [])],
-                "state": "open",
-                "html_url": f"https://github.example/acme/fleet/issues/{number}",
-            }
-            self.issues[number] = issue
-            return 201, issue, ""
+            return 201, self.add_issue(body["title"], body["body"], body.get("labels", []), user), ""
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/(\d+)", path):
             issue = self.issues[int(m.group(1))]
             issue.update({k: v for k, v in body.items() if k in ("title", "body", "state", "state_reason")})

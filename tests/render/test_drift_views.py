@@ -204,16 +204,16 @@ def test_markdown_has_a_title_a_summary_table_and_sections() -> None:
     assert "| in sync | drifted | missing | unmanaged | failed |\n|--:|--:|--:|--:|--:|\n| 1 | 1 | 1 | 1 | 1 |" in text
     headings = [line for line in text.splitlines() if line.startswith("### ")]
     assert headings == [
-        "### <code>acme/failed</code> · failed · RUNTIME_ERROR",
-        "### <code>acme/missing</code> · missing",
-        "### <code>acme/drifted</code> · drifted · RUNNING",
+        "### `acme/failed` · failed · RUNTIME_ERROR",
+        "### `acme/missing` · missing",
+        "### `acme/drifted` · drifted · RUNNING",
         "### Unmanaged Spaces",
     ]
     assert "acme/in-sync" not in text
-    assert '| ~ | <code>spec.hardware</code> | <code>"cpu-basic"</code> | <code>"t4-small"</code> |' in text
-    assert "- Hardware: requested <code>t4-small</code>, current <code>cpu-basic</code>" in text
-    assert "- Volumes mounted by hand: <code>/scratch &lt;- bucket acme/scratch</code>" in text
-    assert "| ~ | <code>app.py</code> | changed on the Hub | 120 B |" in text
+    assert '| ~ | `spec.hardware` | `"cpu-basic"` | `"t4-small"` |' in text
+    assert "- Hardware: requested `t4-small`, current `cpu-basic`" in text
+    assert "- Volumes mounted by hand: `/scratch <- bucket acme/scratch`" in text
+    assert "| ~ | `app.py` | changed on the Hub | 120 B |" in text
 
 
 def test_html_rows_carry_stable_ids_and_statuses() -> None:
@@ -392,7 +392,7 @@ def test_markdown_stays_under_githubs_limit() -> None:
     assert text.startswith("# Drift report: 360 drifted, 40 failed, 0 missing, 1 unmanaged, 0 in sync\n")
     assert "to fit GitHub's limit; see the full report" in text
     assert "_… 30 more files; see the full report._" in text  # a long file list is capped per Space
-    first = text.index("### <code>acme/space-00000</code> · failed")  # the most severe stay whole
+    first = text.index("### `acme/space-00000` · failed")  # the most severe stay whole
     assert first < text.index("(details cut)")
 
 
