@@ -1,7 +1,9 @@
 """Fleets, the admin API and state checks shared by the reliability suite.
 
-Every fleet carries a secret whose value is the canary (tests/conftest.py), so a leak anywhere
-in the faulty, killed or concurrent paths fails the test that caused it.
+Every fleet carries a secret whose value is the canary and a fromFile secret holding the file
+canary (tests/conftest.py), so a leak anywhere in the faulty, killed or concurrent paths fails
+the test that caused it; the output of applies run as subprocesses is checked here too (pytest
+does not capture it).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import httpx2
 
 from reconciler.localhub import LocalHub
 from reconciler.localhub.admin import admin_headers
+from tests.conftest import has_canary, secret_file
 
 RECONCILE = Path(sys.executable).parent / "reconcile"
 SECRET_ENV = "RELIABILITY_TOKEN"
@@ -36,7 +40,7 @@ spec:
       sdk: gradio
       sdkVersion: "6.15.1"
       variables: {{INDEX: "{{{{ i }}}}", VERSION: "{version}"}}
-      secrets: {{API_TOKEN: {{fromEnv: {secret_env}}}}}
+      secrets: {{API_TOKEN: {{fromEnv: {secret_env}}}, KEY_FILE: {{fromFile: ../secrets/key.txt}}}}
       source: {{path: ../app}}
       card:
         title: Reliability {{{{ i }}}}
@@ -57,6 +61,7 @@ def write_fleet(
     app.mkdir(exist_ok=True)
     (app / "app.py").write_text(f"import gradio as gr\n\nVERSION = {version!r}\n")
     (app / "requirements.txt").write_text("numpy\n")
+    secret_file(root / "secrets" / "key.txt")
     (root / "manifests").mkdir(exist_ok=True)
     items = ", ".join(f"{{i: {i}}}" for i in range(count))
     (root / "manifests" / "fleet.yaml").write_text(
@@ -131,7 +136,21 @@ def spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[s
     )
 
 
+def checked(lines: Iterable[str]) -> Iterator[str]:
+    """Lines of a subprocess's output, each checked for the canaries as it is read."""
+    for line in lines:
+        assert not has_canary(line), f"canary secret value in the output of a reconcile subprocess: {line[:200]!r}"
+        yield line
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 120) -> tuple[str, str]:
+    """Wait for a subprocess; its (rest of) stdout and stderr, checked for the canaries."""
+    stdout, stderr = process.communicate(timeout=timeout)
+    assert not has_canary(stdout + stderr), "canary secret value in the output of a reconcile subprocess"
+    return stdout, stderr
+
+
 def kill9(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    finish(process, timeout=30)

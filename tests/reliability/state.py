@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 
 from reconciler.localhub import LocalHub
-from tests.conftest import CANARY
+from tests.conftest import CANARY, FILE_CANARY
 
 
 def commit_counts(hub: LocalHub, ids: Iterable[str]) -> dict[str, int]:
@@ -23,7 +23,10 @@ def _repo(hub: LocalHub, space_id: str):  # type: ignore[no-untyped-def]
 def problems(hub: LocalHub, ids: Iterable[str], version: str) -> list[str]:
     """Every way the Hub differs from the fleet at `version` (see helpers.write_fleet)."""
     found = []
-    secret_digest = hashlib.sha256(CANARY.encode()).hexdigest()
+    expected_secrets = {
+        "API_TOKEN": hashlib.sha256(CANARY.encode()).hexdigest(),
+        "KEY_FILE": hashlib.sha256(FILE_CANARY.encode()).hexdigest(),  # the file's content, one newline less
+    }
     with hub.store.lock:
         for space_id in ids:
             repo = hub.store.get("space", space_id)
@@ -35,7 +38,7 @@ def problems(hub: LocalHub, ids: Iterable[str], version: str) -> list[str]:
             if variables != {"INDEX": index, "VERSION": version}:
                 found.append(f"{space_id}: variables {variables}")
             secrets = {key: entry["sha256"] for key, entry in repo.secrets.items()}
-            if secrets != {"API_TOKEN": secret_digest}:
+            if secrets != expected_secrets:
                 found.append(f"{space_id}: secrets {sorted(secrets)} (or a wrong value)")
             app = hub.store.read_file(repo.tree, "app.py") if "app.py" in repo.tree else b""
             if f"VERSION = {version!r}".encode() not in app:

@@ -13,7 +13,7 @@ from reconciler.localhub import LocalHub
 from reconciler.manifests import load_manifests
 from reconciler.pipeline import make_plan
 from tests.e2e.conftest import run_cli
-from tests.reliability.helpers import Admin, cli_env, spawn, write_fleet
+from tests.reliability.helpers import Admin, cli_env, finish, spawn, write_fleet
 from tests.reliability.state import commit_counts
 
 LOST_RACE = re.compile(r"changed since it was observed|plan is stale", re.IGNORECASE)
@@ -47,7 +47,7 @@ def test_two_applies_at_once_lose_no_update(hub: LocalHub, admin: Admin, workspa
         side: spawn(["apply", "--plan", f"{side}.json", "--no-wait", f"{side}/manifests"], workspace, cli_env(hub))
         for side in ("A", "B")
     }
-    outputs = {side: process.communicate(timeout=120) for side, process in processes.items()}
+    outputs = {side: finish(process) for side, process in processes.items()}  # checked for the canaries
     admin.clear_faults()
     codes = {side: processes[side].returncode for side in processes}
 

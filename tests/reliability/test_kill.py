@@ -16,7 +16,7 @@ import pytest
 
 from reconciler.localhub import LocalHub
 from tests.e2e.conftest import run_cli
-from tests.reliability.helpers import Admin, cli_env, kill9, spawn, write_fleet
+from tests.reliability.helpers import Admin, checked, cli_env, finish, kill9, spawn, write_fleet
 from tests.reliability.state import commit_counts, problems
 
 SPACES = 6
@@ -29,7 +29,7 @@ def _first_progress_line(process: subprocess.Popen[str]) -> bool:
     """Wait until apply starts writing (its first progress line); False if it ended first."""
     assert process.stderr is not None
     # A progress line reads "<space id>: <step>"; `any` stops reading at the first one.
-    return any(line.startswith("local-org/") and ": " in line for line in process.stderr)
+    return any(line.startswith("local-org/") and ": " in line for line in checked(process.stderr))
 
 
 def _writing_time(hub: LocalHub, workspace: Path) -> float:
@@ -37,7 +37,8 @@ def _writing_time(hub: LocalHub, workspace: Path) -> float:
     process = spawn(APPLY, workspace, cli_env(hub))
     assert _first_progress_line(process)
     started = time.monotonic()
-    assert process.wait(timeout=120) == 0
+    finish(process)
+    assert process.returncode == 0
     return time.monotonic() - started
 
 
