@@ -10,9 +10,9 @@ async function main() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
   const files = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  const lint = await createLinter();
   const findings = [];
-  for (const { path: file, text } of files) findings.push(...lint(text, file));
+  // A fresh instance per file: one instance fails ("unreachable") after several large inputs.
+  for (const { path: file, text } of files) findings.push(...(await createLinter())(text, file));
   process.stdout.write(JSON.stringify(findings));
 }
 
