@@ -64,7 +64,7 @@ def test_plan_shows_a_violation_in_text_json_and_markdown(hub: LocalHub, expensi
     markdown = run_cli("plan", "--format", "markdown")
     header = markdown.stdout.split("<details>", 1)[0]
     assert "> [!CAUTION]" in header
-    assert "<code>local-org/gradio-hello</code>" in header and "<code>the plan</code>" in header
+    assert "`local-org/gradio-hello`" in header and "`the plan`" in header
 
 
 def test_apply_is_refused_by_an_error_rule_with_zero_writes(hub: LocalHub, expensive: Path) -> None:
