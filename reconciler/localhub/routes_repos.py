@@ -9,7 +9,7 @@ from starlette.responses import PlainTextResponse, Response
 from reconciler.localhub import card, hardware, lifecycle, routes_git, routes_spaces, uploadmode
 from reconciler.localhub.clock import iso
 from reconciler.localhub.errors import HubError, bad_request, repo_not_found
-from reconciler.localhub.state import REPO_TYPES, Repo, name_problem
+from reconciler.localhub.state import REPO_TYPES, Repo, lfs_of, name_problem
 from reconciler.localhub.web import PLURAL, Ctx, field, json_response, paginate
 
 Params = dict[str, str]
@@ -245,7 +245,8 @@ def duplicate(ctx: Ctx, p: Params) -> Response:
         _validate_space_options(ctx, body)
     namespace, name = target.split("/")
     repo_id = _new_repo_id(ctx, namespace, name, repo_type)
-    files = {path: ctx.store.read_file(source.tree, path) for path in source.tree}
+    # LFS files stay LFS in the copy, by reference to the same content (no copy of the bytes).
+    files = {path: ctx.store.file_source(source.tree, path) for path in source.tree}
     user = ctx.user().user
     repo = ctx.store.create(repo_type, repo_id, visibility, source.sdk, user, files)
     repo.card = dict(source.card)
@@ -269,6 +270,9 @@ def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
         sibling: dict[str, Any] = {"rfilename": path}
         if blobs:
             sibling.update(size=tree[path][1], blobId=tree[path][0])
+            if lfs := lfs_of(tree[path]):
+                # huggingface_hub parses siblings' `lfs` as {size, sha256, pointerSize} (hf_api.RepoSibling).
+                sibling["lfs"] = {"size": lfs["size"], "sha256": lfs["sha256"], "pointerSize": lfs["pointerSize"]}
         siblings.append(sibling)
     tags = _tags(repo, repo_card)
     info: dict[str, Any] = {

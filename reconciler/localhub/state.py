@@ -19,7 +19,7 @@ import re
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,6 +250,11 @@ class Store:
         lfs = lfs_of(tree[path])
         return self.lfs_path(lfs["sha256"]).read_bytes() if lfs else self.read_blob(tree[path][0])
 
+    def file_source(self, tree: Tree, path: str) -> bytes | LfsRef:
+        """What recreates `path` in another commit: its bytes, or its LFS content by reference."""
+        lfs = lfs_of(tree[path])
+        return LfsRef(lfs["sha256"], lfs["size"]) if lfs else self.read_blob(tree[path][0])
+
     def tree_at(self, repo: Repo, sha: str) -> Tree:
         if sha == repo.head:
             return repo.tree
@@ -332,9 +337,15 @@ class Store:
         return (repo for (kind, _), repo in self.repos.items() if kind == repo_type)
 
     def create(
-        self, repo_type: str, repo_id: str, visibility: str, sdk: str | None, author: str, files: dict[str, bytes]
+        self,
+        repo_type: str,
+        repo_id: str,
+        visibility: str,
+        sdk: str | None,
+        author: str,
+        files: Mapping[str, bytes | LfsRef],
     ) -> Repo:
-        """A new repo with one commit of `files`, unlisted until it is saved."""
+        """A new repo with one commit of `files` (contents, or LFS content by reference), unlisted until saved."""
         now = self.clock.now()
         repo = Repo(
             type=repo_type,
@@ -349,7 +360,10 @@ class Store:
             tree={},
             card={},
         )
-        self.commit(repo, [Operation("put", p, d) for p, d in files.items()], "initial commit", "", author)
+        operations = [
+            Operation("put", p, lfs=d) if isinstance(d, LfsRef) else Operation("put", p, d) for p, d in files.items()
+        ]
+        self.commit(repo, operations, "initial commit", "", author)
         return repo
 
     def delete(self, repo: Repo) -> None:

@@ -508,3 +508,41 @@ def _peak_rss_kib(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise AssertionError("no VmHWM in /proc status")
+
+
+def test_a_duplicated_space_keeps_its_lfs_files_and_info_lists_them(local_hub: Any, tmp_path: Path) -> None:
+    client = api(local_hub)
+    image = png(13)
+    make_gradio_space(client, SPACE, extra_files={"img/logo.png": image})
+    client.duplicate_repo(SPACE, f"{LOCAL_USER}/media-copy", repo_type="space")
+    copy = _tree(client, f"{LOCAL_USER}/media-copy")
+    assert copy["img/logo.png"].blob_id == git_blob_sha(pointer(image))
+    assert copy["img/logo.png"].lfs is not None and copy["img/logo.png"].lfs.sha256 == hashlib.sha256(image).hexdigest()
+    local = hf_hub_download(
+        f"{LOCAL_USER}/media-copy", "img/logo.png", repo_type="space", endpoint=local_hub.endpoint,
+        token=local_hub.token, cache_dir=tmp_path / "dl",
+    )  # fmt: skip
+    assert Path(local).read_bytes() == image
+    siblings = {s.rfilename: s for s in client.space_info(SPACE, files_metadata=True).siblings or []}
+    lfs = siblings["img/logo.png"].lfs
+    assert lfs is not None and lfs.sha256 == hashlib.sha256(image).hexdigest() and lfs.size == len(image)
+    assert lfs.pointer_size == len(pointer(image)) and siblings["img/logo.png"].blob_id == git_blob_sha(pointer(image))
+    assert siblings["app.py"].lfs is None
+
+
+def test_model_repos_use_the_batch_url_without_a_type_prefix(local_hub: Any, tmp_path: Path) -> None:
+    client = api(local_hub)
+    client.create_repo(f"{LOCAL_USER}/weights")
+    data = pseudo_random(4096, seed=4)
+    reset_stats(local_hub)
+    client.upload_file(path_or_fileobj=data, path_in_repo="model.safetensors", repo_id=f"{LOCAL_USER}/weights")
+    by_route = stats(local_hub)["by_route"]
+    assert (
+        by_route.get("POST /{id}/info/lfs/objects/batch") == 1
+        and by_route.get("POST /{id}/info/lfs/objects/verify") == 1
+    )
+    local = hf_hub_download(
+        f"{LOCAL_USER}/weights", "model.safetensors", endpoint=local_hub.endpoint, token=local_hub.token,
+        cache_dir=tmp_path / "dl",
+    )  # fmt: skip
+    assert Path(local).read_bytes() == data
