@@ -30,6 +30,11 @@ class Fidelity:
     # description (cassette), and huggingface_hub 2.4 `SpaceSecret` parses both from GET; no
     # recording of a read. Default: returned. False: dropped on read (key only).
     secret_metadata_on_read: bool = True
+    # binary content sent inline in a commit (a `file` line whose sample holds a NUL byte).
+    # Evidence: the Hub refuses binary files in plain git (huggingface_hub PR #657: over 1 MB;
+    # hub-contract §8.2: "use Xet to store binary files"); smaller ones are not recorded.
+    # Default: refused with a 400 (localhub/routes_git.py BINARY). False: stored as a plain blob.
+    inline_binary_refused: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -130,7 +130,7 @@ def commit(ctx: Ctx, p: Params) -> Response:
     if parent is not None and parent != repo.head:
         raise HubError(412, STALE_PARENT)
     operations = _lfs_operations(ctx.store, operations)
-    _refuse_inline(ctx.store, operations)
+    _refuse_inline(operations, binary_refused=ctx.core.fidelity.inline_binary_refused)
     operations = _track_lfs_paths(ctx.store, repo.tree, operations)
     new_card = repo.card
     readme = next((op for op in operations if op.path == "README.md"), None)
@@ -180,11 +180,11 @@ def _lfs_operations(store: Store, operations: list[Operation]) -> list[Operation
     return checked
 
 
-def _refuse_inline(store: Store, operations: list[Operation]) -> None:
+def _refuse_inline(operations: list[Operation], binary_refused: bool) -> None:
     inline = [op for op in operations if op.kind == "put" and op.lfs is None]
     if large := [op.path for op in inline if len(op.data) > uploadmode.LFS_MIN_SIZE]:
         raise bad_request(TOO_LARGE.format(files=_listing(large)))
-    if store.upload_policy.refuse_inline_binary and (
+    if binary_refused and (
         binary := [op.path for op in inline if uploadmode.is_binary(op.data)]
     ):
         raise bad_request(BINARY.format(files=_listing(binary)))

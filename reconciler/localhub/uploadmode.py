@@ -78,10 +78,8 @@ saved_model/**/* filter=lfs diff=lfs merge=lfs -text
 
 @dataclass
 class UploadPolicy:
-    """Where the evidence is silent, the least convenient behaviour by default; tests may switch it."""
+    """LFS batch tuning the evidence does not fix; tests may lower it (`hub.store.upload_policy`)."""
 
-    # Binary content sent inline in a commit: refused (contract §8.2), or accepted as a plain blob.
-    refuse_inline_binary: bool = True
     # LFS batch: objects at least this large get a multipart upload when the client offers it
     # (the Hub's threshold and part size are not recorded).
     multipart_threshold: int = 64 * 1024 * 1024

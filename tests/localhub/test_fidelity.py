@@ -20,6 +20,7 @@ def test_defaults_are_the_evidence_column_of_section_13(local_hub: Any) -> None:
         "runtime_sha": False,
         "old_stage_after_commit": True,
         "secret_metadata_on_read": True,
+        "inline_binary_refused": True,
     }
 
 

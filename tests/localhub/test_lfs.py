@@ -33,6 +33,7 @@ from .hubtools import (
     reset_stats,
     served_hub,
     stats,
+    switch,
 )
 
 SPACE = f"{LOCAL_USER}/media"
@@ -425,6 +426,24 @@ def test_binary_or_large_content_sent_inline_is_refused(local_hub: Any, content:
     assert answer.status_code == 400, answer.text
     assert words in answer.json()["error"] and "- x.dat" in answer.json()["error"]
     assert "x.dat" not in _tree(client)
+
+
+def test_inline_binary_is_stored_as_a_blob_when_the_switch_says_so(local_hub: Any) -> None:
+    client = api(local_hub)
+    make_gradio_space(client, SPACE)
+    switch(local_hub, inline_binary_refused=False)
+    image = png(17)
+    line = {
+        "key": "file",
+        "value": {"path": "x.png", "encoding": "base64", "content": base64.b64encode(image).decode()},
+    }
+    answer = _raw(
+        local_hub, "POST", f"/api/spaces/{SPACE}/commit/main", content=_ndjson(HEADER, line),
+        headers={"Content-Type": "application/x-ndjson"},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    entry = _tree(client)["x.png"]
+    assert entry.lfs is None and entry.blob_id == git_blob_sha(image)
 
 
 def test_copy_of_an_lfs_file_keeps_the_pointer(local_hub: Any, tmp_path: Path) -> None:
