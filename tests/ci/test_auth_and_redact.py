@@ -1,9 +1,19 @@
-"""Keyless auth selection and the redactor of published text."""
+"""Keyless auth selection, and the one redaction every writer of the action goes through."""
 
 from __future__ import annotations
 
-from reconciler.ci import auth
+import html
+import json
+import logging
+import re
+import sys
+import urllib.parse
+
+import pytest
+
+from reconciler.ci import auth, redact
 from reconciler.ci.redact import Redactor
+from reconciler.render._markdown import md_code, md_text
 
 OIDC = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.example", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
 
@@ -49,3 +59,54 @@ def test_redactor_masks_values_and_their_lines() -> None:
 
 def test_targets_are_read_in_both_spellings() -> None:
     assert auth.targets(["--target", "a/b", "--target=c/d", "--shard", "1/2"]) == ["a/b", "c/d"]
+
+
+def test_every_escaped_form_of_a_value_is_masked() -> None:
+    value = 'Sup3r$ecret!_x*y"\\<|`&'
+    redact = Redactor([value])
+    forms = {
+        "raw": value,
+        "json": json.dumps(value)[1:-1],
+        "url": urllib.parse.quote(value, safe=""),
+        "url+": urllib.parse.quote_plus(value),
+        "html": html.escape(value),
+        "markdown": md_text(value),
+        "code span": md_code(value),
+        "backslashes": re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", value),
+        "annotation": value.replace("%", "%25"),
+    }
+    for name, form in forms.items():
+        assert "Sup3r" not in redact(f"before {form} after"), name
+
+
+def test_data_is_masked_before_it_is_serialised() -> None:
+    value = 'tok"en\\value'
+    redact = Redactor([value])
+    document = {"message": f"printed {value}", "list": [value, 3], f"key {value}": None}
+    masked = redact.data(document)
+    assert masked == {"message": "printed ***", "list": ["***", 3], "key ***": None}
+    assert value not in json.dumps(masked) and "tok" not in json.dumps(masked)
+
+
+def test_while_active_stdout_stderr_and_log_records_are_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keeper = Keep()
+    logging.getLogger().addHandler(keeper)
+    try:
+        with redact.active(Redactor(["s3cr3t-value"])):
+            sys.stdout.write("a value split s3cr")  # one print can come in several writes
+            sys.stdout.write("3t-value across writes\n")
+            print("to stderr: s3cr3t-value", file=sys.stderr)
+            logging.getLogger("reconciler.test").warning("logged %s", "s3cr3t-value")
+            assert redact.text("written s3cr3t-value") == "written ***"
+    finally:
+        logging.getLogger().removeHandler(keeper)
+    out, err = capsys.readouterr()
+    assert out == "a value split *** across writes\n" and err == "to stderr: ***\n"
+    assert [r.getMessage() for r in records if r.name == "reconciler.test"] == ["logged ***"]
+    assert redact.text("s3cr3t-value") == "s3cr3t-value"  # inactive again
