@@ -2,11 +2,16 @@
 
 Secrets become `fromEnv` references named after their keys (values are unknowable).
 Adopted Spaces get `lifecycle.ownershipMarker: false`: the tool did not create them, so
-`--prune` never deletes them and their README keeps the front matter it has.
+`--prune` never deletes them and their README keeps the front matter it has. Every file path
+the Hub names is checked here before anything is written (`destination_problems`).
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -89,3 +94,44 @@ def dump_manifest(document: dict[str, Any], schema_path: str) -> str:
     header = f"# yaml-language-server: $schema={schema_path}\n# Imported from the Hub by `reconcile import`.\n"
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000)
     return header + body
+
+
+# ------------------------------------------------------------------ remote paths
+# The Hub names the files `import` writes: a hostile or broken Hub must not make it write
+# outside the Space's folder, into a .git, or anywhere a later `git add` would not expect.
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def remote_path_problem(path: str) -> str | None:
+    """Why a file path from the Hub may not be written under the import folder, or None."""
+    if not path:
+        return "is empty"
+    if "\\" in path:
+        return "contains a backslash"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return "contains a control character"
+    if path.startswith("/") or _DRIVE.match(path):
+        return "is absolute"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "has an empty, '.' or '..' component"
+    if any(part.casefold() == ".git" for part in parts):
+        return "is inside a .git"
+    return None
+
+
+def destination_problems(space_id: str, paths: Iterable[str], folder: Path) -> list[str]:
+    """One message per path that cannot be written under `folder` (existing symlinks included)."""
+    problems = []
+    root = os.path.realpath(folder)
+    for path in sorted(paths):
+        why = remote_path_problem(path)
+        if why is None and not _inside(os.path.realpath(folder / path), root):
+            why = "would be written outside the folder (through a symlink already there)"
+        if why is not None:
+            problems.append(f"{space_id}: the Hub lists the file {path!r}, which {why}")
+    return problems
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import click
@@ -12,7 +13,8 @@ from reconciler.errors import UserError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import Listed, download_files, info_one, list_namespace, observe_one
-from reconciler.importer import dump_manifest, manifest_for
+from reconciler.importer import destination_problems, dump_manifest, manifest_for
+from reconciler.model import ObservedSpace
 from reconciler.workspace import tree_cache_dir
 
 SCHEMA_FILE = Path("schemas") / "manifest.schema.json"
@@ -53,9 +55,20 @@ def command(
             taken = [str(p) for _, manifest, source in plans for p in (manifest, source) if _occupied(p)]
             if taken:
                 raise UserError(f"refusing to overwrite {', '.join(taken)}; pass --force to replace them")
-        for listed, manifest, source in plans:
-            _import_one(client, listed, manifest, source)
-            click.echo(f"imported {listed.id} -> {manifest} (files in {source})")
+        # Everything is read and checked before anything is written: a Space whose file list
+        # would write outside its folder stops the whole import with nothing left behind.
+        cache = TreeCache(tree_cache_dir())
+        observed = [(observe_one(client, listed, cache), manifest, source) for listed, manifest, source in plans]
+        problems = [
+            problem
+            for space, _, source in observed
+            for problem in destination_problems(space.id, (f.path for f in space.files), source)
+        ]
+        if problems:
+            raise UserError("\n".join(problems) + "\nnothing was imported")
+        for space, manifest, source in observed:
+            _import_one(client, space, manifest, source)
+            click.echo(f"imported {space.id} -> {manifest} (files in {source})")
     click.echo("Secrets are referenced as fromEnv with their own names; set those variables before apply.", err=True)
     return 0
 
@@ -71,12 +84,18 @@ def _occupied(path: Path) -> bool:
     return path.is_file() or (path.is_dir() and any(path.iterdir()))
 
 
-def _import_one(client: HubClient, listed: Listed, manifest: Path, source: Path) -> None:
-    observed = observe_one(client, listed, TreeCache(tree_cache_dir()))
-    source.mkdir(parents=True, exist_ok=True)
-    if observed.sha:
-        download_files(client, observed.id, observed.sha, source, observed.files)
-    relative_source = Path(os.path.relpath(source, manifest.parent)).as_posix()
-    relative_schema = Path(os.path.relpath(SCHEMA_FILE, manifest.parent)).as_posix()
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    manifest.write_text(dump_manifest(manifest_for(observed, relative_source), relative_schema), encoding="utf-8")
+def _import_one(client: HubClient, observed: ObservedSpace, manifest: Path, source: Path) -> None:
+    created = [folder for folder in (source, *source.parents) if not folder.exists()]
+    try:
+        source.mkdir(parents=True, exist_ok=True)
+        if observed.sha:
+            # Only the checked paths of observed.files are kept, whatever a second listing says.
+            download_files(client, observed.id, observed.sha, source, observed.files)
+        relative_source = Path(os.path.relpath(source, manifest.parent)).as_posix()
+        relative_schema = Path(os.path.relpath(SCHEMA_FILE, manifest.parent)).as_posix()
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(dump_manifest(manifest_for(observed, relative_source), relative_schema), encoding="utf-8")
+    except BaseException:
+        if created:  # the folders this import made, and nothing else
+            shutil.rmtree(created[-1], ignore_errors=True)
+        raise

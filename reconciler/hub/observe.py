@@ -201,7 +201,7 @@ def download_files(
     Downloads go through resolve (snapshot_download -> hf_hub_download), which serves the
     content of LFS/Xet files, and are copied in chunks. Each file listed in `expected` (the
     tree at `sha`) is checked byte-exact against its entry before it is kept, so a pointer
-    file is never written as content."""
+    file is never written as content; when `expected` is given, nothing else is kept."""
     entries = {f.path: f for f in expected}
 
     def fetch() -> list[str]:
@@ -213,6 +213,8 @@ def download_files(
                 if not path.is_file() or relative.startswith(".cache/") or relative in SERVER_OWNED_FILES:
                     continue
                 entry = entries.get(relative)
+                if entries and entry is None:
+                    continue  # not in the tree the caller checked (a second listing that disagrees)
                 if entry is not None and not entry.holds(identity.HashCache(None).content_id(str(path))):
                     raise TerminalHubError(
                         f"{relative} downloaded from {space_id} at {sha[:12]} is not the file its tree lists",

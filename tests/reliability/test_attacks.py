@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
 from reconciler.manifests import load_manifests
@@ -249,3 +250,59 @@ def test_a_secret_value_that_is_not_utf8_exits_1_naming_the_secret(
         assert result.code == 1, result.output
         assert "local-org/attacked secret TOKEN: the value of $BROKEN_VALUE is not valid UTF-8" in result.output
         assert "xyz-value" not in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- issue 11.11: a hostile Hub during import
+HOSTILE_PATHS = [
+    "../../x",
+    "a/../../x",
+    "/tmp/x",
+    "a\\..\\..\\x",
+    ".git/config",
+    "sub/.GIT/hooks/post-checkout",
+    "a//b",
+    "./a",
+    "C:/x",
+    "a\nb",
+]
+
+
+def _hostile_space(hub: LocalHub, path: str) -> str:
+    """A Space whose tree lists `path`. The local Hub refuses such paths on commit (as the Hub
+    does), so the hostile server is simulated by writing the entry into its state directly."""
+    space_id = "local-org/hostile"
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    api.create_repo(space_id, repo_type="space", space_sdk="gradio")
+    api.upload_file(
+        path_or_fileobj=b"import gradio as gr\n", path_in_repo="app.py", repo_id=space_id, repo_type="space"
+    )
+    repo = hub.store.get("space", space_id)
+    assert repo is not None
+    content = b"planted by a hostile Hub\n"
+    repo.tree[path] = [hub.store.put_blob(content), len(content), repo.head]
+    return space_id
+
+
+@pytest.mark.parametrize("path", HOSTILE_PATHS, ids=repr)
+def test_import_refuses_a_hostile_tree_path_and_leaves_nothing_behind(repo: Path, hub: LocalHub, path: str) -> None:
+    space_id = _hostile_space(hub, path)
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    result = run_cli("import", space_id)
+    assert result.code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{space_id}: the Hub lists the file {path!r}" in result.output, result.output
+    after = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    assert [p for p in after if p not in before and ".reconcile" not in p.parts] == []  # not even a folder
+    assert not Path("/tmp/x").exists() or Path("/tmp/x").read_bytes() != b"planted by a hostile Hub\n"
+
+
+def test_import_into_a_folder_with_a_symlink_leading_out_is_refused(repo: Path, hub: LocalHub) -> None:
+    space_id = _hostile_space(hub, "sub/x.py")
+    target = repo / "manifests" / "apps" / "hostile"
+    target.mkdir(parents=True)
+    (target / "sub").symlink_to(repo.parent / "outside")
+    result = run_cli("import", space_id, "--force")
+    assert result.code == 1, result.output
+    assert "through a symlink" in result.output
+    assert not (repo.parent / "outside" / "x.py").exists()
+    assert not (repo / "manifests" / "hostile.yaml").exists()
