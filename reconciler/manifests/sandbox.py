@@ -1,6 +1,8 @@
 """Jinja2's sandbox with resource bounds, for SpaceSet templates (they come from pull requests).
 
-The sandbox already refuses Python internals; this adds bounds on what a template may cost
+The sandbox already refuses Python internals (and, immutable, methods that change lists and
+dicts in place: `l.append(s)` in a loop would grow a list no hook sees); this adds bounds on
+what a template may cost
 (README "Security"). Every operator that can build something large (`*`, `**`, `+`, `%`...),
 every filter, every call, the `~` operator, each loop iteration and each output chunk goes
 through a hook here, which checks the wall-clock deadline of the current render and refuses a
@@ -20,7 +22,7 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 MAX_RENDER_SECONDS = 2.0  # per generated Space
 MAX_TEXT = 1_000_000  # characters (or items) of any string or list a template builds, output included
@@ -138,7 +140,23 @@ class _Generator(CodeGenerator):
         super().visit_For(node, frame)
 
 
-class BoundedEnvironment(SandboxedEnvironment):
+def _check_str_method(method: Any, args: tuple[Any, ...]) -> None:
+    """str methods whose result can dwarf their arguments: estimate the size first."""
+    text, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+    if not isinstance(text, str):
+        return
+    size = 0
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        size = len(text) + (text.count(args[0]) if args[0] else len(text) + 1) * len(args[1])
+    elif name == "join" and args and isinstance(args[0], (list, tuple)):
+        size = _weight(args[0]) + len(text) * len(args[0])
+    elif name == "translate" and args and isinstance(args[0], dict):
+        size = len(text) * (1 + max((_weight(v) for v in args[0].values()), default=0))
+    if size > MAX_TEXT:
+        raise LimitExceeded(f"str.{name} would give about {size} characters; the limit is {MAX_TEXT}")
+
+
+class BoundedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
     code_generator_class = _Generator
 
@@ -169,6 +187,7 @@ class BoundedEnvironment(SandboxedEnvironment):
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         __self.tick()
         _check_arguments((*args, *kwargs.values()))
+        _check_str_method(__obj, args)
         return check_result(SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs))
 
     def getattr(self, obj: Any, attribute: str) -> Any:

@@ -52,6 +52,9 @@ ATTACKS = {
         "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(60) }}",
         "s, the limit",
     ),
+    "replace growing a string": ("{{ ('x'*99999).replace('x', 'y'*99999) }}", "str.replace would give"),
+    "join with a long separator": ("{{ ('s'*99999).join(range(9999)|list) }}", "str.join would give"),
+    "translate to long strings": ("{{ ('x'*99999).translate({120: 'y'*99999}) }}", "str.translate would give"),
     "loop over a long string": (
         "{% set s = 'x'*999999 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
         "s, the limit",
@@ -84,6 +87,17 @@ def test_a_hostile_template_fails_fast_naming_the_limit(repo: Path, attack: str)
     assert limit in result.output, result.output
     # One entry hits the bound; the others of the same template are not rendered again.
     assert elapsed < 8, f"{attack} took {elapsed:.1f} s"
+
+
+def test_a_list_cannot_grow_in_place(repo: Path) -> None:
+    # `l.append(s)` in a loop would build a list no hook sees: lists and dicts are immutable here.
+    title = "{% set l = [] %}{% for i in range(9999) %}{{ l.append('x'*999999) }}{% endfor %}{{ l }}"
+    (repo / "manifests" / "set.yaml").write_text(SPACESET.format(title=title.replace('"', '\\"')))
+    started = time.monotonic()
+    result = run_cli("validate", "manifests")
+    assert result.code == 1, result.output
+    assert "access to attribute 'append' of 'list' object is unsafe" in result.output, result.output
+    assert time.monotonic() - started < 8
 
 
 def test_ordinary_templates_are_not_bounded_by_accident(repo: Path) -> None:
