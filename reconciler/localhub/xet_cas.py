@@ -253,6 +253,10 @@ def _store_file(
     """Rebuild the file from its xorbs, streaming through a temp file, and store it by sha256."""
     name = fmt.hash_hex(info.hash)
     size = sum(length for _, length in chunks)
+    known = load_file(store, name)
+    if known is not None and store.has_lfs(known["sha256"]) and info.sha256 in (None, known["sha256"]):
+        # Same file hash, same chunks (checked above): the content is already in the store.
+        return
     digest = hashlib.sha256()
     temp = store.temp_path()  # put_lfs moves a file from here into place instead of copying it
     temp.parent.mkdir(parents=True, exist_ok=True)

@@ -254,7 +254,10 @@ def test_token_routes_answer_what_the_client_parses(local_hub: LocalHub, xet_cli
     with httpx2.Client() as http:
         response = http.get(url, headers={"authorization": f"Bearer {local_hub.token}"})
         # hf_xet refreshes through the same URL and reads the JSON body (xet-core CasJWTInfo).
-        assert response.json() == {"casUrl": info.endpoint, "exp": info.expiration_unix_epoch, "accessToken": ANY}
+        body = response.json()
+        assert body == {"casUrl": info.endpoint, "exp": ANY_INT, "accessToken": response.headers["X-Xet-Access-Token"]}
+        assert body["exp"] == int(response.headers["X-Xet-Token-Expiration"])
+        assert abs(body["exp"] - info.expiration_unix_epoch) <= 5  # a new token, issued a moment later
         reader = add_token(local_hub, "hf_reader", "local", role="read")
         refused = http.get(url, headers={"authorization": f"Bearer {reader}"})
         assert refused.status_code == 403
@@ -277,12 +280,12 @@ def test_token_routes_answer_what_the_client_parses(local_hub: LocalHub, xet_cli
         assert write.status_code == 403
 
 
-class _Any:
+class _AnyInt:
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, str) and bool(other)
+        return isinstance(other, int) and not isinstance(other, bool)
 
 
-ANY: Any = _Any()
+ANY_INT: Any = _AnyInt()
 
 
 def test_upload_then_download_through_xet_is_byte_exact(local_hub: LocalHub, xet_client: None, tmp_path: Path) -> None:
@@ -395,5 +398,6 @@ def test_corrupted_xorb_is_rejected_and_nothing_is_stored(local_hub: LocalHub) -
         assert again.json() == {"was_inserted": False}
         registered = http.post(f"{token['casUrl']}/v1/shards", content=shard, headers=auth)
         assert registered.json() == {"result": 1}
+        assert http.post(f"{token['casUrl']}/v1/shards", content=shard, headers=auth).json() == {"result": 0}
     for name, data in fixture_content().items():
         assert local_hub.store.lfs_path(RECORDING["files"][name]["sha256"]).read_bytes() == data
