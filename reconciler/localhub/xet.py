@@ -9,6 +9,7 @@ so both are sent. The CAS URL is this server under `/cas` (hf_xet speaks plain H
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from starlette.responses import Response
@@ -20,6 +21,7 @@ from reconciler.localhub.web import PLURAL, Ctx, json_response
 
 Params = dict[str, str]
 Handler = Callable[[Ctx, Params], Response]
+log = logging.getLogger("reconciler.localhub")
 
 
 def write_token(ctx: Ctx, p: Params) -> Response:
@@ -48,8 +50,24 @@ def _token(ctx: Ctx, user: str, repo: str, write: bool) -> Response:
     return json_response({"casUrl": cas_url, "exp": expires, "accessToken": token}, headers=headers)
 
 
+def _logged(handler: Handler) -> Handler:
+    """hf_xet reports a refused CAS call by status and URL only, never the body: the server's log says why."""
+
+    def run(ctx: Ctx, p: Params) -> Response:
+        try:
+            return handler(ctx, p)
+        except HubError as error:
+            # 401 (refresh the token) and the 404s of dedup queries and upload grants are routine.
+            if error.status not in (401, 404):
+                log.warning("Xet CAS refused %s %s (%d): %s", ctx.method, ctx.raw_path, error.status, error.message)
+            raise
+
+    run.__name__ = handler.__name__
+    return run
+
+
 R = "{rtype}/{ns}/{name}"
-ROUTES: list[tuple[str, str, Handler]] = [
+_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", f"api/{R}/xet-write-token/{{rev}}", write_token),
     ("GET", f"api/{R}/xet-read-token/{{rev}}", read_token),
     ("GET", "cas/v1/chunks/{prefix}/{hash}", cas.query_chunk),
@@ -62,5 +80,6 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "cas/fetch/{hash}", cas.fetch),
     ("GET HEAD POST PUT DELETE", "cas/{rest*}", cas.not_served),
 ]
+ROUTES = [(methods, pattern, _logged(h) if pattern.startswith("cas/") else h) for methods, pattern, h in _ROUTES]
 # CAS calls carry a Xet access token (or a signed URL), not a Hub token: the CAS checks them itself.
 CAS_TEMPLATES = {"/" + pattern.replace("*}", "}") for _, pattern, _ in ROUTES if pattern.startswith("cas/")}

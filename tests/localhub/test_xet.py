@@ -375,7 +375,9 @@ def test_global_dedup_spares_the_xorb_upload_of_known_content(
     assert by_route.get("POST /cas/v2/shards", 0) == 1
 
 
-def test_corrupted_xorb_is_rejected_and_nothing_is_stored(local_hub: LocalHub) -> None:
+def test_corrupted_xorb_is_rejected_and_nothing_is_stored(
+    local_hub: LocalHub, caplog: pytest.LogCaptureFixture
+) -> None:
     api(local_hub).create_repo("local/corrupt")
     route, body = recorded("/v1/xorbs/")
     xorb_hash = route.rsplit("/", 1)[1]
@@ -388,6 +390,9 @@ def test_corrupted_xorb_is_rejected_and_nothing_is_stored(local_hub: LocalHub) -
         auth = {"authorization": f"Bearer {token['accessToken']}"}
         refused = http.post(f"{token['casUrl']}/v1/xorbs/default/{xorb_hash}", content=bytes(damaged), headers=auth)
         assert refused.status_code == 400
+        # hf_xet shows only the status and URL of a refused call; the local Hub's log says why.
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any(f"/v1/xorbs/default/{xorb_hash} (400): Xorb hash mismatch" in w for w in warnings), warnings
         assert not (local_hub.store.root / "cas" / "xorbs" / xorb_hash[:2] / xorb_hash).exists()
         # The shard that needs it is refused too: its xorb was never stored.
         _, shard = recorded("/shards")
