@@ -406,3 +406,107 @@ def test_corrupted_xorb_is_rejected_and_nothing_is_stored(
         assert http.post(f"{token['casUrl']}/v1/shards", content=shard, headers=auth).json() == {"result": 0}
     for name, data in fixture_content().items():
         assert local_hub.store.lfs_path(RECORDING["files"][name]["sha256"]).read_bytes() == data
+
+
+# ---------------------------------------------------------------------- upload_file / upload_folder / downloads
+
+
+def _png(width: int, seed: int) -> bytes:
+    """A small valid PNG (its bytes hold NULs: the Hub stores it as LFS)."""
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = b"".join(b"\x00" + bytes((x * seed + y) % 256 for x in range(width * 3)) for y in range(width))
+    header = struct.pack(">IIBBBBB", width, width, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def _routes(hub: LocalHub) -> dict[str, int]:
+    result: dict[str, int] = stats(hub)["by_route"]
+    return result
+
+
+XORBS = "POST /cas/v1/xorbs/{prefix}/{hash}"
+RECONSTRUCTIONS = "GET /cas/v2/reconstructions/{file_id}"
+
+
+def _without_xet(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What HF_HUB_DISABLE_XET=1 sets when huggingface_hub is imported (constants.py); the client reads it per call.
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+
+
+def test_upload_file_big_binary_and_png_round_trip_through_xet_and_resolve(
+    local_hub: LocalHub, xet_client: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = api(local_hub)
+    repo = "local/media"
+    client.create_repo(repo, repo_type="space", space_sdk="gradio")
+    big = os.urandom(11 * 1024 * 1024)
+    image = _png(64, 7)
+    (tmp_path / "big.bin").write_bytes(big)
+    reset_stats(local_hub)
+    client.upload_file(
+        path_or_fileobj=str(tmp_path / "big.bin"), path_in_repo="data/big.bin", repo_id=repo, repo_type="space"
+    )
+    client.upload_file(path_or_fileobj=image, path_in_repo="logo.png", repo_id=repo, repo_type="space")
+    routes = _routes(local_hub)
+    assert routes.get(XORBS, 0) >= 2 and routes.get("POST /cas/v2/shards", 0) == 2
+    entries = {e.path: e for e in client.list_repo_tree(repo, repo_type="space", recursive=True) if hasattr(e, "lfs")}
+    for path, data in (("data/big.bin", big), ("logo.png", image)):
+        entry = entries[path]
+        assert entry.lfs is not None and entry.lfs.sha256 == hashlib.sha256(data).hexdigest()
+        assert entry.xet_hash == local_hub.store.xet_hash(entry.lfs.sha256)
+    reset_stats(local_hub)
+    for path, data in (("data/big.bin", big), ("logo.png", image)):
+        got = client.hf_hub_download(repo, path, repo_type="space", cache_dir=tmp_path / "xet-dl")
+        assert Path(got).read_bytes() == data
+    assert _routes(local_hub).get(RECONSTRUCTIONS, 0) == 2  # both came through the CAS
+    _without_xet(monkeypatch)
+    reset_stats(local_hub)
+    for path, data in (("data/big.bin", big), ("logo.png", image)):
+        got = client.hf_hub_download(repo, path, repo_type="space", cache_dir=tmp_path / "plain-dl")
+        assert Path(got).read_bytes() == data
+    assert _routes(local_hub).get(RECONSTRUCTIONS, 0) == 0
+
+
+def test_upload_folder_with_images_and_a_50mb_file_then_snapshots(
+    local_hub: LocalHub, xet_client: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = api(local_hub)
+    repo = "local/gallery"
+    client.create_repo(repo, repo_type="space", space_sdk="gradio")
+    folder = tmp_path / "site"
+    files = {
+        "app.py": b"import gradio as gr\n",
+        "images/a.png": _png(32, 3),
+        "images/b.png": _png(48, 5),
+        "weights/model.bin": os.urandom(50 * 1024 * 1024),
+    }
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    client.upload_folder(folder_path=str(folder), repo_id=repo, repo_type="space")
+    snapshot = Path(client.snapshot_download(repo, repo_type="space", cache_dir=tmp_path / "xet-snap"))
+    for name, data in files.items():
+        assert (snapshot / name).read_bytes() == data, name
+    _without_xet(monkeypatch)
+    plain = Path(client.snapshot_download(repo, repo_type="space", cache_dir=tmp_path / "plain-snap"))
+    for name, data in files.items():
+        assert (plain / name).read_bytes() == data, name
+
+
+def test_reupload_of_known_content_sends_no_xorb(local_hub: LocalHub, xet_client: None, tmp_path: Path) -> None:
+    client = api(local_hub)
+    repo = "local/again"
+    client.create_repo(repo, repo_type="space", space_sdk="gradio")
+    data = os.urandom(12 * 1024 * 1024)
+    client.upload_file(path_or_fileobj=data, path_in_repo="one.bin", repo_id=repo, repo_type="space")
+    reset_stats(local_hub)
+    client.upload_file(path_or_fileobj=data, path_in_repo="two.bin", repo_id=repo, repo_type="space")
+    routes = _routes(local_hub)
+    assert routes.get(XORBS, 0) == 0 and routes.get("POST /cas/v1/xorb-grants/{prefix}/{hash}", 0) == 0
+    assert (
+        Path(client.hf_hub_download(repo, "two.bin", repo_type="space", cache_dir=tmp_path / "dl")).read_bytes() == data
+    )
