@@ -313,18 +313,10 @@ def evaluate(
                 continue
             until = granted.get(rule.qualified, granted.get(rule.name))
             exempt = until is not None and until >= shared.today
-            findings.append(
-                PolicyFinding(
-                    policy=rule.policy,
-                    rule=rule.name,
-                    severity=rule.severity.value,
-                    outcome=PolicyOutcome.EXEMPTED if exempt else outcome,
-                    message=rule.message,
-                    location=str(rule.location),
-                    error=error,
-                    exempt_until=until.isoformat() if exempt and until else None,
-                )
-            )
+            if exempt and until is not None:
+                findings.append(_finding(rule, PolicyOutcome.EXEMPTED, error, until))
+            else:
+                findings.append(_finding(rule, outcome, error))
     return findings
 
 
@@ -349,18 +341,23 @@ def evaluate_fleet(
         for rule in rules:
             outcome, error = _run(rule, activation)
             if outcome is not None:
-                findings.append(
-                    PolicyFinding(
-                        policy=rule.policy,
-                        rule=rule.name,
-                        severity=rule.severity.value,
-                        outcome=outcome,
-                        message=rule.message,
-                        location=str(rule.location),
-                        error=error,
-                    )
-                )
+                findings.append(_finding(rule, outcome, error))
     return findings
+
+
+def _finding(
+    rule: CompiledRule, outcome: PolicyOutcome, error: str | None, exempt_until: dt.date | None = None
+) -> PolicyFinding:
+    return PolicyFinding(
+        policy=rule.policy,
+        rule=rule.name,
+        severity=rule.severity.value,
+        outcome=outcome,
+        message=rule.message,
+        location=str(rule.location),
+        error=error,
+        exempt_until=exempt_until.isoformat() if exempt_until else None,
+    )
 
 
 def _run(rule: CompiledRule, activation: Any) -> tuple[PolicyOutcome | None, str | None]:
