@@ -15,6 +15,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 
 from reconciler.localhub import xet_cas as cas
+from reconciler.localhub import xet_download as download
 from reconciler.localhub.errors import HubError, bad_request
 from reconciler.localhub.routes_git import resolve_revision
 from reconciler.localhub.web import PLURAL, Ctx, json_response
@@ -75,9 +76,9 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "cas/v1/xorbs/{prefix}/{hash}", cas.upload_xorb),
     ("POST", "cas/v1/shards", cas.upload_shard),
     ("POST", "cas/v2/shards", cas.upload_shard_v2),
-    ("GET", "cas/v1/reconstructions/{file_id}", cas.reconstruction),
-    ("GET", "cas/v2/reconstructions/{file_id}", cas.reconstruction_v2),
-    ("GET", "cas/fetch/{hash}", cas.fetch),
+    ("GET", "cas/v1/reconstructions/{file_id}", download.reconstruction),
+    ("GET", "cas/v2/reconstructions/{file_id}", download.reconstruction_v2),
+    ("GET", "cas/fetch/{hash}", download.fetch),
     ("GET HEAD POST PUT DELETE", "cas/{rest*}", cas.not_served),
 ]
 ROUTES = [(methods, pattern, _logged(h) if pattern.startswith("cas/") else h) for methods, pattern, h in _ROUTES]

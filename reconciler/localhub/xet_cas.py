@@ -1,6 +1,6 @@
-"""The local Hub's Xet CAS: xorbs, shards, global dedup and reconstructions, under `<state>/cas/`.
+"""The local Hub's Xet CAS: tokens, xorb and shard uploads and global dedup, under `<state>/cas/`.
 
-Follows the Xet Protocol Specification's "CAS API" and "Download Protocol" (huggingface.co/docs/xet)
+Follows the Xet Protocol Specification's "CAS API" and "Upload Protocol" (huggingface.co/docs/xet)
 and what hf_xet sends (xet-core `remote_client.rs`). Layout: `cas/xorbs/<2>/<hash>` (the xorb as
 uploaded) with `<hash>.json` (its chunk index), `cas/files/<2>/<hash>.json` (a file's terms, size
 and sha256), `cas/shards/<sha256>` (each accepted shard), `cas/dedup/<2>/<chunk>` (the xorb of a
@@ -12,7 +12,6 @@ faithfully is an error that names `HF_HUB_DISABLE_XET=1`, never a silent differe
 from __future__ import annotations
 
 import hashlib
-import hmac as std_hmac
 import json
 import os
 import secrets
@@ -33,7 +32,6 @@ Params = dict[str, str]
 CAS_PREFIX = "/cas"
 FALLBACK = "set HF_HUB_DISABLE_XET=1 to upload and download through the LFS API instead"
 TOKEN_SECONDS = 3600
-FETCH_URL_SECONDS = 3600
 DEDUP_SHARD_SECONDS = 7 * 24 * 3600  # spec: dedup shards expire "in the order of days or weeks"
 
 
@@ -73,7 +71,7 @@ def issue_token(store: Store, user: str, repo: str, write: bool) -> tuple[str, i
     return token, expires
 
 
-def _authorize(ctx: Ctx, write: bool) -> XetToken:
+def authorize(ctx: Ctx, write: bool) -> XetToken:
     scheme, _, value = ctx.headers.get("authorization", "").partition(" ")
     info = state(ctx.store).tokens.get(value.strip()) if scheme.lower() == "bearer" else None
     if info is None or info.expires <= ctx.store.clock.now():
@@ -91,7 +89,7 @@ def _root(store: Store) -> Path:
     return store.root / "cas"
 
 
-def _path(store: Store, kind: str, name: str, suffix: str = "") -> Path:
+def cas_path(store: Store, kind: str, name: str, suffix: str = "") -> Path:
     return _root(store) / kind / name[:2] / f"{name}{suffix}"
 
 
@@ -105,7 +103,7 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
-def _hash_param(text: str) -> bytes:
+def hash_param(text: str) -> bytes:
     try:
         return fmt.hash_from_hex(text)
     except fmt.XetFormatError as problem:
@@ -125,7 +123,7 @@ class StoredXorb:
 
 
 def load_xorb(store: Store, xorb: str) -> StoredXorb | None:
-    index = _path(store, "xorbs", xorb, ".json")
+    index = cas_path(store, "xorbs", xorb, ".json")
     if not index.is_file():
         return None
     data = json.loads(index.read_text(encoding="utf-8"))
@@ -134,7 +132,7 @@ def load_xorb(store: Store, xorb: str) -> StoredXorb | None:
 
 
 def load_file(store: Store, file_id: str) -> dict[str, Any] | None:
-    path = _path(store, "files", file_id, ".json")
+    path = cas_path(store, "files", file_id, ".json")
     if not path.is_file():
         return None
     record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -145,10 +143,10 @@ def load_file(store: Store, file_id: str) -> dict[str, Any] | None:
 
 
 def upload_xorb(ctx: Ctx, p: Params) -> Response:
-    _authorize(ctx, write=True)
+    authorize(ctx, write=True)
     if p["prefix"] != "default":
         raise HubError(400, f"Unknown xorb prefix {p['prefix']!r}: the only prefix is 'default'")
-    claimed = _hash_param(p["hash"])
+    claimed = hash_param(p["hash"])
     try:
         xorb = fmt.parse_xorb(ctx.body)
     except fmt.XetFormatError as problem:
@@ -158,13 +156,13 @@ def upload_xorb(ctx: Ctx, p: Params) -> Response:
     name = fmt.hash_hex(xorb.hash)
     if load_xorb(ctx.store, name) is not None:
         return json_response({"was_inserted": False})
-    _write(_path(ctx.store, "xorbs", name), ctx.body)
+    _write(cas_path(ctx.store, "xorbs", name), ctx.body)
     index = {
         "size": len(ctx.body),
         "chunks": [[c.hash.hex(), c.offset, c.stored_len, c.length] for c in xorb.chunks],
     }
     # The index is written last: a xorb exists once its index does.
-    _write(_path(ctx.store, "xorbs", name, ".json"), json.dumps(index, separators=(",", ":")).encode())
+    _write(cas_path(ctx.store, "xorbs", name, ".json"), json.dumps(index, separators=(",", ":")).encode())
     ctx.store.event("cas", "xorb", f"{name} {len(xorb.chunks)} chunks {len(ctx.body)} bytes")
     return json_response({"was_inserted": True})
 
@@ -186,7 +184,7 @@ def upload_shard_v2(ctx: Ctx, p: Params) -> Response:
 
 
 def _register_shard(ctx: Ctx) -> bool:
-    _authorize(ctx, write=True)
+    authorize(ctx, write=True)
     try:
         shard = fmt.parse_shard(ctx.body)
     except fmt.XetFormatError as problem:
@@ -204,7 +202,7 @@ def _register_shard(ctx: Ctx) -> bool:
     for cas_info in shard.xorbs:
         for chunk in cas_info.chunks:
             if chunk.flags & fmt.CHUNK_FLAG_GLOBAL_DEDUP or fmt.is_global_dedup_eligible(chunk.hash):
-                _write(_path(store, "dedup", fmt.hash_hex(chunk.hash)), fmt.hash_hex(cas_info.xorb).encode())
+                _write(cas_path(store, "dedup", fmt.hash_hex(chunk.hash)), fmt.hash_hex(cas_info.xorb).encode())
     if not existed:
         _write(shard_path, ctx.body)
     return existed
@@ -275,17 +273,17 @@ def _store_file(
     finally:
         temp.unlink(missing_ok=True)
     record = {"size": size, "sha256": sha256, "terms": [[fmt.hash_hex(t.xorb), t.start, t.end] for t in info.terms]}
-    _write(_path(store, "files", name, ".json"), json.dumps(record, separators=(",", ":")).encode())
+    _write(cas_path(store, "files", name, ".json"), json.dumps(record, separators=(",", ":")).encode())
     if info.terms:
         first = xorbs[info.terms[0].xorb]
         # The first chunk of every file is eligible for global dedup (spec "Eligibility Criteria").
-        _write(_path(store, "dedup", fmt.hash_hex(first.chunks[info.terms[0].start][0])), first.hash.encode())
+        _write(cas_path(store, "dedup", fmt.hash_hex(first.chunks[info.terms[0].start][0])), first.hash.encode())
     store.event("cas", "file", f"{name} sha256 {sha256} {size} bytes")
 
 
 def _term_data(store: Store, xorb: StoredXorb, start: int, end: int) -> list[bytes]:
     first, last = xorb.byte_range(start, end)
-    with open(_path(store, "xorbs", xorb.hash), "rb") as handle:
+    with open(cas_path(store, "xorbs", xorb.hash), "rb") as handle:
         handle.seek(first)
         raw = handle.read(last - first + 1)
     try:
@@ -299,12 +297,12 @@ def _term_data(store: Store, xorb: StoredXorb, start: int, end: int) -> list[byt
 
 def query_chunk(ctx: Ctx, p: Params) -> Response:
     """GET /v1/chunks/default-merkledb/{hash}: a shard describing the xorb that holds the chunk, or 404."""
-    _authorize(ctx, write=False)
+    authorize(ctx, write=False)
     # The spec names the prefix `default-merkledb`; hf_xet 1.8 sends `default` (recorded). Both mean the one table.
     if p["prefix"] not in ("default-merkledb", "default"):
         raise HubError(400, f"Unknown dedup prefix {p['prefix']!r}: the only prefix is 'default-merkledb'")
-    chunk = fmt.hash_hex(_hash_param(p["hash"]))
-    pointer = _path(ctx.store, "dedup", chunk)
+    chunk = fmt.hash_hex(hash_param(p["hash"]))
+    pointer = cas_path(ctx.store, "dedup", chunk)
     xorb = load_xorb(ctx.store, pointer.read_text().strip()) if pointer.is_file() else None
     if xorb is None:
         raise HubError(404, f"Chunk {chunk} is not tracked by global deduplication")
@@ -316,159 +314,6 @@ def query_chunk(ctx: Ctx, p: Params) -> Response:
     now = int(ctx.store.clock.now())
     body = fmt.serialize_dedup_shard([info], secrets.token_bytes(32), now, now + DEDUP_SHARD_SECONDS)
     return Response(body, media_type="application/octet-stream")
-
-
-# ---------------------------------------------------------------------- download
-
-
-def _file_terms(ctx: Ctx, file_id: str) -> tuple[int, list[tuple[StoredXorb, int, int]]]:
-    record = load_file(ctx.store, file_id)
-    if record is None:
-        raise HubError(404, f"File {file_id} is not known to this CAS")
-    terms = []
-    for xorb_name, start, end in record["terms"]:
-        xorb = load_xorb(ctx.store, xorb_name)
-        if xorb is None:
-            raise HubError(500, f"Xorb {xorb_name} of file {file_id} is missing from the local Hub's CAS")
-        terms.append((xorb, start, end))
-    return int(record["size"]), terms
-
-
-def _requested(header: str | None, size: int) -> tuple[int, int]:
-    """The byte range [start, end) of a reconstruction request; 416 past the end (spec "Error Cases")."""
-    if not header:
-        return 0, size
-    first, _, last = header.removeprefix("bytes=").partition("-")
-    try:
-        if not first:
-            start, end = max(0, size - int(last)), size
-        else:
-            start, end = int(first), min(size, int(last) + 1) if last else size
-    except ValueError:
-        raise HubError(400, f"Invalid Range header {header!r}") from None
-    if start >= size or end <= start:
-        raise HubError(416, f"Range {header} is outside the {size}-byte file")
-    return start, end
-
-
-def _plan(ctx: Ctx, file_id: str) -> tuple[int, list[tuple[StoredXorb, int, int, int]]]:
-    """(offset into the first term, [(xorb, chunk start, chunk end, unpacked length)]) for the request."""
-    size, terms = _file_terms(ctx, _hash_name(file_id))
-    start, end = _requested(ctx.headers.get("range"), size)
-    plan: list[tuple[StoredXorb, int, int, int]] = []
-    offset_into_first = 0
-    position = 0
-    for xorb, first, last in terms:
-        kept: list[int] = []
-        for index in range(first, last):
-            length = xorb.chunks[index][3]
-            if position + length > start and position < end:
-                if not plan and not kept:
-                    offset_into_first = start - position
-                kept.append(index)
-            position += length
-        if kept:
-            plan.append((xorb, kept[0], kept[-1] + 1, sum(xorb.chunks[i][3] for i in kept)))
-    return offset_into_first, plan
-
-
-def _hash_name(text: str) -> str:
-    return fmt.hash_hex(_hash_param(text))
-
-
-def _fetch_ranges(plan: list[tuple[StoredXorb, int, int, int]]) -> dict[str, tuple[StoredXorb, list[list[int]]]]:
-    """Per xorb, the chunk ranges to fetch: the terms' ranges, merged where they touch or overlap."""
-    by_xorb: dict[str, tuple[StoredXorb, list[list[int]]]] = {}
-    for xorb, start, end, _ in plan:
-        by_xorb.setdefault(xorb.hash, (xorb, []))[1].append([start, end])
-    for _, ranges in by_xorb.values():
-        ranges.sort()
-        merged: list[list[int]] = []
-        for start, end in ranges:
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        ranges[:] = merged
-    return by_xorb
-
-
-def _signed_url(ctx: Ctx, xorb: str, first: int, last: int) -> str:
-    expires = int(ctx.store.clock.now()) + FETCH_URL_SECONDS
-    signature = _signature(ctx.store, xorb, first, last, expires)
-    return ctx.url(f"{CAS_PREFIX}/fetch/{xorb}?range={first}-{last}&expires={expires}&signature={signature}")
-
-
-def _signature(store: Store, xorb: str, first: int, last: int, expires: int) -> str:
-    message = f"{xorb}:{first}-{last}:{expires}".encode()
-    return std_hmac.new(state(store).url_key, message, hashlib.sha256).hexdigest()
-
-
-def reconstruction(ctx: Ctx, p: Params) -> Response:
-    """GET /v1/reconstructions/{file_id}: terms plus presigned fetch URLs with byte ranges."""
-    _authorize(ctx, write=False)
-    offset, plan = _plan(ctx, p["file_id"])
-    fetch_info: dict[str, list[dict[str, Any]]] = {}
-    for name, (xorb, ranges) in _fetch_ranges(plan).items():
-        for start, end in ranges:
-            first, last = xorb.byte_range(start, end)
-            fetch_info.setdefault(name, []).append(
-                {
-                    "range": {"start": start, "end": end},
-                    "url": _signed_url(ctx, name, first, last),
-                    "url_range": {"start": first, "end": last},
-                }
-            )
-    return json_response({"offset_into_first_range": offset, "terms": _terms(plan), "fetch_info": fetch_info})
-
-
-def reconstruction_v2(ctx: Ctx, p: Params) -> Response:
-    """GET /v2/reconstructions/{file_id}: the same plan keyed under `xorbs`, one signed URL per range.
-
-    One range per URL keeps every fetch a single-range request (the spec allows several entries
-    per xorb), so no multipart/byteranges answer is ever needed.
-    """
-    _authorize(ctx, write=False)
-    offset, plan = _plan(ctx, p["file_id"])
-    xorbs: dict[str, list[dict[str, Any]]] = {}
-    for name, (xorb, ranges) in _fetch_ranges(plan).items():
-        for start, end in ranges:
-            first, last = xorb.byte_range(start, end)
-            descriptor = {"chunks": {"start": start, "end": end}, "bytes": {"start": first, "end": last}}
-            xorbs.setdefault(name, []).append({"url": _signed_url(ctx, name, first, last), "ranges": [descriptor]})
-    return json_response({"offset_into_first_range": offset, "terms": _terms(plan), "xorbs": xorbs})
-
-
-def _terms(plan: list[tuple[StoredXorb, int, int, int]]) -> list[dict[str, Any]]:
-    return [
-        {"hash": xorb.hash, "unpacked_length": length, "range": {"start": start, "end": end}}
-        for xorb, start, end, length in plan
-    ]
-
-
-def fetch(ctx: Ctx, p: Params) -> Response:
-    """A presigned xorb URL: serves exactly the signed byte range, which the Range header must repeat."""
-    xorb = _hash_name(p["hash"])
-    signed, expires, signature = ctx.param("range") or "", ctx.param("expires") or "", ctx.param("signature") or ""
-    first_text, _, last_text = signed.partition("-")
-    if not (first_text.isdigit() and last_text.isdigit() and expires.isdigit()):
-        raise HubError(403, "This xorb URL is not signed")
-    first, last = int(first_text), int(last_text)
-    if not std_hmac.compare_digest(signature, _signature(ctx.store, xorb, first, last, int(expires))):
-        raise HubError(403, "The signature of this xorb URL does not match")
-    if int(expires) <= ctx.store.clock.now():
-        raise HubError(403, "This xorb URL has expired; ask for the reconstruction again")
-    # Spec "Range Downloads": without the signed Range header the fetch is an authorization failure.
-    if ctx.headers.get("range") != f"bytes={first}-{last}":
-        raise HubError(403, f"This URL is signed for the header 'Range: bytes={first}-{last}'")
-    stored = load_xorb(ctx.store, xorb)
-    if stored is None or last >= stored.size:
-        raise HubError(404, f"Xorb {xorb} has no bytes {first}-{last}")
-    with open(_path(ctx.store, "xorbs", xorb), "rb") as handle:
-        handle.seek(first)
-        data = handle.read(last - first + 1)
-    headers = {"Content-Range": f"bytes {first}-{last}/{stored.size}", "Accept-Ranges": "bytes"}
-    return Response(data, status_code=206, headers=headers, media_type="application/octet-stream")
 
 
 def no_upload_grants(ctx: Ctx, p: Params) -> Response:
