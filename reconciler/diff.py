@@ -20,6 +20,7 @@ from deepdiff import DeepDiff
 from reconciler import secrets
 from reconciler.model import (
     SENSITIVE,
+    Caveat,
     Change,
     DesiredSpace,
     FileChanges,
@@ -29,6 +30,9 @@ from reconciler.model import (
 )
 
 SERVER_OWNED_FILES = frozenset({".gitattributes"})
+# Volume types backed by a Hub repository: huggingface_hub 2.4 `Volume` documents readOnly as
+# "Forced `True` for repos" (_space_api.py), so such a mount is read-only whatever was written.
+REPO_VOLUME_TYPES = frozenset({"model", "dataset", "space"})
 # A secret rewritten on the Hub later than this after the reconciler's own write was
 # rewritten by someone else (the margin absorbs clock skew between us and the Hub).
 OUTSIDE_WRITE_MARGIN_S = 300
@@ -80,6 +84,7 @@ class SpaceDiff:
     files: FileChanges = field(default_factory=FileChanges)
     card_changed: bool = False
     sdk_changed: bool = False
+    caveats: tuple[Caveat, ...] = ()
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -88,11 +93,15 @@ class SpaceDiff:
 
 
 def volume_view(volume: Volume) -> dict[str, Any]:
-    """A volume as compared: defaults (None, readOnly false) dropped so both sides agree."""
+    """A volume as compared: defaults (None, readOnly false) dropped so both sides agree.
+
+    A repository mount is read-only on the Hub whatever was written (REPO_VOLUME_TYPES), so
+    it compares as read-only on both sides; anything else would be a difference apply cannot close.
+    """
     view: dict[str, Any] = {"type": volume.type, "source": volume.source}
     if volume.revision is not None:
         view["revision"] = volume.revision
-    if volume.read_only:
+    if volume.read_only or volume.type in REPO_VOLUME_TYPES:
         view["readOnly"] = True
     if volume.path is not None:
         view["path"] = volume.path
@@ -130,6 +139,20 @@ def observed_settings(observed: ObservedSpace, manage_sleep_time: bool) -> dict[
     flat.update({f"spec.volumes.{v.mount_path}": volume_view(v) for v in observed.volumes})
     flat.update({f"spec.card.{k}": v for k, v in observed.card.items()})
     return flat
+
+
+def readable_visibility(desired: str, observed: ObservedSpace) -> str:
+    """The desired visibility as the Hub can show it: protected reads as private when the Hub
+    reports only `private` (see ObservedSpace.visibility_exact)."""
+    if desired == "protected" and not observed.visibility_exact and observed.visibility == "private":
+        return "private"
+    return desired
+
+
+def visibility_caveats(desired: DesiredSpace, observed: ObservedSpace) -> tuple[Caveat, ...]:
+    if desired.visibility == "protected" and not observed.visibility_exact:
+        return (Caveat.PROTECTED_READS_AS_PRIVATE,)
+    return ()
 
 
 def hand_mounted_volumes(desired: DesiredSpace, observed: ObservedSpace) -> tuple[Volume, ...]:
@@ -251,6 +274,7 @@ def _without_settings_access(desired: DesiredSpace, observed: ObservedSpace, set
         files=compare_files(desired, observed),
         card_changed=any(c.path.startswith("spec.card.") for c in kept),
         sdk_changed=any(c.path == "spec.sdk" for c in kept),
+        caveats=visibility_caveats(desired, observed),
     )
 
 
@@ -262,10 +286,10 @@ def diff_space(
         ignore = (*ignore, "spec.hardware")  # static Spaces run on no hardware; the Hub reports none
     if desired.hardware == "cpu-basic":
         ignore = (*ignore, "spec.sleepTime")  # the Hub ignores sleep time on free hardware (lint warns)
+    wanted = desired_settings(desired)
+    wanted["spec.visibility"] = readable_visibility(desired.visibility, observed)
     settings = compare_settings(
-        observed_settings(observed, manage_sleep_time=desired.sleep_time is not None),
-        desired_settings(desired),
-        ignore,
+        observed_settings(observed, manage_sleep_time=desired.sleep_time is not None), wanted, ignore
     )
     if not observed.settings_readable:
         return _without_settings_access(desired, observed, settings)
@@ -278,4 +302,5 @@ def diff_space(
         files=compare_files(desired, observed),
         card_changed=any(c.path.startswith("spec.card.") for c in settings),
         sdk_changed=any(c.path == "spec.sdk" for c in settings),
+        caveats=visibility_caveats(desired, observed),
     )

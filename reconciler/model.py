@@ -226,6 +226,10 @@ class ObservedSpace(Frozen):
     sha: str | None
     sdk: str | None
     visibility: Literal["public", "private", "protected"]
+    # False when the Hub said only `private`: space_info and list_spaces carry no
+    # `visibility` (not an expand key, not a SpaceInfo field), so a protected Space reads as
+    # private too and the two cannot be told apart.
+    visibility_exact: bool = True
     stage: str | None
     hardware: str | None
     hardware_current: str | None = None
@@ -287,6 +291,13 @@ class Action(str, enum.Enum):
 
 
 SENSITIVE = "(sensitive)"
+
+
+class Caveat(str, enum.Enum):
+    """Something the plan could not see on the Hub; renderers word it, nothing parses it."""
+
+    # Desired protected, and the Hub reported `private` only: protected and private read alike.
+    PROTECTED_READS_AS_PRIVATE = "protected-reads-as-private"
 
 
 class Change(Frozen):
@@ -373,6 +384,7 @@ class PlanEntry(Frozen):
     manifest: str | None = None
     warnings: tuple[str, ...] = ()
     policy: tuple[PolicyFinding, ...] = ()
+    caveats: tuple[Caveat, ...] = ()
 
 
 class Plan(Frozen):

@@ -225,6 +225,7 @@ def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntr
         observed=ObservedDigest(sha=observed.sha, settings_digest=settings_digest(observed)),
         manifest=manifest,
         warnings=tuple(warnings),
+        caveats=diff.caveats,
     )
 
 

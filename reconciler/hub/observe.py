@@ -41,21 +41,25 @@ class Listed:
     sha: str | None
     sdk: str | None
     visibility: Literal["public", "private", "protected"]
+    visibility_exact: bool
     card: Mapping[str, Any]
     runtime: Mapping[str, Any]
     last_modified: str | None
 
 
 def _listed(info: SpaceInfo) -> Listed:
-    # The Hub reports `private`; a `visibility` attribute, when present, also tells "protected".
+    # The Hub reports `private` (hub-contract §3, §13: visibility is neither an expand key nor a
+    # SpaceInfo field), and a protected Space reads as private. A `visibility` attribute, when a
+    # Hub does send one, tells protected apart.
     visibility: Literal["public", "private", "protected"] = "private" if info.private else "public"
+    exact = not info.private
     reported = getattr(info, "visibility", None)
     if reported in ("public", "private", "protected"):
-        visibility = reported
+        visibility, exact = reported, True
     card: dict[str, Any] = info.card_data.to_dict() if info.card_data is not None else {}  # type: ignore[no-untyped-call]
     runtime = dict(info.runtime.raw) if info.runtime is not None else {}
     modified = info.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") if info.last_modified else None
-    return Listed(info.id, info.sha, info.sdk, visibility, card, runtime, modified)
+    return Listed(info.id, info.sha, info.sdk, visibility, exact, card, runtime, modified)
 
 
 def list_namespace(
@@ -137,6 +141,7 @@ def from_listing(listed: Listed) -> ObservedSpace:
         sha=listed.sha,
         sdk=listed.sdk,
         visibility=listed.visibility,
+        visibility_exact=listed.visibility_exact,
         stage=runtime.get("stage"),
         hardware=hardware.get("requested") or hardware.get("current"),
         hardware_current=hardware.get("current"),

@@ -262,6 +262,13 @@ def duplicate(ctx: Ctx, p: Params) -> Response:
 # ---------------------------------------------------------------------- info and list
 
 
+def reported_private(repo: Repo) -> bool:
+    """`private` as space_info and list_spaces show it. hub-contract §13: `visibility` is not an
+    expand key (huggingface_hub 2.4 EXPAND_SPACE_PROPERTY_T) nor a SpaceInfo field, only
+    `private` is; a protected Space (files private) reads as private."""
+    return repo.visibility != "public"
+
+
 def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
     tree = ctx.store.tree_at(repo, sha)
     repo_card = repo.card if sha == repo.head else _card_at(ctx, tree)
@@ -282,8 +289,7 @@ def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
         "sha": sha,
         "lastModified": iso(repo.modified),
         "createdAt": iso(repo.created),
-        "private": repo.private,
-        "visibility": repo.visibility,
+        "private": reported_private(repo),
         "gated": repo.gated,
         "disabled": False,
         "likes": 0,

@@ -9,11 +9,24 @@ import json
 import unicodedata
 from typing import Any
 
-from reconciler.model import RUNG_ORDER, SENSITIVE, Action, Change, Plan, PlanEntry, Rung
+from reconciler.model import RUNG_ORDER, SENSITIVE, Action, Caveat, Change, Plan, PlanEntry, Rung
 
 SECRETS_PREFIX = "spec.secrets."
 # The rungs that change something, in ladder order (the summary line lists these).
 CHANGING_RUNGS: tuple[Rung, ...] = tuple(r for r in RUNG_ORDER if r is not Rung.NONE)
+
+
+CAVEAT_TEXT: dict[Caveat, str] = {
+    Caveat.PROTECTED_READS_AS_PRIVATE: (
+        "visibility: the Hub shows a protected Space as private, so the plan cannot tell "
+        "protected from private here; it compares protected as private"
+    ),
+}
+
+
+def entry_warnings(entry: PlanEntry) -> tuple[str, ...]:
+    """The entry's warnings, then its caveats in words."""
+    return (*entry.warnings, *(CAVEAT_TEXT[caveat] for caveat in entry.caveats))
 
 
 def is_secret_path(path: str) -> bool:
@@ -77,7 +90,7 @@ def is_changed(entry: PlanEntry) -> bool:
 
 def shown_entries(plan: Plan, show_unchanged: bool = False) -> tuple[PlanEntry, ...]:
     """Entries a view shows as a block: changed ones, and unchanged ones that carry warnings."""
-    return tuple(e for e in plan.spaces if show_unchanged or is_changed(e) or e.warnings)
+    return tuple(e for e in plan.spaces if show_unchanged or is_changed(e) or entry_warnings(e))
 
 
 def cost_changed(entry: PlanEntry) -> bool:

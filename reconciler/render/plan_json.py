@@ -55,6 +55,9 @@ def _entry(entry: PlanEntry) -> dict[str, Any]:
     if entry.policy:
         # Additive (format_version stays 1): present only when a policy rule has something to say.
         data["policy"] = [finding.model_dump(mode="json") for finding in entry.policy]
+    if entry.caveats:
+        # Written only when there are some, so plans without any keep their exact shape.
+        data["caveats"] = [caveat.value for caveat in entry.caveats]
     return data
 
 

@@ -23,6 +23,7 @@ from reconciler.render._common import (
     action_counts,
     change_kind,
     cost_changed,
+    entry_warnings,
     format_money,
     format_rate,
     format_size,
@@ -77,6 +78,7 @@ def _template() -> jinja2.Template:
         policy=plan_findings,
         finding_text=finding_text,
         policy_verdict=lambda plan: verdict([f for _, f in plan_findings(plan)]),
+        warnings=entry_warnings,
     )
     return env.get_template("plan.md.j2")
 

@@ -12,6 +12,7 @@ from reconciler.render._common import (
     action_counts,
     change_kind,
     cost_changed,
+    entry_warnings,
     format_money,
     format_rate,
     format_size,
@@ -76,7 +77,7 @@ def _entry_lines(entry: PlanEntry, paint: Style) -> list[str]:
         lines.append(
             f"    cost: {format_rate(entry.cost.before_usd_per_hour)} -> {format_rate(entry.cost.after_usd_per_hour)}"
         )
-    lines += [paint(f"    ! warning: {visible(warning)}", "!") for warning in entry.warnings]
+    lines += [paint(f"    ! warning: {visible(warning)}", "!") for warning in entry_warnings(entry)]
     return lines
 
 
