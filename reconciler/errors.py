@@ -89,6 +89,10 @@ class TransientHubError(HubError):
         self.retry_after = retry_after
 
 
+class UnreachableHubError(TransientHubError):
+    """No connection to the Hub's endpoint at all (refused, no route, unknown host)."""
+
+
 class TerminalHubError(HubError):
     """The Hub refused for good (permission, not found, conflict, bad request)."""
 

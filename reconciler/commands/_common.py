@@ -51,12 +51,16 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
         local = LocalHub(
             state_dir() / "hub", build_seconds=build_s, restart_seconds=build_s / 2, stage_lag_seconds=build_s / 2
         )
-        with local, HubClient(local.endpoint, local.token, parallelism=parallelism) as client:
+        with local, HubClient(local.endpoint, local.token, parallelism=parallelism, notify=_stderr) as client:
             yield client
         return
     endpoint = os.environ.get("HF_ENDPOINT") or None
-    with HubClient(endpoint, os.environ.get("HF_TOKEN") or None, parallelism=parallelism) as client:
+    with HubClient(endpoint, os.environ.get("HF_TOKEN") or None, parallelism=parallelism, notify=_stderr) as client:
         yield client
+
+
+def _stderr(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def use_color() -> bool:

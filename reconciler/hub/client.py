@@ -6,6 +6,7 @@ retries transient failures and translates exceptions into our error kinds.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar, cast
@@ -14,7 +15,8 @@ import httpx2
 from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.utils import _http as hf_http
 
-from reconciler.hub.errors import translate
+from reconciler.errors import UnreachableHubError
+from reconciler.hub.errors import EndpointUnreachable, translate
 from reconciler.hub.pacing import CallStats, Pacer, RetryPolicy, with_retries
 
 T = TypeVar("T")
@@ -29,7 +31,7 @@ def _on_request(request: httpx2.Request) -> None:
     client = _active
     if client is not None and client.owns(str(request.url)):
         client.stats.record(request.method, request.url.path)
-        client.pacer.before_request()
+        client.pacer.before_request(request.url.path)
 
 
 def _on_response(response: httpx2.Response) -> None:
@@ -38,12 +40,38 @@ def _on_response(response: httpx2.Response) -> None:
         client.pacer.after_response(response.headers, response.status_code)
 
 
+class _Transport(httpx2.HTTPTransport):
+    """A refused or failed connection surfaces as EndpointUnreachable (see hub.errors), so the
+    client does not retry it for 23 s on its own before our retry layer sees it."""
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        try:
+            return super().handle_request(request)
+        except (httpx2.ConnectError, httpx2.ConnectTimeout) as failed:
+            endpoint = f"{request.url.scheme}://{request.url.netloc.decode()}"
+            raise EndpointUnreachable(endpoint, _reason(failed)) from failed
+
+
+def _reason(failed: Exception) -> str:
+    text = str(failed).lower()
+    if "refused" in text:
+        return "connection refused"
+    if isinstance(failed, httpx2.ConnectTimeout):
+        return "connection timed out"
+    return type(failed).__name__
+
+
 def _client_factory() -> httpx2.Client:
     return httpx2.Client(
         event_hooks={"request": [hf_http.hf_request_event_hook, _on_request], "response": [_on_response]},
         follow_redirects=True,
         timeout=httpx2.Timeout(60.0, connect=10.0),
+        transport=_Transport(),
     )
+
+
+def _only_unreachable(problem: Exception) -> bool:
+    return isinstance(problem, UnreachableHubError)
 
 
 class HubClient:
@@ -57,6 +85,7 @@ class HubClient:
         parallelism: int = 8,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         global _active
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
@@ -66,8 +95,12 @@ class HubClient:
         self.parallelism = parallelism
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
+        # One line per retry, from our retry layer only (the CLI passes stderr).
+        self._notify = notify
         # (space id or "", what failed) per retry, for attempt counts in results.
         self.retries: list[tuple[str, str]] = []
+        # The client's own http_backoff logs two warnings per retry it makes; ours says it once.
+        logging.getLogger("huggingface_hub.utils._http").setLevel(logging.ERROR)
         with _active_lock:
             _active = self
             hf_http.set_client_factory(_client_factory)
@@ -99,11 +132,20 @@ class HubClient:
         *,
         space_id: str | None = None,
         already_done: Callable[[], bool] | None = None,
+        paginated: bool = False,
     ) -> T | None:
-        """Run one Hub call with retries. Writes pass `already_done` (see pacing.with_retries)."""
+        """Run one Hub call with retries. Writes pass `already_done` (see pacing.with_retries).
 
-        def note_retry(attempt: int, problem: Exception) -> None:
+        `paginated`: fn walks a paginated listing, whose every page huggingface_hub already
+        retries (http_backoff: 5 retries on 408/429/5xx and network errors, honouring
+        RateLimit, utils/_pagination.py). Retrying those again here would multiply the
+        attempts; only an unreachable endpoint (which the client no longer retries) is retried.
+        """
+
+        def note_retry(attempt: int, limit: int, delay: float, problem: Exception) -> None:
             self.retries.append((space_id or "", str(problem)))
+            if self._notify is not None:
+                self._notify(f"retrying (attempt {attempt} of {limit}) in {delay:.1f}s: {problem}")
 
         kwargs = {"sleep": self._sleep} if self._sleep else {}
         return with_retries(
@@ -112,9 +154,10 @@ class HubClient:
             translate=lambda error: translate(error, space_id),
             already_done=already_done,
             on_retry=note_retry,
+            retryable=_only_unreachable if paginated else None,
             **kwargs,
         )
 
-    def read(self, fn: Callable[[], T], *, space_id: str | None = None) -> T:
+    def read(self, fn: Callable[[], T], *, space_id: str | None = None, paginated: bool = False) -> T:
         """A call without `already_done`: with_retries returns fn's own result."""
-        return cast(T, self.call(fn, space_id=space_id))
+        return cast(T, self.call(fn, space_id=space_id, paginated=paginated))

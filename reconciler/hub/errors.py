@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx2
 from huggingface_hub.errors import (
     HfHubHTTPError,
@@ -19,20 +17,35 @@ from reconciler.errors import (
     ReconcileError,
     TerminalHubError,
     TransientHubError,
+    UnreachableHubError,
     UserError,
 )
+from reconciler.hub.pacing import ratelimit_items
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-_RATELIMIT_RESET = re.compile(r"t=(\d+)")
+
+
+class EndpointUnreachable(httpx2.TransportError):
+    """Raised by our transport instead of httpx2.ConnectError. Not a NetworkError, so the
+    client's own http_backoff (which retries NetworkError five times over 23 s,
+    huggingface_hub/utils/_http.py) lets it through and our one retry layer decides."""
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        super().__init__(f"cannot connect to {endpoint}: {reason}")
+        self.endpoint = endpoint
+        self.reason = reason
 
 
 def _retry_after(error: HfHubHTTPError) -> float | None:
+    """The wait the Hub asked for. A 429 whose RateLimit bucket is spent (r=0) waits for that
+    bucket's reset, as huggingface_hub's http_backoff does; a 429 with budget left in the
+    bucket (a per-action limit) waits Retry-After if sent, else backs off (None)."""
     headers = error.response.headers
     if error.response.status_code == 429:
-        match = _RATELIMIT_RESET.search(headers.get("ratelimit", ""))
-        if match:
-            return float(match.group(1)) + 0.5
-    value = headers.get("retry-after", "")
+        spent = [reset for remaining, reset in ratelimit_items(headers.get("ratelimit", "")).values() if not remaining]
+        if spent:
+            return float(max(spent)) + 0.5
+    value = headers.get("retry-after", "").strip()
     return float(value) if value.isdigit() else None
 
 
@@ -86,6 +99,11 @@ def translate(error: Exception, space_id: str | None = None) -> Exception:
                 space_id=space_id,
             )
         return TerminalHubError(f"{where}the Hub answered {status}: {message}", status=status, space_id=space_id)
+    if isinstance(error, EndpointUnreachable):
+        return UnreachableHubError(
+            f"{where}cannot reach the Hub at {error.endpoint} ({error.reason}); check HF_ENDPOINT and the network",
+            space_id=space_id,
+        )
     if isinstance(error, (httpx2.TransportError, ConnectionError, TimeoutError)):
         return TransientHubError(f"{where}network error talking to the Hub: {type(error).__name__}", space_id=space_id)
     if isinstance(error, ValueError) and "Invalid metadata in README.md" in str(error):

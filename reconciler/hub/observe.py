@@ -77,7 +77,7 @@ def list_namespace(
                 on_each(item)
         return found
 
-    return client.read(fetch)
+    return client.read(fetch, paginated=True)
 
 
 def info_one(client: HubClient, space_id: str) -> Listed | None:
@@ -127,7 +127,7 @@ def read_tree(client: HubClient, space_id: str, sha: str, cache: TreeCache) -> t
         files = [remote_file(i) for i in items if isinstance(i, RepoFile)]
         return tuple(sorted(files, key=lambda f: f.path))
 
-    files = client.read(fetch, space_id=space_id)
+    files = client.read(fetch, space_id=space_id, paginated=True)
     cache.put(sha, files)
     return files
 
@@ -195,7 +195,7 @@ def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str
         commits = client.api.list_repo_commits(space_id, repo_type="space")
         return [(c.commit_id, (c.authors or ["unknown"])[0], c.title, _iso(c.created_at) or "") for c in commits]
 
-    return client.read(fetch, space_id=space_id)
+    return client.read(fetch, space_id=space_id, paginated=True)
 
 
 def download_files(

@@ -18,11 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from reconciler.errors import TransientHubError
+from reconciler.errors import TransientHubError, UnreachableHubError
 
 T = TypeVar("T")
 
-_RATELIMIT = re.compile(r"r=(\d+).*?t=(\d+)")
 _REPO_ROUTE = re.compile(r"^/api/(spaces|models|datasets)/([^/]+)/([^/]+)(/.*)?$")
 _SEGMENT_AFTER = {"tree", "commit", "commits", "preupload", "paths-info", "revision", "resolve"}
 
@@ -62,8 +61,40 @@ class CallStats:
             return dict(sorted(self.counts.items()))
 
 
+# One item of a RateLimit header (IETF draft httpapi-ratelimit-headers, as the Hub sends it and
+# huggingface_hub's parse_ratelimit_headers reads it): `"api";r=<remaining>;t=<seconds to reset>`.
+_RATELIMIT_ITEM = re.compile(r'"(?P<bucket>[\w-]+)"\s*;\s*r\s*=\s*(?P<r>\d+)\s*;\s*t\s*=\s*(?P<t>\d+)')
+# The Hub's rate-limit buckets (huggingface.co/docs/hub/rate-limits): downloads through resolve
+# URLs, the JSON API, and everything else (pages).
+API, RESOLVERS, PAGES = "api", "resolvers", "pages"
+
+
+def bucket_of(path: str) -> str:
+    """The bucket a request path counts against: '/api/…' api, '…/resolve/…' resolvers, else pages."""
+    if "/resolve/" in path:
+        return RESOLVERS
+    return API if path.startswith("/api/") else PAGES
+
+
+def ratelimit_items(header: str) -> dict[str, tuple[int, int]]:
+    """{bucket: (remaining, seconds to reset)} of a RateLimit header (one item or several)."""
+    return {m.group("bucket"): (int(m.group("r")), int(m.group("t"))) for m in _RATELIMIT_ITEM.finditer(header)}
+
+
+@dataclass
+class _Window:
+    remaining: int | None = None  # None: unknown (no window seen yet, or it reset)
+    reset_at: float = 0.0
+
+
 class Pacer:
-    """Shared rate-limit budget. Thread-safe; `clock`/`sleep` are injectable for tests."""
+    """Shared rate-limit budgets, one per bucket. Thread-safe; `clock`/`sleep` injectable for tests.
+
+    A response only moves the bucket its RateLimit header names, so a resolvers window never
+    touches the api one. A 429 empties its bucket only when the header says nothing is left
+    (r=0); a 429 with r>0 is a per-action limit (commits, repo creation): the bucket still has
+    budget, so only the refused call waits (its retry), not every worker.
+    """
 
     def __init__(
         self,
@@ -76,46 +107,51 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._remaining: int | None = None  # None: unknown (no window seen yet, or it reset)
-        self._reset_at = 0.0
+        self._windows: dict[str, _Window] = {}
         self.waited_s = 0.0
 
-    def before_request(self) -> None:
+    def before_request(self, path: str = "/api/") -> None:
+        bucket = bucket_of(path)
         while True:
             with self._lock:
+                window = self._windows.setdefault(bucket, _Window())
                 now = self._clock()
-                if self._remaining is not None and now >= self._reset_at:
-                    self._remaining = None
-                if self._remaining is None or self._remaining > 0:
-                    if self._remaining is not None:
-                        self._remaining -= 1
+                if window.remaining is not None and now >= window.reset_at:
+                    window.remaining = None
+                if window.remaining is None or window.remaining > 0:
+                    if window.remaining is not None:
+                        window.remaining -= 1
                     return
-                delay = self._reset_at - now + 0.05
+                delay = window.reset_at - now + 0.05
             self.waited_s += delay
             self._sleep(delay)
 
     def after_response(self, headers: Mapping[str, str], status: int) -> None:
+        items = ratelimit_items(headers.get("ratelimit", ""))
         with self._lock:
-            match = _RATELIMIT.search(headers.get("ratelimit", ""))
-            if not match:
-                return
-            remaining, reset_in = int(match.group(1)), int(match.group(2))
-            if status == 429:
-                remaining = 0
-            estimate = max(0, remaining - self.reserve)
             now = self._clock()
-            if self._remaining is None or now >= self._reset_at:
-                self._remaining = estimate
-            else:
-                self._remaining = min(self._remaining, estimate)
-            self._reset_at = now + reset_in
+            for bucket, (remaining, reset_in) in items.items():
+                window = self._windows.setdefault(bucket, _Window())
+                estimate = max(0, remaining - self.reserve)
+                if window.remaining is None or now >= window.reset_at:
+                    window.remaining = estimate
+                else:
+                    window.remaining = min(window.remaining, estimate)
+                window.reset_at = now + reset_in
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """Our one retry layer. `attempts` for transient Hub answers; an unreachable endpoint gets
+    `unreachable_attempts` quick tries (nothing answers: waiting longer rarely helps)."""
+
     attempts: int = 6
     base_s: float = 0.5
     cap_s: float = 20.0
+    unreachable_attempts: int = 3
+
+    def limit(self, problem: Exception) -> int:
+        return self.unreachable_attempts if isinstance(problem, UnreachableHubError) else self.attempts
 
     def delay(self, attempt: int, hint_s: float | None) -> float:
         if hint_s is not None:
@@ -129,24 +165,34 @@ def with_retries(
     policy: RetryPolicy,
     translate: Callable[[Exception], Exception],
     already_done: Callable[[], bool] | None = None,
-    on_retry: Callable[[int, Exception], None] | None = None,
+    on_retry: Callable[[int, int, float, Exception], None] | None = None,
+    retryable: Callable[[Exception], bool] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T | None:
     """Run `call`, retrying transient failures.
 
     For writes, `already_done` is checked before each retry: a response lost after the Hub
     applied the write must not be applied twice. When it returns True, the result is None.
+    `retryable` narrows which transient failures are retried here (calls the client already
+    retried itself). `on_retry(attempt, limit, delay, problem)` runs once per retry.
     """
-    for attempt in range(policy.attempts):
+    attempt = 0
+    while True:
         try:
             return call()
         except Exception as raw:
             problem = translate(raw)
-            if not isinstance(problem, TransientHubError) or attempt == policy.attempts - 1:
+            limit = policy.limit(problem)
+            if (
+                not isinstance(problem, TransientHubError)
+                or (retryable is not None and not retryable(problem))
+                or attempt + 1 >= limit
+            ):
                 raise problem from raw
+            delay = policy.delay(attempt, problem.retry_after)
+            attempt += 1
             if on_retry is not None:
-                on_retry(attempt + 1, problem)
-            sleep(policy.delay(attempt, problem.retry_after))
+                on_retry(attempt + 1, limit, delay, problem)
+            sleep(delay)
             if already_done is not None and already_done():
                 return None
-    raise AssertionError("unreachable: the last attempt either returns or raises")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.errors import TerminalHubError, TransientHubError
-from reconciler.hub.pacing import Pacer, RetryPolicy, route_template, with_retries
+from reconciler.hub.pacing import Pacer, RetryPolicy, bucket_of, ratelimit_items, route_template, with_retries
 
 
 class FakeClock:
@@ -42,12 +42,53 @@ def test_pacer_without_headers_never_waits() -> None:
     assert clock.slept == []
 
 
-def test_a_429_empties_the_budget_until_reset() -> None:
+def test_a_429_with_its_bucket_spent_holds_that_bucket_until_reset() -> None:
     clock = FakeClock()
     pacer = Pacer(reserve=0, clock=clock, sleep=clock.sleep)
-    pacer.after_response({"ratelimit": '"api";r=40;t=12'}, 429)
-    pacer.before_request()
+    pacer.after_response({"ratelimit": '"api";r=0;t=12'}, 429)
+    pacer.before_request("/api/spaces")
     assert clock.slept and clock.slept[0] >= 12
+
+
+def test_a_per_action_429_with_budget_left_holds_no_other_request() -> None:
+    # e.g. a commit refused by a per-action limit while the api bucket still has 812 requests
+    clock = FakeClock()
+    pacer = Pacer(reserve=8, clock=clock, sleep=clock.sleep)
+    pacer.after_response({"ratelimit": '"api";r=812;t=247'}, 429)
+    for _ in range(50):
+        pacer.before_request("/api/spaces/acme/demo/runtime")
+    assert clock.slept == []
+
+
+def test_a_resolvers_window_does_not_move_the_api_bucket() -> None:
+    clock = FakeClock()
+    pacer = Pacer(reserve=0, clock=clock, sleep=clock.sleep)
+    pacer.after_response({"ratelimit": '"api";r=100;t=300'}, 200)
+    pacer.after_response({"ratelimit": '"resolvers";r=0;t=40'}, 200)
+    for _ in range(100):
+        pacer.before_request("/api/spaces/acme/demo")
+    assert clock.slept == []
+    pacer.before_request("/spaces/acme/demo/resolve/main/app.py")
+    assert clock.slept and 39.9 < clock.slept[0] < 40.2
+    pacer.before_request("/api/spaces/acme/demo")  # api spent now too: waits for its own reset
+    assert 259 < clock.slept[1] < 261
+
+
+@pytest.mark.parametrize(
+    ("path", "bucket"),
+    [
+        ("/api/spaces", "api"),
+        ("/spaces/a/b/resolve/main/x.py", "resolvers"),
+        ("/a/b/resolve/main/x.bin", "resolvers"),
+        ("/spaces/a/b", "pages"),
+    ],
+)
+def test_requests_count_against_their_bucket(path: str, bucket: str) -> None:
+    assert bucket_of(path) == bucket
+
+
+def test_ratelimit_items_reads_each_bucket() -> None:
+    assert ratelimit_items('"api";r=5;t=30, "resolvers";r=0;t=9') == {"api": (5, 30), "resolvers": (0, 9)}
 
 
 def test_retries_transient_errors_then_succeeds() -> None:
