@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from reconciler import secrets
-from reconciler.diff import SecretProbe
+from reconciler.diff import SERVER_OWNED_FILES, SecretProbe
 from reconciler.errors import ConflictError, HubError, ReconcileError
 from reconciler.hub.client import HubClient
 from reconciler.hub.writes import SpaceWriter
@@ -141,12 +141,14 @@ class SpaceApply:
         assert self.desired is not None
         values = self._secret_values()
         additions = self._additions()
+        seeded: list[str] = []
         if rung is Rung.CREATE:
             self._create(values)
+            seeded = self._seeded_files()
         else:
             self._settings(values)
-        if self.entry.files:
-            self._commit(additions)
+        if self.entry.files or seeded:
+            self._commit(additions, seeded)
         if rung is Rung.CREATE and self.desired.paused:
             self.writer.pause()  # a Space cannot be created paused: pause it once it has its files
             self.written.append("paused")
@@ -256,13 +258,23 @@ class SpaceApply:
                 writer.restart()
             self.written.append("paused")
 
-    def _commit(self, additions: list[SourceFile]) -> None:
+    def _seeded_files(self) -> list[str]:
+        """Files the Hub put in the new Space that git does not have (a static Space starts with
+        index.html and style.css, hub-contract §13): the first commit removes them."""
+        assert self.desired is not None
+        if self.desired.sdk != "static":
+            return []  # other SDKs start with README.md (ours replaces it) and .gitattributes only
+        wanted = {f.path for f in self.desired.files} | SERVER_OWNED_FILES
+        return [path for path in self.writer.paths() if path not in wanted]
+
+    def _commit(self, additions: list[SourceFile], seeded: Sequence[str] = ()) -> None:
         hot = self.entry.rung is Rung.HOT_RELOAD
         parent = self.entry.observed.sha if self.entry.action is Action.UPDATE else None
-        self.step(f"committing {len(additions)} file(s), {len(self.entry.files.deleted)} deletion(s)")
+        deletions = [*(f.path for f in self.entry.files.deleted), *seeded]
+        self.step(f"committing {len(additions)} file(s), {len(deletions)} deletion(s)")
         self.commit = self.writer.commit(
             additions=additions,
-            deletions=[f.path for f in self.entry.files.deleted],
+            deletions=deletions,
             parent=parent,
             message=f"reconcile: apply {self.entry.manifest or self.entry.id}",
             description=f"Applied by spaces-reconciler from {self.options.plan_label} (rung {self.entry.rung.value}).",

@@ -20,6 +20,7 @@ from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_one, recent_commits
 from reconciler.manifests import resolve_secret
+from reconciler.manifests.hub_rules import FREE_HARDWARE, account_diagnostics, written_account_settings
 from reconciler.model import DesiredSpace, ObservedSpace, Plan
 from reconciler.planner import build_plan, pair_up
 from reconciler.policy import CompiledPolicy
@@ -101,14 +102,17 @@ def observe(
     listing's pages and the reads overlap instead of running one after the other.
     """
     listed: dict[str, Listed] = {}
-    wanted = {d.id for d in desired}
+    # Hub ids are case-insensitive (hub-contract §13): `Acme/Demo` in git is the Hub's
+    # `acme/demo`. Observations are keyed by the id as the manifest spells it.
+    wanted = {d.id.lower(): d.id for d in desired}
     reads: dict[str, Future[ObservedSpace]] = {}
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
 
         def consider(item: Listed) -> None:
             listed[item.id] = item
-            if item.id in wanted and item.id not in reads:
-                reads[item.id] = pool.submit(observe_one, client, item, cache)
+            desired_id = wanted.get(item.id.lower())
+            if desired_id is not None and desired_id not in reads:
+                reads[desired_id] = pool.submit(observe_one, client, item, cache)
 
         if selection.targets:
             for target in selection.targets:
@@ -116,13 +120,14 @@ def observe(
                 if found is not None:
                     consider(found)
         else:
-            for namespace in sorted({d.namespace for d in desired} | set(namespaces)):
+            spelled = {n.lower(): n for n in sorted({d.namespace for d in desired} | set(namespaces), reverse=True)}
+            for namespace in sorted(spelled.values()):
                 list_namespace(client, namespace, on_each=consider)
         observed = {space_id: reads[space_id].result() for space_id in sorted(reads)}
     others = tuple(
         from_listing(item)
         for space_id, item in sorted(listed.items())
-        if space_id not in wanted and selection.keeps(space_id)
+        if space_id.lower() not in wanted and selection.keeps(space_id)
     )
     return Observation(observed=observed, unmanaged=others)
 
@@ -188,7 +193,21 @@ def make_plan(
     if policies:
         desired_by_id = {d.id: d for d in chosen}
         plan = with_policy(plan, policies, desired_by_id, observation.observed, shared_inputs(context_env or {}))
+    refuse_what_the_account_cannot(client, plan, chosen)
     return plan, observation
+
+
+def refuse_what_the_account_cannot(client: HubClient, plan: Plan, desired: Sequence[DesiredSpace]) -> None:
+    """Dev mode and paid hardware the Hub would refuse for the namespace (hub_rules): one error per
+    Space, before anything is written. whoami is read only when the plan asks for either."""
+    by_id = {d.id: d for d in desired}
+    asks = [written_account_settings(e, by_id[e.id]) for e in plan.spaces if e.id in by_id]
+    if not client.has_token or not any(dev or hardware not in FREE_HARDWARE for dev, hardware in asks):
+        return
+    found = account_diagnostics(plan, by_id, client.read(lambda: client.api.whoami()))
+    if found:
+        every = tuple(d for per_space in found.values() for d in per_space)
+        raise UserError(f"{len(found)} Space(s) ask for settings their namespace's plan does not allow", every)
 
 
 def make_drift(

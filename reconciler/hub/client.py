@@ -97,6 +97,10 @@ class HubClient:
         self._sleep = sleep
         # One line per retry, from our retry layer only (the CLI passes stderr).
         self._notify = notify
+        # The Hub refuses overlapping repo creations by one user (409 "another conflicting
+        # operation is in progress"; huggingface_hub's create_repo then re-POSTs in a tight
+        # loop): creations are made one at a time.
+        self.create_lock = threading.Lock()
         # (space id or "", what failed) per retry, for attempt counts in results.
         self.retries: list[tuple[str, str]] = []
         # The client's own http_backoff logs two warnings per retry it makes; ours says it once.

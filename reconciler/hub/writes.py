@@ -78,6 +78,15 @@ class SpaceWriter:
             set(deletions) & set(found)
         )
 
+    def paths(self) -> tuple[str, ...]:
+        """Every file path at the head (one tree listing)."""
+
+        def fetch() -> tuple[str, ...]:
+            items = self.api.list_repo_tree(self.id, repo_type="space", recursive=True)
+            return tuple(sorted(i.path for i in items if isinstance(i, RepoFile)))
+
+        return self.client.read(fetch, space_id=self.id, paginated=True)
+
     def runtime(self) -> RuntimeView:
         runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
         raw = runtime.raw
@@ -131,19 +140,21 @@ class SpaceWriter:
         secrets: Sequence[dict[str, str]],
         variables: Sequence[dict[str, str]],
     ) -> None:
-        self._write(
-            lambda: self.api.create_repo(
-                self.id,
-                repo_type="space",
-                space_sdk=sdk,
-                space_hardware=hardware,  # type: ignore[arg-type]
-                space_sleep_time=sleep_time,
-                visibility=visibility,  # type: ignore[arg-type]
-                space_secrets=list(secrets),
-                space_variables=list(variables),
-            ),
-            already_done=self.exists,
-        )
+        def create() -> None:
+            with self.client.create_lock:
+                self.api.create_repo(
+                    self.id,
+                    repo_type="space",
+                    space_sdk=sdk,
+                    # A static Space runs on no hardware, and the Hub refuses a request for any.
+                    space_hardware=None if sdk == "static" else hardware,  # type: ignore[arg-type]
+                    space_sleep_time=sleep_time,
+                    visibility=visibility,  # type: ignore[arg-type]
+                    space_secrets=list(secrets),
+                    space_variables=list(variables),
+                )
+
+        self._write(create, already_done=self.exists)
 
     def delete(self) -> None:
         self._write(lambda: self.api.delete_repo(self.id, repo_type="space", missing_ok=True))

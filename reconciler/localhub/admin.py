@@ -182,6 +182,9 @@ class Admin:
         route = (method, *segments)
         if route == ("POST", "tokens"):
             return self._token(body)
+        if method == "POST" and len(segments) == 2 and segments[0] == "accounts":
+            # plan / canPay / fullname of a user or an org, as whoami shows them (accounts.py)
+            return json_response(self.core.accounts.update(segments[1], body))
         if route == ("GET", "stats"):
             return json_response(self.stats.snapshot())
         if route == ("POST", "stats", "reset"):

@@ -26,8 +26,15 @@ def bad_request(message: str) -> HubError:
     return HubError(400, message)
 
 
-def repo_not_found(repo_id: str) -> HubError:
-    return HubError(404, f"Repository not found: {repo_id}", "RepoNotFound")
+# The Hub's own words (huggingface_hub tests/test_utils_http.py, TestBucketNotFoundError), which
+# the client's message already contains: hf_raise_for_status then adds nothing (it drops a server
+# message its own text contains), so the id is printed once, in the URL.
+REPO_NOT_FOUND = "Repository not found"
+
+
+def repo_not_found(repo_id: str, status: int = 404) -> HubError:
+    """`repo_id` is not echoed: the client's message names the URL already."""
+    return HubError(status, REPO_NOT_FOUND, "RepoNotFound", {"X-Error-Message": REPO_NOT_FOUND})
 
 
 def revision_not_found(revision: str) -> HubError:

@@ -68,3 +68,8 @@ def hardware_list() -> list[dict[str, Any]]:
             }
         )
     return items
+
+
+def is_paid(flavor: str) -> bool:
+    """Billed per minute (unitCostUSD > 0): needs a payment method on the Hub."""
+    return _FLAVORS[flavor][3] > 0

@@ -118,12 +118,25 @@ def _gitignore(store: Store, tree: Tree, sent: Any) -> Callable[[str], bool]:
     return uploadmode.gitignore_matcher(sent if isinstance(sent, str) else _text(store, tree, ".gitignore"))
 
 
+def _folder_if_one(repo: Repo, op: Operation) -> Operation:
+    """A `deletedFile` naming a folder deletes the folder, as the Hub does (found running
+    huggingface_hub's own commit tests; CommitOperationDelete sends a folder path without its
+    trailing "/" as deletedFile when is_folder is False)."""
+    if op.kind != "delete" or op.path in repo.tree:
+        return op
+    prefix = op.path.rstrip("/") + "/"
+    if any(path.startswith(prefix) for path in repo.tree):
+        return Operation("delete_folder", op.path.rstrip("/"))
+    return op
+
+
 def commit(ctx: Ctx, p: Params) -> Response:
     repo = _repo(ctx, p, write=True)
     _branch(repo, p["rev"])
     if ctx.flag("create_pr"):
         raise bad_request("Pull requests are not supported by the local Hub")
-    header, operations = _parse_ndjson(ctx.body)
+    header, parsed = _parse_ndjson(ctx.body)
+    operations = [_folder_if_one(repo, op) for op in parsed]
     if not header.get("summary"):
         raise bad_request("The commit header needs a non-empty summary")
     parent = header.get("parentCommit")

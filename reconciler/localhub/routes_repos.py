@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 
-from reconciler.localhub import card, hardware, lifecycle, routes_git, routes_spaces, uploadmode
+from reconciler.localhub import card, hardware, lifecycle, routes_git, routes_spaces, space_rules, uploadmode
 from reconciler.localhub.clock import iso
 from reconciler.localhub.errors import HubError, bad_request, repo_not_found
 from reconciler.localhub.state import REPO_TYPES, Repo, lfs_of, name_problem
@@ -65,17 +65,35 @@ def repo_url(ctx: Ctx, repo_type: str, repo_id: str) -> str:
 
 
 def whoami(ctx: Ctx, p: Params) -> Response:
+    # The shape of huggingface.js `WhoAmIUser` / `WhoAmIOrg` (hub/src/lib/who-am-i.ts): isPro,
+    # canPay and the deprecated plan on the user, canPay and plan on each org.
     user = ctx.user()
+    accounts = ctx.core.accounts
+    me = accounts.get(user.user)
+    orgs = []
+    for org in user.orgs:
+        account = accounts.get(org)
+        orgs.append(
+            {
+                "type": "org",
+                "name": org,
+                "fullname": account["fullname"],
+                "canPay": account["canPay"],
+                "plan": account["plan"],
+                "roleInOrg": user.role,
+            }
+        )
     return json_response(
         {
             "type": "user",
             "id": f"local-{user.user}",
             "name": user.user,
-            "fullname": user.user,
+            "fullname": me["fullname"],
             "email": None,
-            "isPro": False,
-            "canPay": False,
-            "orgs": [{"type": "org", "name": org, "fullname": org, "roleInOrg": user.role} for org in user.orgs],
+            "isPro": me["plan"] == "pro",
+            "canPay": me["canPay"],
+            "plan": me["plan"],
+            "orgs": orgs,
             "auth": {"type": "access_token", "accessToken": {"displayName": "localhub", "role": user.role}},
         }
     )
@@ -123,7 +141,7 @@ def _apply_space_options(ctx: Ctx, repo: Repo, body: dict[str, Any]) -> None:
         for item in items:
             setter(ctx, repo, item)
     if body.get("volumes") is not None:
-        repo.volumes = routes_spaces.parse_volumes(body["volumes"]) or None
+        repo.volumes = routes_spaces.mounted(ctx, routes_spaces.parse_volumes(body["volumes"])) or None
 
 
 def _validate_space_options(ctx: Ctx, body: dict[str, Any]) -> None:
@@ -144,17 +162,21 @@ def _validate_space_options(ctx: Ctx, body: dict[str, Any]) -> None:
     _apply_space_options(ctx, probe, body)
 
 
-def _new_repo_id(ctx: Ctx, namespace: str, name: str, repo_type: str) -> str:
+def _new_repo_id(ctx: Ctx, namespace: str, name: str, repo_type: str, moving: bool = False) -> str:
     for part in (namespace, name):
         if problem := name_problem(part):
             raise bad_request(problem)
-    ctx.require_write(namespace)
-    repo_id = f"{namespace}/{name}"
-    if ctx.store.get(repo_type, repo_id):
-        # The client reads `url` from the 409 body when exist_ok=True.
-        raise HubError(
-            409, f"You already created this {repo_type} repo", extra={"url": repo_url(ctx, repo_type, repo_id)}
-        )
+    user = ctx.require_write(namespace)
+    repo_id = f"{user.spelling(namespace)}/{name}"
+    existing = ctx.store.get(repo_type, repo_id, fold_case=ctx.fold_case)
+    if existing is not None:
+        # The client reads `url` from the 409 body when exist_ok=True. Ids are case-insensitive
+        # (hub-contract §13): the same name in another case is this repo.
+        url = repo_url(ctx, repo_type, existing.id)
+        if moving:
+            # huggingface_hub tests/test_hf_api.py test_move_repo_target_already_exists
+            raise HubError(409, f"A {repo_type} repository called {existing.id} already exists", extra={"url": url})
+        raise HubError(409, f"You already created this {repo_type} repo", extra={"url": url})
     return repo_id
 
 
@@ -174,7 +196,10 @@ def create_repo(ctx: Ctx, p: Params) -> Response:
         if sdk not in SPACE_SDKS:
             raise bad_request(f"Invalid sdk {sdk!r}; Spaces need one of: {', '.join(SPACE_SDKS)}")
         _validate_space_options(ctx, body)
+        space_rules.refuse_space_options(ctx, namespace, sdk, body)
         files["README.md"] = card.initial_space_readme(name, sdk, DEFAULT_GRADIO).encode()
+        if sdk == "static":
+            files.update(space_rules.static_seed_files(ctx, name))
     repo_id = _new_repo_id(ctx, namespace, name, repo_type)
     repo = ctx.store.create(repo_type, repo_id, visibility, sdk, user.user, files)
     if "README.md" in files:
@@ -214,7 +239,7 @@ def move_repo(ctx: Ctx, p: Params) -> Response:
     repo = ctx.writable(repo_type, source)
     namespace, name = target.split("/")
     old_id = repo.id
-    ctx.store.move(repo, _new_repo_id(ctx, namespace, name, repo_type))
+    ctx.store.move(repo, _new_repo_id(ctx, namespace, name, repo_type, moving=True))
     ctx.store.event(old_id, "settings", f"moved to {target}")
     return json_response({"url": repo_url(ctx, repo_type, target)})
 
@@ -241,9 +266,10 @@ def duplicate(ctx: Ctx, p: Params) -> Response:
     if target.count("/") != 1:
         raise bad_request(f"Invalid repository {target!r}: expected 'namespace/name'")
     visibility = _visibility(body, repo_type, source.visibility)
+    namespace, name = target.split("/")
     if repo_type == "space":
         _validate_space_options(ctx, body)
-    namespace, name = target.split("/")
+        space_rules.refuse_space_options(ctx, namespace, lifecycle.sdk_of(source), body)
     repo_id = _new_repo_id(ctx, namespace, name, repo_type)
     # LFS files stay LFS in the copy, by reference to the same content (no copy of the bytes).
     files = {path: ctx.store.file_source(source.tree, path) for path in source.tree}
@@ -262,10 +288,13 @@ def duplicate(ctx: Ctx, p: Params) -> Response:
 # ---------------------------------------------------------------------- info and list
 
 
-def reported_private(repo: Repo) -> bool:
+def reported_private(ctx: Ctx, repo: Repo) -> bool:
     """`private` as space_info and list_spaces show it. hub-contract §13: `visibility` is not an
     expand key (huggingface_hub 2.4 EXPAND_SPACE_PROPERTY_T) nor a SpaceInfo field, only
-    `private` is; a protected Space (files private) reads as private."""
+    `private` is; a protected Space (files private) reads as private. Switched
+    (`visibility_on_read`), `visibility` is sent too and protected reads as not private."""
+    if space_rules.switch(ctx, "visibility_on_read", False):
+        return repo.private
     return repo.visibility != "public"
 
 
@@ -289,7 +318,7 @@ def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
         "sha": sha,
         "lastModified": iso(repo.modified),
         "createdAt": iso(repo.created),
-        "private": reported_private(repo),
+        "private": reported_private(ctx, repo),
         "gated": repo.gated,
         "disabled": False,
         "likes": 0,
@@ -300,6 +329,8 @@ def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
         "xetEnabled": False,
         "usedStorage": sum(entry[1] for entry in tree.values()),
     }
+    if space_rules.switch(ctx, "visibility_on_read", False):
+        info["visibility"] = repo.visibility
     if repo.type == "space":
         info.update(
             sdk=lifecycle.sdk_of(repo),
@@ -343,7 +374,10 @@ def _shaped(ctx: Ctx, repo: Repo, sha: str) -> dict[str, Any]:
     unknown = [key for key in expand if key not in allowed]
     if unknown:
         raise bad_request(f'"expand" must be one of [{", ".join(allowed)}], got {unknown[0]!r}')
-    return {"_id": info["_id"], "id": info["id"], **{key: info.get(key) for key in expand}}
+    shaped = {"_id": info["_id"], "id": info["id"], **{key: info.get(key) for key in expand}}
+    if "visibility" in info:  # switched on: sent with every answer, as a Hub that has it would
+        shaped["visibility"] = info["visibility"]
+    return shaped
 
 
 def repo_info(ctx: Ctx, p: Params) -> Response:
@@ -360,7 +394,7 @@ def list_repos(ctx: Ctx, p: Params) -> Response:
         if not r.private or (user is not None and user.member_of(r.namespace))
     ]
     if author := ctx.param("author"):
-        repos = [r for r in repos if r.namespace == author]
+        repos = [r for r in repos if r.namespace == author or (ctx.fold_case and r.namespace.lower() == author.lower())]
     if search := ctx.param("search"):
         repos = [r for r in repos if search.lower() in r.id.lower()]
     for wanted in ctx.params("filter"):

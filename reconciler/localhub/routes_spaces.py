@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from reconciler.localhub import hardware, lifecycle, runtime
+from reconciler.localhub import hardware, lifecycle, runtime, space_rules
 from reconciler.localhub.clock import iso
 from reconciler.localhub.errors import HubError, bad_request
 from reconciler.localhub.state import Repo
@@ -75,6 +75,14 @@ def parse_volumes(items: Any) -> list[dict[str, Any]]:
     return volumes
 
 
+def mounted(ctx: Ctx, volumes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Volumes as the Hub keeps them: a repository mount is read-only whatever was asked
+    (huggingface_hub 2.4 `Volume.read_only`: "Forced `True` for repos", _space_api.py)."""
+    if not space_rules.switch(ctx, "repo_mounts_read_only", True):
+        return volumes
+    return [v if v["type"] == "bucket" else {**v, "readOnly": True} for v in volumes]
+
+
 def set_secret(ctx: Ctx, repo: Repo, item: Any) -> None:
     key, value, description = parse_key_value(item, secret=True)
     # Only a digest is kept: no secret value is ever written anywhere.
@@ -127,6 +135,8 @@ def request_hardware(ctx: Ctx, p: Params) -> Response:
     repo = _space(ctx, p, write=True)
     body = ctx.json()
     flavor = parse_flavor(body.get("flavor"))
+    space_rules.refuse_static(ctx, lifecycle.is_static(repo), "hardware")
+    space_rules.refuse_hardware(ctx, repo.namespace, flavor)
     if "sleepTimeSeconds" in body and body["sleepTimeSeconds"] is not None:
         repo.sleep = parse_sleep(body["sleepTimeSeconds"])
     elif repo.sleep == hardware.default_sleep(repo.hardware):
@@ -146,6 +156,7 @@ def sleep_time(ctx: Ctx, p: Params) -> Response:
 
 def pause(ctx: Ctx, p: Params) -> Response:
     repo = _space(ctx, p, write=True)
+    space_rules.refuse_static(ctx, lifecycle.is_static(repo), "pause")
     repo.run["paused"] = True
     _changed(ctx, repo, "paused", restart=False)
     return _runtime(ctx, repo)
@@ -166,7 +177,11 @@ def restart(ctx: Ctx, p: Params) -> Response:
 
 def dev_mode(ctx: Ctx, p: Params) -> Response:
     repo = _space(ctx, p, write=True)
-    repo.dev_mode = field(ctx.json(), "enabled", bool)
+    enabled = field(ctx.json(), "enabled", bool)
+    space_rules.refuse_static(ctx, lifecycle.is_static(repo), "dev mode")
+    if enabled:
+        space_rules.refuse_dev_mode(ctx, repo.namespace)
+    repo.dev_mode = enabled
     _changed(ctx, repo, f"dev mode {'on' if repo.dev_mode else 'off'}", restart=False)
     return _runtime(ctx, repo)
 
@@ -219,7 +234,9 @@ def delete_variable(ctx: Ctx, p: Params) -> Response:
 
 def set_volumes(ctx: Ctx, p: Params) -> Response:
     repo = _space(ctx, p, write=True)
-    repo.volumes = parse_volumes(ctx.json().get("volumes"))
+    volumes = mounted(ctx, parse_volumes(ctx.json().get("volumes")))
+    space_rules.refuse_static(ctx, lifecycle.is_static(repo) and bool(volumes), "volumes")
+    repo.volumes = volumes
     _changed(ctx, repo, f"volumes set ({len(repo.volumes)})", restart=True)
     return _runtime(ctx, repo)
 

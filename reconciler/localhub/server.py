@@ -19,12 +19,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.localhub import lfs, xet
+from reconciler.localhub import contention, lfs, xet
 from reconciler.localhub import routes_git as git
 from reconciler.localhub import routes_repos as repos
 from reconciler.localhub import routes_spaces as spaces
 from reconciler.localhub.admin import Admin, admin_refusal
-from reconciler.localhub.errors import HubError
+from reconciler.localhub.errors import HubError, repo_not_found
 from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
 
 log = logging.getLogger("reconciler.localhub")
@@ -180,6 +180,7 @@ class HubApp:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.admin = Admin(core)
+        self.creates = contention.CreatesInFlight()
         methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
         self.starlette = Starlette(routes=[Route("/{path:path}", self.endpoint, methods=methods)])
 
@@ -225,12 +226,46 @@ class HubApp:
             allowed, limit_headers = self.admin.limiter.hit(key, *faults.rate_limit)
             if not allowed:
                 return _with(error_response(HubError(429, "You have exceeded the rate limit for api")), limit_headers)
+        creator = self._creator(route, token)
+        if creator is not None and not self.creates.enter(creator):
+            return _with(error_response(HubError(409, contention.CONFLICT)), limit_headers)
+        try:
+            return await self._serve(request, found, route, raw, segments, query, body, token, limit_headers)
+        finally:
+            if creator is not None:
+                self.creates.leave(creator)
+
+    def _creator(self, route: str, token: str | None) -> str | None:
+        """The user of a repo creation that may conflict with another of theirs (contention.py)."""
+        user = self.core.store.tokens.get(token) if token else None
+        fidelity = getattr(self.core, "fidelity", None)
+        if route != "/api/repos/create" or user is None or not getattr(fidelity, "concurrent_create_conflicts", True):
+            return None
+        return user.user
+
+    async def _serve(
+        self,
+        request: Request,
+        found: tuple[Handler, dict[str, str], str] | str | None,
+        route: str,
+        raw: str,
+        segments: list[str],
+        query: list[tuple[str, str]],
+        body: bytes,
+        token: str | None,
+        limit_headers: dict[str, str],
+    ) -> Response:
+        faults = self.admin.faults
         targeted = faults.applies(f"{request.method} {route}")
         if targeted and faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if targeted and (status := faults.inject_error()) is not None:
             return _with(error_response(HubError(status, f"Injected fault: HTTP {status}")), limit_headers)
         if not isinstance(found, tuple):
+            if found is None and _namespaceless(request.method, segments):
+                # A repo id without a namespace names no repo: RepoNotFound, so that the
+                # client's repo_exists / file_exists answer False (hub-contract §0.1).
+                return _with(error_response(repo_not_found("")), limit_headers)
             message = f"Method {request.method} not allowed" if found else f"Not found: {request.method} {raw}"
             return _with(error_response(HubError(405 if found else 404, message)), limit_headers)
         handler, params, _ = found
@@ -327,6 +362,13 @@ async def _read_body(request: Request) -> bytes:
             raise HubError(413, f"Request body too large (limit {MAX_BODY // (1024 * 1024)} MB)")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _namespaceless(method: str, segments: list[str]) -> bool:
+    """Whether this is a repo route whose id lacks its namespace (`/api/models/gpt2`,
+    `/gpt2/resolve/main/x`): with one inserted, a route would match."""
+    at = 2 if segments[:1] == ["api"] else 1 if segments[:1] and segments[0] in PLURAL else 0
+    return len(segments) > at and isinstance(find_route(method, [*segments[:at], "_", *segments[at:]]), tuple)
 
 
 def _bearer(headers: Headers) -> str | None:

@@ -34,7 +34,9 @@ REPO_TYPES = ("model", "dataset", "space")
 DEFAULT_USER = "local"
 DEFAULT_ORG = "local-org"
 SECRET_MODE = 0o600
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+# huggingface_hub's validate_repo_id (utils/_validators.py, after the Hub's own Names.ts):
+# letters, digits, "-", "_", "."; "cannot start or end with '-' or '.'" (so "_" may), at most 96.
+_NAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
 
@@ -50,10 +52,10 @@ def lfs_of(entry: list[Any]) -> dict[str, Any] | None:
 
 
 def name_problem(part: str) -> str | None:
-    if not _NAME.match(part) or "--" in part or ".." in part or part.endswith((".git", ".")):
+    if not _NAME.match(part) or "--" in part or ".." in part or part.endswith(".git"):
         return (
-            f"Invalid name {part!r}: use letters, digits, '-', '_' and '.', start with a letter or digit, "
-            "at most 96 characters, no '--' or '..'"
+            f"Invalid name {part!r}: use letters, digits, '-', '_' and '.', not starting or ending with "
+            "'-' or '.', at most 96 characters, no '--' or '..'"
         )
     return None
 
@@ -65,7 +67,14 @@ class TokenInfo:
     orgs: list[str]
 
     def member_of(self, namespace: str) -> bool:
-        return namespace == self.user or namespace in self.orgs
+        # Hub names are case-insensitive (hub-contract §13 "repo ids").
+        folded = namespace.lower()
+        return folded == self.user.lower() or folded in (org.lower() for org in self.orgs)
+
+    def spelling(self, namespace: str) -> str:
+        """The namespace as this account spells it (the user's or an org's own case)."""
+        folded = namespace.lower()
+        return next((name for name in (self.user, *self.orgs) if name.lower() == folded), namespace)
 
     def can_write(self, namespace: str) -> bool:
         return self.role == "write" and self.member_of(namespace)
@@ -330,8 +339,16 @@ class Store:
 
     # ------------------------------------------------------------------ repos
 
-    def get(self, repo_type: str, repo_id: str) -> Repo | None:
-        return self.repos.get((repo_type, repo_id))
+    def get(self, repo_type: str, repo_id: str, fold_case: bool = False) -> Repo | None:
+        """The repo with this id; with `fold_case`, in any letter case (the Hub's ids are
+        case-insensitive, hub-contract §13), as it was spelled when created."""
+        repo = self.repos.get((repo_type, repo_id))
+        if repo is None and fold_case:
+            wanted = repo_id.lower()
+            repo = next(
+                (r for (kind, key), r in self.repos.items() if kind == repo_type and key.lower() == wanted), None
+            )
+        return repo
 
     def list_repos(self, repo_type: str) -> Iterator[Repo]:
         return (repo for (kind, _), repo in self.repos.items() if kind == repo_type)

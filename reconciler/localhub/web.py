@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 
+from reconciler.localhub.accounts import Accounts
 from reconciler.localhub.errors import HubError, bad_request, repo_not_found
 from reconciler.localhub.fidelity import Fidelity
 from reconciler.localhub.runtime import Durations
@@ -25,6 +26,9 @@ class Core:
     store: Store
     durations: Durations
     fidelity: Fidelity = dataclass_field(default_factory=Fidelity)
+
+    def __post_init__(self) -> None:
+        self.accounts = Accounts(self.store.root)
 
 
 @dataclass
@@ -72,12 +76,12 @@ class Ctx:
 
     def readable(self, repo_type: str, repo_id: str, files: bool = False) -> Repo:
         """The repo if this token may read it (its `files` too); otherwise it does not exist for it."""
-        repo = self.store.get(repo_type, repo_id)
+        repo = self.store.get(repo_type, repo_id, fold_case=self.fold_case)
         hidden = repo is not None and (repo.private or (files and repo.visibility == "protected"))
         if self.token is None:
             # As on the Hub, anyone may read a public repo; the rest does not exist for them.
             if repo is None or hidden:
-                raise HubError(401, f"Repository not found: {repo_id} (no token was sent)", "RepoNotFound")
+                raise repo_not_found(repo_id, status=401)
             return repo
         if repo is None or (hidden and not self.token.member_of(repo.namespace)):
             raise repo_not_found(repo_id)
@@ -104,6 +108,11 @@ class Ctx:
                 403, f"You don't have the rights to write to the namespace '{namespace}' (user '{user.user}')"
             )
         return user
+
+    @property
+    def fold_case(self) -> bool:
+        """Ids in any letter case name the same repo (switch `case_insensitive_ids`)."""
+        return bool(getattr(getattr(self.core, "fidelity", None), "case_insensitive_ids", True))
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"

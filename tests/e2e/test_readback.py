@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx2
-
 from reconciler.localhub import LocalHub
 from tests.e2e.conftest import run_cli
+from tests.localhub.hubtools import admin
 
 MANIFEST = """\
 apiVersion: spaces-reconciler/v1
@@ -28,7 +27,7 @@ spec:
 
 
 def _writes(hub: LocalHub) -> dict[str, int]:
-    stats = httpx2.get(f"{hub.endpoint}/_localhub/stats").json()
+    stats = admin(hub, "GET", "stats")
     return {k: v for k, v in stats["by_route"].items() if k.split(" ")[0] in ("POST", "PUT", "DELETE")}
 
 
@@ -47,6 +46,6 @@ def test_protected_space_with_a_model_mount_converges(hub: LocalHub, tmp_path: P
     assert entry["caveats"] == ["protected-reads-as-private"]
     text = run_cli("plan", "manifests")
     assert "cannot tell protected from private" in text.stdout
-    httpx2.post(f"{hub.endpoint}/_localhub/stats/reset")
+    admin(hub, "POST", "stats/reset")
     assert run_cli("apply", "--auto-approve", "--timeout", "60s", "manifests").code == 0
     assert _writes(hub) == {}
