@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import random
 import threading
-import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from reconciler.localhub import lifecycle
+from reconciler.localhub import lifecycle, ratelimit
 from reconciler.localhub.errors import HubError, bad_request
 from reconciler.localhub.state import REPO_TYPES
 from reconciler.localhub.web import Core, json_response
@@ -65,7 +64,10 @@ class Faults:
     error_rate: float = 0.0
     error_statuses: list[int] = field(default_factory=lambda: [500, 503])
     drop_response_rate: float = 0.0
-    rate_limit: tuple[int, float] | None = None  # (requests, window seconds)
+    rate_limit: tuple[int, float] | None = None  # (requests, window seconds) of the api bucket
+    # Other buckets ("resolvers", "pages") and per-action limits ("commit", "create"), see ratelimit.py.
+    bucket_limits: dict[str, tuple[int, float]] = field(default_factory=dict)
+    action_limits: dict[str, tuple[int, float]] = field(default_factory=dict)
     # Stats keys ("POST /api/spaces/{id}/commit/{rev}") latency, errors and drops apply to; None: all.
     routes: frozenset[str] | None = None
     rng: random.Random = field(default_factory=random.Random)
@@ -107,6 +109,14 @@ def parse_faults(body: dict[str, Any]) -> Faults:
                 '"routes" must be a non-empty list of stats keys such as "POST /api/spaces/{id}/commit/{rev}"'
             )
         faults.routes = frozenset(routes)
+    for key, known, target in (
+        ("bucket_limits", ("resolvers", "pages"), faults.bucket_limits),
+        ("action_limits", tuple(ratelimit.ACTIONS), faults.action_limits),
+    ):
+        for name, item in (body.get(key) or {}).items():
+            if name not in known:
+                raise bad_request(f'"{key}" names one of {", ".join(known)}, not {name!r}')
+            target[name] = _window(item, f"{key}.{name}")
     limit = body.get("rate_limit")
     if limit:
         if not isinstance(limit, dict):
@@ -118,35 +128,12 @@ def parse_faults(body: dict[str, Any]) -> Faults:
     return faults
 
 
-class RateLimiter:
-    """Fixed windows per token, like the Hub's "api" bucket."""
-
-    def __init__(self) -> None:
-        self._windows: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._windows.clear()
-
-    def hit(self, key: str, requests: int, window: float) -> tuple[bool, dict[str, str]]:
-        """(allowed, RateLimit headers) for one more request from `key`."""
-        now = time.monotonic()
-        with self._lock:
-            start, count = self._windows.get(key, [now, 0.0])
-            if now - start >= window:
-                start, count = now, 0.0
-            count += 1
-            self._windows[key] = [start, count]
-        remaining = max(0, requests - int(count))
-        reset = max(1, int(start + window - now + 0.999))
-        headers = {
-            "RateLimit": f'"api";r={remaining};t={reset}',
-            "RateLimit-Policy": f'"fixed window";"api";q={requests};w={int(window)}',
-        }
-        if count > requests:
-            headers["Retry-After"] = str(reset)
-        return count <= requests, headers
+def _window(item: Any, key: str) -> tuple[int, float]:
+    requests = item.get("requests") if isinstance(item, dict) else None
+    window = item.get("window_s") if isinstance(item, dict) else None
+    if not isinstance(requests, int) or requests < 1 or not isinstance(window, (int, float)) or window <= 0:
+        raise bad_request(f'"{key}" needs positive "requests" and "window_s"')
+    return requests, float(window)
 
 
 class Stats:
@@ -175,7 +162,7 @@ class Admin:
         self.core = core
         self.stats = Stats()
         self.faults = Faults()
-        self.limiter = RateLimiter()
+        self.limiter = ratelimit.Limiter()
 
     def handle(self, method: str, segments: list[str], body: dict[str, Any], query: dict[str, str]) -> Response:
         store = self.core.store

@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.localhub import contention, lfs, xet
+from reconciler.localhub import contention, lfs, ratelimit, xet
 from reconciler.localhub import routes_git as git
 from reconciler.localhub import routes_repos as repos
 from reconciler.localhub import routes_spaces as spaces
@@ -221,11 +221,29 @@ class HubApp:
         faults = self.admin.faults
         token = _bearer(request.headers)
         limit_headers: dict[str, str] = {}
-        if faults.rate_limit:
+        fidelity = getattr(self.core, "fidelity", None)
+        if (
+            faults.rate_limit
+            or faults.bucket_limits
+            or faults.action_limits
+            or getattr(fidelity, "rate_limit_headers", True)
+        ):
+            # RateLimit headers per bucket on every response, and per-action limits (ratelimit.py).
             key = token or (request.client.host if request.client else "anonymous")
-            allowed, limit_headers = self.admin.limiter.hit(key, *faults.rate_limit)
+            quotas = {**faults.bucket_limits, **({"api": faults.rate_limit} if faults.rate_limit else {})}
+            allowed, limit_headers = self.admin.limiter.check(
+                key,
+                raw,
+                f"{request.method} {route}",
+                quotas,
+                faults.action_limits,
+                action_in_api_bucket=getattr(fidelity, "per_action_429_in_api_bucket", True),
+            )
             if not allowed:
-                return _with(error_response(HubError(429, "You have exceeded the rate limit for api")), limit_headers)
+                what = ratelimit.action_of(f"{request.method} {route}") or ratelimit.bucket_of(raw)
+                return _with(
+                    error_response(HubError(429, f"You have exceeded the rate limit for {what}")), limit_headers
+                )
         creator = self._creator(route, token)
         if creator is not None and not self.creates.enter(creator):
             return _with(error_response(HubError(409, contention.CONFLICT)), limit_headers)

@@ -95,3 +95,28 @@ def test_plan_against_an_unreachable_hub_exits_1_in_seconds(tmp_path: Path, monk
     assert "Traceback" not in result.output
     # at most one line per retry, plus the final error
     assert len(result.stderr.strip().splitlines()) <= 3, result.stderr
+
+
+def test_a_per_action_429_waits_out_only_that_call(tmp_path: Path) -> None:
+    from huggingface_hub import CommitOperationAdd
+
+    from reconciler.localhub import LocalHub
+    from tests.localhub.hubtools import admin
+
+    with LocalHub(tmp_path / "hub", build_seconds=0.2, restart_seconds=0.1) as hub:
+        admin(hub, "POST", "faults", {"action_limits": {"commit": {"requests": 1, "window_s": 2}}})
+        with HubClient(hub.endpoint, hub.token) as client:
+            client.api.create_repo("local/act", repo_type="space", space_sdk="docker")
+
+            def commit(text: str) -> None:
+                add = [CommitOperationAdd(path_in_repo="a.txt", path_or_fileobj=text.encode())]
+                client.call(lambda: client.api.create_commit("local/act", add, commit_message=text, repo_type="space"))
+
+            commit("one")
+            started = time.monotonic()
+            commit("two")  # refused once or more by the commit limit, then through
+            assert 0.4 < time.monotonic() - started < 20
+            assert client.retries and client.pacer.waited_s == 0  # no other request was held back
+            read_started = time.monotonic()
+            client.read(lambda: client.api.space_info("local/act"))
+            assert time.monotonic() - read_started < 2
