@@ -35,6 +35,41 @@ class Fidelity:
     # hub-contract §8.2: "use Xet to store binary files"); smaller ones are not recorded.
     # Default: refused with a 400 (localhub/routes_git.py BINARY). False: stored as a plain blob.
     inline_binary_refused: bool = True
+    # `visibility` (protected) in space_info / list_spaces. Evidence: not an expand key
+    # (huggingface_hub 2.4 EXPAND_SPACE_PROPERTY_T) nor a SpaceInfo field; only `private` is.
+    # Default: never sent, a protected Space reads `private: true`. True: `visibility` sent with
+    # every info and listing item, and protected reads `private: false` (routes_repos.py).
+    visibility_on_read: bool = False
+    # repository mounts (model, dataset, space). Evidence: huggingface_hub 2.4 `Volume.read_only`
+    # "Forced `True` for repos" (_space_api.py). Default: read back `readOnly: true` whatever was
+    # written. False: read back as written (routes_spaces.mounted).
+    repo_mounts_read_only: bool = True
+    # RateLimit headers. Evidence: the documented `"api";r=..;t=..` format (huggingface_hub
+    # parse_ratelimit_headers) and separate buckets (Hub docs, "Hub rate limits"). Default: sent on
+    # every response, naming its bucket (api, resolvers, pages). False: only while a rate-limit
+    # fault is set (ratelimit.py).
+    rate_limit_headers: bool = True
+    # per-action limits (commits, repo creation): undocumented. Default: the 429 carries the api
+    # bucket's header with budget left (r>0), the least a client can learn from it. False: the
+    # 429 names the action's own bucket with r=0 (ratelimit.py).
+    per_action_429_in_api_bucket: bool = True
+    # repo ids. Evidence: hub-contract §13, the Hub answers a same-name repo in another case with
+    # 409. Default: ids in any case name one repo, kept as created. False: case-sensitive ids.
+    case_insensitive_ids: bool = True
+    # overlapping creates by one user. Evidence: huggingface_hub create_repo re-POSTs while the
+    # Hub answers 409 "another conflicting operation is in progress" (hf_api.py). Default: a
+    # create while another of the same user is in flight gets that 409 (contention.py). False: never.
+    concurrent_create_conflicts: bool = True
+    # paid hardware without billing. Evidence: hub-contract §13 (402; create_repo handles 402).
+    # Default: 402 unless the namespace `canPay` (accounts.py). False: accepted.
+    paid_hardware_needs_billing: bool = True
+    # dev mode. Evidence: Hub docs, "Spaces Dev Mode": PRO users, Team and Enterprise orgs.
+    # Default: refused (403) on other plans. False: accepted.
+    dev_mode_needs_plan: bool = True
+    # static Spaces. Evidence: hub-contract §13; the recorded static runtime has no hardware.
+    # Default: hardware, volumes, dev mode and pause refused (400), a new static Space holds
+    # index.html and style.css (space_rules.py). False: accepted, and no seeded files.
+    static_space_rules: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

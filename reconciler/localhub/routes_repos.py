@@ -293,7 +293,7 @@ def reported_private(ctx: Ctx, repo: Repo) -> bool:
     expand key (huggingface_hub 2.4 EXPAND_SPACE_PROPERTY_T) nor a SpaceInfo field, only
     `private` is; a protected Space (files private) reads as private. Switched
     (`visibility_on_read`), `visibility` is sent too and protected reads as not private."""
-    if space_rules.switch(ctx, "visibility_on_read", False):
+    if ctx.core.fidelity.visibility_on_read:
         return repo.private
     return repo.visibility != "public"
 
@@ -329,7 +329,7 @@ def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
         "xetEnabled": False,
         "usedStorage": sum(entry[1] for entry in tree.values()),
     }
-    if space_rules.switch(ctx, "visibility_on_read", False):
+    if ctx.core.fidelity.visibility_on_read:
         info["visibility"] = repo.visibility
     if repo.type == "space":
         info.update(

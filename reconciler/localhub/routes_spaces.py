@@ -78,7 +78,7 @@ def parse_volumes(items: Any) -> list[dict[str, Any]]:
 def mounted(ctx: Ctx, volumes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Volumes as the Hub keeps them: a repository mount is read-only whatever was asked
     (huggingface_hub 2.4 `Volume.read_only`: "Forced `True` for repos", _space_api.py)."""
-    if not space_rules.switch(ctx, "repo_mounts_read_only", True):
+    if not ctx.core.fidelity.repo_mounts_read_only:
         return volumes
     return [v if v["type"] == "bucket" else {**v, "readOnly": True} for v in volumes]
 

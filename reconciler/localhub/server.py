@@ -221,13 +221,8 @@ class HubApp:
         faults = self.admin.faults
         token = _bearer(request.headers)
         limit_headers: dict[str, str] = {}
-        fidelity = getattr(self.core, "fidelity", None)
-        if (
-            faults.rate_limit
-            or faults.bucket_limits
-            or faults.action_limits
-            or getattr(fidelity, "rate_limit_headers", True)
-        ):
+        fidelity = self.core.fidelity
+        if faults.rate_limit or faults.bucket_limits or faults.action_limits or fidelity.rate_limit_headers:
             # RateLimit headers per bucket on every response, and per-action limits (ratelimit.py).
             key = token or (request.client.host if request.client else "anonymous")
             quotas = {**faults.bucket_limits, **({"api": faults.rate_limit} if faults.rate_limit else {})}
@@ -237,7 +232,7 @@ class HubApp:
                 f"{request.method} {route}",
                 quotas,
                 faults.action_limits,
-                action_in_api_bucket=getattr(fidelity, "per_action_429_in_api_bucket", True),
+                action_in_api_bucket=fidelity.per_action_429_in_api_bucket,
             )
             if not allowed:
                 what = ratelimit.action_of(f"{request.method} {route}") or ratelimit.bucket_of(raw)
@@ -256,8 +251,8 @@ class HubApp:
     def _creator(self, route: str, token: str | None) -> str | None:
         """The user of a repo creation that may conflict with another of theirs (contention.py)."""
         user = self.core.store.tokens.get(token) if token else None
-        fidelity = getattr(self.core, "fidelity", None)
-        if route != "/api/repos/create" or user is None or not getattr(fidelity, "concurrent_create_conflicts", True):
+        fidelity = self.core.fidelity
+        if route != "/api/repos/create" or user is None or not fidelity.concurrent_create_conflicts:
             return None
         return user.user
 

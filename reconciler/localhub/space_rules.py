@@ -21,13 +21,8 @@ from reconciler.localhub.errors import HubError, bad_request
 from reconciler.localhub.web import Ctx
 
 
-def switch(ctx: Ctx, name: str, default: bool) -> bool:
-    fidelity = getattr(ctx.core, "fidelity", None)
-    return bool(getattr(fidelity, name, default))
-
-
 def refuse_static(ctx: Ctx, static: bool, what: str) -> None:
-    if static and switch(ctx, "static_space_rules", True):
+    if static and ctx.core.fidelity.static_space_rules:
         raise bad_request(f"Static Spaces cannot use {what}: they are served as files, without a container")
 
 
@@ -35,7 +30,7 @@ def refuse_hardware(ctx: Ctx, namespace: str, flavor: str) -> None:
     if (
         hardware.is_paid(flavor)
         and not ctx.core.accounts.can_pay(namespace)
-        and switch(ctx, "paid_hardware_needs_billing", True)
+        and ctx.core.fidelity.paid_hardware_needs_billing
     ):
         raise HubError(
             402,
@@ -44,7 +39,7 @@ def refuse_hardware(ctx: Ctx, namespace: str, flavor: str) -> None:
 
 
 def refuse_dev_mode(ctx: Ctx, namespace: str) -> None:
-    if not ctx.core.accounts.dev_mode_allowed(namespace) and switch(ctx, "dev_mode_needs_plan", True):
+    if not ctx.core.accounts.dev_mode_allowed(namespace) and ctx.core.fidelity.dev_mode_needs_plan:
         raise HubError(403, "Dev Mode is only available to PRO users and Team or Enterprise organizations")
 
 
@@ -61,7 +56,7 @@ def refuse_space_options(ctx: Ctx, namespace: str, sdk: Any, body: dict[str, Any
 
 def static_seed_files(ctx: Ctx, name: str) -> dict[str, bytes]:
     """What the Hub commits into a new static Space besides its README (hub-contract §13)."""
-    if not switch(ctx, "static_space_rules", True):
+    if not ctx.core.fidelity.static_space_rules:
         return {}
     page = (
         '<!doctype html>\n<html>\n  <head>\n    <meta charset="utf-8" />\n'

@@ -112,7 +112,7 @@ class Ctx:
     @property
     def fold_case(self) -> bool:
         """Ids in any letter case name the same repo (switch `case_insensitive_ids`)."""
-        return bool(getattr(getattr(self.core, "fidelity", None), "case_insensitive_ids", True))
+        return self.core.fidelity.case_insensitive_ids
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"

@@ -11,7 +11,7 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
 from reconciler.localhub import LocalHub
-from tests.localhub.hubtools import admin, api
+from tests.localhub.hubtools import admin, api, switch
 
 
 def test_ids_without_a_namespace_are_repo_not_found(local_hub: LocalHub) -> None:
@@ -117,3 +117,32 @@ def test_overlapping_creates_by_one_user_conflict_until_the_first_ends(local_hub
     for worker in workers:
         worker.join()
     assert all(api(local_hub).repo_exists(f"local/{n}", repo_type="space") for n in names)
+
+
+def test_case_sensitive_ids_switched(local_hub: LocalHub) -> None:
+    switch(local_hub, case_insensitive_ids=False)
+    client = api(local_hub)
+    client.create_repo("local/Demo", repo_type="space", space_sdk="docker")
+    assert client.repo_exists("local/demo", repo_type="space") is False
+    client.create_repo("local/demo", repo_type="space", space_sdk="docker")
+
+
+def test_concurrent_create_conflicts_switched_off(local_hub: LocalHub) -> None:
+    switch(local_hub, concurrent_create_conflicts=False)
+    admin(local_hub, "POST", "faults", {"latency_ms": 300})
+    headers = {"authorization": f"Bearer {local_hub.token}"}
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def create(name: str) -> None:
+        body = {"name": name, "organization": "local", "type": "space", "sdk": "docker"}
+        start.wait()
+        response = httpx2.post(f"{local_hub.endpoint}/api/repos/create", json=body, headers=headers, timeout=30)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=create, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200]

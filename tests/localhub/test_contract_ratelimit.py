@@ -9,7 +9,7 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from reconciler.hub.pacing import ratelimit_items
 from reconciler.localhub import LocalHub
-from tests.localhub.hubtools import admin, api, make_gradio_space
+from tests.localhub.hubtools import admin, api, make_gradio_space, switch
 
 SPACE = "local/limits"
 
@@ -52,3 +52,21 @@ def test_a_per_action_limit_answers_429_with_budget_left_in_the_api_bucket(local
     remaining, _ = ratelimit_items(response.headers["RateLimit"])["api"]
     assert remaining > 0  # the header alone cannot tell this 429 from a spent bucket's
     assert client.space_info(SPACE).id == SPACE  # other calls go on
+
+
+def test_switched_headers_only_while_a_limit_is_set_and_actions_name_their_bucket(local_hub: LocalHub) -> None:
+    client = api(local_hub)
+    make_gradio_space(client, SPACE)
+    switch(local_hub, rate_limit_headers=False, per_action_429_in_api_bucket=False)
+    assert "RateLimit" not in _get(local_hub, f"/api/spaces/{SPACE}").headers
+    admin(local_hub, "POST", "faults", {"action_limits": {"commit": {"requests": 1, "window_s": 60}}})
+
+    def commit(text: bytes) -> None:
+        add = [CommitOperationAdd(path_in_repo="a.py", path_or_fileobj=text)]
+        client.create_commit(SPACE, add, commit_message="c", repo_type="space")
+
+    commit(b"a = 1\n")
+    with pytest.raises(HfHubHTTPError) as refused:
+        commit(b"a = 2\n")
+    items = ratelimit_items(refused.value.response.headers["RateLimit"])
+    assert list(items) == ["commits"] and items["commits"][0] == 0

@@ -15,7 +15,7 @@ from huggingface_hub._space_api import Volume
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError
 
 from reconciler.localhub import LocalHub
-from tests.localhub.hubtools import add_token, admin, api
+from tests.localhub.hubtools import add_token, admin, api, switch
 
 FREE = "hf_free_user_token"
 
@@ -114,3 +114,34 @@ def test_repo_mounts_read_back_read_only(local_hub: LocalHub) -> None:
     client.set_space_volumes("local/mnt", mounts)
     (mount,) = client.get_space_runtime("local/mnt").raw["volumes"]
     assert mount["readOnly"] is True
+
+
+def test_static_rules_switched_off(local_hub: LocalHub) -> None:
+    switch(local_hub, static_space_rules=False)
+    client = api(local_hub)
+    client.create_repo("local/site", repo_type="space", space_sdk="static")
+    assert "index.html" not in client.list_repo_files("local/site", repo_type="space")
+    client.pause_space("local/site")
+
+
+def test_paid_hardware_and_dev_mode_switched_off(local_hub: LocalHub, free: HfApi) -> None:
+    switch(local_hub, paid_hardware_needs_billing=False, dev_mode_needs_plan=False)
+    free.create_repo("newbie/gpu", repo_type="space", space_sdk="gradio", space_hardware="t4-small")  # type: ignore[arg-type]
+    assert free.enable_space_dev_mode("newbie/gpu").raw["devMode"] is True
+
+
+def test_visibility_switched_on_tells_protected_apart(local_hub: LocalHub) -> None:
+    client = api(local_hub)
+    client.create_repo("local/prot", repo_type="space", space_sdk="gradio", visibility="protected")  # type: ignore[call-arg]
+    switch(local_hub, visibility_on_read=True)
+    info = client.space_info("local/prot", expand=["private"])  # type: ignore[list-item]
+    assert (info.private, getattr(info, "visibility", None)) == (False, "protected")
+
+
+def test_repo_mounts_switched_read_back_as_written(local_hub: LocalHub) -> None:
+    switch(local_hub, repo_mounts_read_only=False)
+    client = api(local_hub)
+    client.create_repo("local/mnt", repo_type="space", space_sdk="docker")
+    client.set_space_volumes("local/mnt", [Volume(type="model", source="local/w", mount_path="/w", read_only=False)])
+    (mount,) = client.get_space_runtime("local/mnt").raw["volumes"]
+    assert mount["readOnly"] is False

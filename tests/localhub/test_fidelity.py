@@ -21,6 +21,15 @@ def test_defaults_are_the_evidence_column_of_section_13(local_hub: Any) -> None:
         "old_stage_after_commit": True,
         "secret_metadata_on_read": True,
         "inline_binary_refused": True,
+        "visibility_on_read": False,
+        "repo_mounts_read_only": True,
+        "rate_limit_headers": True,
+        "per_action_429_in_api_bucket": True,
+        "case_insensitive_ids": True,
+        "concurrent_create_conflicts": True,
+        "paid_hardware_needs_billing": True,
+        "dev_mode_needs_plan": True,
+        "static_space_rules": True,
     }
 
 
