@@ -259,7 +259,7 @@ class HubApp:
     async def _serve(
         self,
         request: Request,
-        found: tuple[Handler, dict[str, str], str] | str | None,
+        found: tuple[Handler | Streamed, dict[str, str], str] | str | None,
         route: str,
         raw: str,
         segments: list[str],
