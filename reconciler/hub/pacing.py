@@ -70,10 +70,9 @@ API, RESOLVERS, PAGES = "api", "resolvers", "pages"
 
 
 def bucket_of(path: str) -> str:
-    """The bucket a request path counts against: '/api/…' api, '…/resolve/…' resolvers, else pages."""
-    if "/resolve/" in path:
-        return RESOLVERS
-    return API if path.startswith("/api/") else PAGES
+    """The bucket a request path counts against: '…/resolve/…' resolvers, every other call (the API,
+    git LFS batch, Xet tokens) api. Pages are HTML the reconciler never requests."""
+    return RESOLVERS if "/resolve/" in path else API
 
 
 def ratelimit_items(header: str) -> dict[str, tuple[int, int]]:

@@ -46,7 +46,7 @@ class Fidelity:
     repo_mounts_read_only: bool = True
     # RateLimit headers. Evidence: the documented `"api";r=..;t=..` format (huggingface_hub
     # parse_ratelimit_headers) and separate buckets (Hub docs, "Hub rate limits"). Default: sent on
-    # every response, naming its bucket (api, resolvers, pages). False: only while a rate-limit
+    # every response, naming its bucket (resolvers, else api). False: only while a rate-limit
     # fault is set (ratelimit.py).
     rate_limit_headers: bool = True
     # per-action limits (commits, repo creation): undocumented. Default: the 429 carries the api

@@ -23,9 +23,9 @@ ACTIONS = {"commit": "/commit/{rev}", "create": "/api/repos/create"}
 
 
 def bucket_of(path: str) -> str:
-    if "/resolve/" in path:
-        return RESOLVERS
-    return API if path.startswith("/api/") else PAGES
+    """Downloads through resolve URLs count as resolvers, every other call the local Hub serves
+    (the API, git LFS batch, Xet tokens) as api; it serves no pages."""
+    return RESOLVERS if "/resolve/" in path else API
 
 
 def action_of(route: str) -> str | None:

@@ -80,7 +80,7 @@ def test_a_resolvers_window_does_not_move_the_api_bucket() -> None:
         ("/api/spaces", "api"),
         ("/spaces/a/b/resolve/main/x.py", "resolvers"),
         ("/a/b/resolve/main/x.bin", "resolvers"),
-        ("/spaces/a/b", "pages"),
+        ("/spaces/a/b.git/info/lfs/objects/batch", "api"),
     ],
 )
 def test_requests_count_against_their_bucket(path: str, bucket: str) -> None:
