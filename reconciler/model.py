@@ -126,6 +126,43 @@ class Lifecycle(Frozen):
     ignore_lint: tuple[str, ...] = ()
 
 
+class ExpectKind(str, enum.Enum):
+    """How a smoke call's output is judged (spec.verify.smoke[].expect)."""
+
+    MIME = "kind"  # the output is a file whose magic bytes say this media type
+    CONTAINS = "contains"  # the output as text contains `value`
+    EQUALS = "equals"  # the output equals `value`
+    JSON = "json"  # the output (a mapping, or JSON text) contains the mapping `value` as a subset
+    TYPE = "type"  # the output's JSON type is `value` (str, int, float, bool, list, dict, null)
+
+
+class Expectation(Frozen):
+    kind: ExpectKind
+    value: Any = None
+
+
+class SmokeCall(Frozen):
+    """One real call of a Space endpoint. `args` is a mapping (keywords) or a tuple (positional).
+
+    Arguments may hold user data: renderers show them only in JSON output.
+    """
+
+    api: str
+    args: Mapping[str, Any] | tuple[Any, ...] = Field(default_factory=dict)
+    timeout_s: float = 120.0
+    expect: Expectation | None = None  # None: any answer that is not an error passes
+
+
+class VerifySpec(Frozen):
+    """spec.verify: checks beyond RUNNING. Regular expressions were compiled at load time."""
+
+    timeout_s: float = 600.0
+    forbid: tuple[str, ...] = ()  # must match no run log line since the boot
+    expect: tuple[str, ...] = ()  # must each match a run log line before the timeout
+    endpoints: tuple[str, ...] = ()  # api_names the Space's API must have
+    smoke: tuple[SmokeCall, ...] = ()
+
+
 class DesiredSpace(Frozen):
     """What git says one Space must be. Absent optional settings are not managed.
 
@@ -152,6 +189,8 @@ class DesiredSpace(Frozen):
     files: tuple[SourceFile, ...] = ()
     app_file: str | None = None
     lifecycle: Lifecycle = Lifecycle()
+    # None: no verification beyond the health gate.
+    verify: VerifySpec | None = None
 
     @property
     def namespace(self) -> str:

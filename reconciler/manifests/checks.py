@@ -20,7 +20,9 @@ from reconciler.model import SecretRef
 REPO_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+){1,2}([.-]?[A-Za-z]+[0-9]*)?$")
-IGNORABLE = tuple(info.alias or name for name, info in SpaceSpec.model_fields.items() if name not in ("lifecycle",))
+IGNORABLE = tuple(
+    info.alias or name for name, info in SpaceSpec.model_fields.items() if name not in ("lifecycle", "verify")
+)
 NESTED = ("variables", "secrets", "card")
 
 

@@ -24,6 +24,7 @@ from reconciler.manifests.context import DocContext
 from reconciler.manifests.schema_models import API_VERSION, KINDS, Policy, Space, SpaceSet
 from reconciler.manifests.source import README, Listing, SourceCache, generated, is_inside
 from reconciler.manifests.spaceset import Label, expand, origin
+from reconciler.manifests.verify_checks import check_verify, verify_spec
 from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
 from reconciler.manifests.yaml_positions import Path as NodePath
 from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceRef, Volume
@@ -287,6 +288,7 @@ class _Loader:
         ctx.ignored_rules = frozenset(spec.lifecycle.ignore_lint)
         base = ctx.file.parent
         checks.check_space(ctx, space, base)
+        check_verify(ctx, spec)
         if (exemption := space.metadata.labels.get(EXEMPT_LABEL)) is not None and (
             problem := exemption_problem(exemption)
         ):
@@ -524,4 +526,5 @@ def _desired(
             ignore_changes=tuple(spec.lifecycle.ignore_changes),
             ignore_lint=tuple(spec.lifecycle.ignore_lint),
         ),
+        verify=verify_spec(spec.verify),
     )

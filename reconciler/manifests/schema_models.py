@@ -140,6 +140,64 @@ class Lifecycle(Model):
     ignore_lint: list[str] = Field(default_factory=list, description="Lint rule ids to silence.")
 
 
+# Output kinds `reconcile verify` recognises by their first bytes (reconciler/verify/sniff.py).
+OutputKind = Literal["image/png", "image/jpeg", "image/webp", "audio/wav", "video/mp4", "model/gltf-binary"]
+ValueType = Literal["str", "int", "float", "bool", "list", "dict", "null"]
+
+
+class VerifyExpect(Model):
+    """What a smoke call must return. Exactly one key."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": [k]} for k in ("kind", "contains", "equals", "json", "type")],
+        }
+    )
+    kind: OutputKind | None = Field(default=None, description="The output is a file of this type (magic bytes).")
+    contains: str | None = Field(default=None, description="The output, as text, contains this.")
+    equals: Any = Field(default=None, description="The output equals this value.")
+    json_: dict[str, Any] | None = Field(
+        default=None, alias="json", description="The output (JSON) contains this subset."
+    )
+    type: ValueType | None = Field(default=None, description="The output's JSON type.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> VerifyExpect:
+        given = [name for name in self.model_fields_set if name in type(self).model_fields]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "verify_expect", "an expect needs exactly one of kind, contains, equals, json or type"
+            )
+        return self
+
+
+class SmokeCall(Model):
+    api: str = Field(description="The endpoint's api_name, e.g. /generate.")
+    args: dict[str, Any] | list[Any] = Field(
+        default_factory=dict, description="Keyword arguments (a mapping) or positional ones (a list)."
+    )
+    timeout: str | int = Field(default="120s", description="For this call, e.g. 120s.")
+    expect: VerifyExpect | None = Field(default=None, description="Without it, any answer that is not an error passes.")
+
+
+class VerifyLogs(Model):
+    forbid: list[str] = Field(
+        default_factory=list, description="Regular expressions that must not match any run log line since the boot."
+    )
+    expect: list[str] = Field(
+        default_factory=list, description="Regular expressions that must each match a run log line before the timeout."
+    )
+
+
+class Verify(Model):
+    """Checks beyond RUNNING, run by `reconcile verify` (and after apply's health gate)."""
+
+    timeout: str | int = Field(default="10m", description="The whole verification of this Space, e.g. 10m.")
+    logs: VerifyLogs = Field(default_factory=VerifyLogs)
+    endpoints: list[str] = Field(default_factory=list, description="api_names the Space's API must have (gradio).")
+    smoke: list[SmokeCall] = Field(default_factory=list, description="Real calls through gradio_client (gradio).")
+
+
 class SpaceSpec(Model):
     sdk: Sdk
     sdk_version: str | None = Field(default=None, description="Gradio version; gradio only.")
@@ -154,6 +212,7 @@ class SpaceSpec(Model):
     source: Source
     card: Card = Field(default_factory=Card)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    verify: Verify | None = None
 
 
 class Space(Model):

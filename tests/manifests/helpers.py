@@ -25,6 +25,8 @@ def render_space(space: DesiredSpace, root: Path) -> list[str]:
         "volumes": [v.model_dump(exclude_none=True) for v in space.volumes],
         "lifecycle": space.lifecycle.model_dump(),
     }  # fmt: skip
+    if space.verify is not None:
+        settings["verify"] = space.verify.model_dump(mode="json")
     lines.append("  " + json.dumps(settings, sort_keys=True, ensure_ascii=False))
     for file in space.files:
         origin = "generated" if file.content is not None else rel(file.local_path)
