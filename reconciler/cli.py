@@ -43,15 +43,21 @@ embedded local Hub with --hub local (RECONCILE_HUB=local): no token, no network.
     help="'local' runs against the embedded local Hub (state in .reconcile/hub/).",
 )
 @click.option("--no-color", is_flag=True, help="Plain text output even on a terminal (as NO_COLOR=1 does).")
+@click.option(
+    "--run-apps",
+    is_flag=True,
+    envvar="RECONCILE_RUN_APPS",
+    help="With --hub local: run gradio Spaces for real (needs gradio installed).",
+)
 @click.pass_context
-def cli(ctx: click.Context, hub: str, no_color: bool) -> None:
+def cli(ctx: click.Context, hub: str, no_color: bool, run_apps: bool) -> None:
     """GitOps for Hugging Face Spaces: plan, apply and drift-check Spaces from YAML manifests."""
     if no_color:
         os.environ["NO_COLOR"] = "1"  # the one switch every renderer already honours (no-color.org)
-    ctx.obj = {"hub": hub}
+    ctx.obj = {"hub": hub, "run_apps": run_apps}
 
 
-GLOBAL_OPTIONS = ("--hub", "--no-color")
+GLOBAL_OPTIONS = ("--hub", "--no-color", "--run-apps")
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:
@@ -67,7 +73,7 @@ def hoist_global_options(argv: list[str]) -> list[str]:
         if arg == "--":
             rest.extend(argv[index:])
             break
-        if arg == "--no-color" or arg.startswith("--hub="):
+        if arg in ("--no-color", "--run-apps") or arg.startswith("--hub="):
             moved.append(arg)
         elif arg == "--hub" and index + 1 < len(argv):
             moved.extend(argv[index : index + 2])

@@ -7,7 +7,7 @@ import importlib
 import click
 
 # Subcommand modules, in the order `reconcile --help` lists them.
-COMMANDS = ("validate", "plan", "apply", "drift", "import_cmd", "preview", "schema", "hub")
+COMMANDS = ("validate", "plan", "apply", "verify", "drift", "import_cmd", "preview", "schema", "hub")
 
 # Shown at the end of each subcommand's --help: the invocations people actually type.
 EXAMPLES = {
@@ -22,6 +22,11 @@ EXAMPLES = {
         "reconcile apply",
         "reconcile plan --out plan.json && reconcile apply --plan plan.json",
         "reconcile apply --auto-approve --target acme/demo --rollback-on-failure",
+    ],
+    "verify": [
+        "reconcile verify",
+        "reconcile verify --target acme/demo --format json",
+        "reconcile verify --format markdown --out verify.md",
     ],
     "drift": [
         "reconcile drift",

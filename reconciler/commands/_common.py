@@ -48,9 +48,17 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
         from reconciler.localhub import LocalHub
 
         build_s = float(os.environ.get("RECONCILE_LOCALHUB_BUILD_SECONDS", "2"))
-        local = LocalHub(
-            state_dir() / "hub", build_seconds=build_s, restart_seconds=build_s / 2, stage_lag_seconds=build_s / 2
-        )
+        run_apps = bool(ctx.obj.get("run_apps"))
+        try:
+            local = LocalHub(
+                state_dir() / "hub",
+                build_seconds=build_s,
+                restart_seconds=build_s / 2,
+                stage_lag_seconds=build_s / 2,
+                run_apps=run_apps,
+            )
+        except RuntimeError as problem:
+            raise UserError(str(problem)) from None
         with local, HubClient(local.endpoint, local.token, parallelism=parallelism, notify=_stderr) as client:
             yield client
         return

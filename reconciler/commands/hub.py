@@ -36,13 +36,21 @@ def command() -> None:
     type=float,
     help="How long the old stage shows after a commit (hub-contract §13).",
 )
+@click.option(
+    "--run-apps", is_flag=True, help="Run gradio Spaces for real (needs gradio installed); others stay simulated."
+)
+@click.option("--max-apps", default=4, show_default=True, type=click.IntRange(1, 64), help="Apps running at once.")
+@click.pass_context
 def serve(
+    ctx: click.Context,
     host: str,
     port: int,
     state_dir: Path | None,
     build_seconds: float,
     restart_seconds: float,
     stage_lag_seconds: float,
+    run_apps: bool,
+    max_apps: int,
 ) -> None:
     """Serve the local Hub until interrupted.
 
@@ -51,14 +59,20 @@ def serve(
       HF_ENDPOINT=http://127.0.0.1:8787 HF_TOKEN=$(cat .reconcile/hub/token) hf spaces info local/demo
     """
     state_dir = state_dir or workspace.state_dir() / "hub"
-    hub = LocalHub(
-        state_dir,
-        host=host,
-        port=port,
-        build_seconds=build_seconds,
-        restart_seconds=restart_seconds,
-        stage_lag_seconds=stage_lag_seconds,
-    )
+    run_apps = run_apps or bool(ctx.obj and ctx.obj.get("run_apps"))
+    try:
+        hub = LocalHub(
+            state_dir,
+            host=host,
+            port=port,
+            build_seconds=build_seconds,
+            restart_seconds=restart_seconds,
+            stage_lag_seconds=stage_lag_seconds,
+            run_apps=run_apps,
+            max_apps=max_apps,
+        )
+    except RuntimeError as problem:
+        raise UserError(str(problem)) from None
 
     def announce(ready: LocalHub) -> None:
         click.echo(f"Local Hub listening on {ready.endpoint}")

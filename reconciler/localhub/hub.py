@@ -11,6 +11,7 @@ from types import TracebackType
 
 import uvicorn
 
+from reconciler.localhub.apprunner import AppRunner, gradio_available
 from reconciler.localhub.fidelity import Fidelity
 from reconciler.localhub.runtime import Durations
 from reconciler.localhub.server import HubApp
@@ -28,10 +29,20 @@ class LocalHub:
         restart_seconds: float = 5.0,
         stage_lag_seconds: float = 3.0,
         fidelity: Fidelity | None = None,
+        run_apps: bool = False,
+        max_apps: int = 4,
     ) -> None:
+        """`run_apps`: gradio Spaces run for real when gradio is importable (apprunner.py);
+        at most `max_apps` at once."""
         self.store = Store(Path(state_dir))
+        apps = None
+        if run_apps:
+            if not gradio_available():
+                raise RuntimeError("--run-apps needs gradio installed in this Python environment")
+            apps = AppRunner(Path(state_dir) / "apps", self.store.clock.now, limit=max_apps)
+        self.apps = apps
         durations = Durations(build_seconds, restart_seconds, stage_lag_seconds)
-        self.app = HubApp(Core(self.store, durations, fidelity or Fidelity()))
+        self.app = HubApp(Core(self.store, durations, fidelity or Fidelity(), apps))
         self.host = host
         self._requested_port = port
         self._socket: socket.socket | None = None
@@ -110,7 +121,11 @@ class LocalHub:
         server = self._bind()
         if announce is not None:
             announce(self)
-        server.run(sockets=[self._socket] if self._socket else None)
+        try:
+            server.run(sockets=[self._socket] if self._socket else None)
+        finally:
+            if self.apps is not None:
+                self.apps.stop_all()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -119,6 +134,8 @@ class LocalHub:
             self._thread.join(timeout=10)
         if self._socket is not None:
             self._socket.close()
+        if self.apps is not None:
+            self.apps.stop_all()  # no app outlives its local Hub
         self._server = self._thread = None
 
     def __enter__(self) -> LocalHub:

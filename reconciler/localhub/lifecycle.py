@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.localhub import runtime
+from reconciler.localhub import apprunner, runtime
 from reconciler.localhub.state import CommitResult, Repo
 from reconciler.localhub.web import Core
 
@@ -22,10 +22,32 @@ def is_static(repo: Repo) -> bool:
 
 
 def current(core: Core, repo: Repo) -> runtime.View:
-    return runtime.view(repo.run, is_static(repo), core.durations, core.store.clock.now())
+    view = runtime.view(repo.run, is_static(repo), core.durations, core.store.clock.now())
+    return view if core.apps is None else _live(core, repo, view)
+
+
+def _live(core: Core, repo: Repo, view: runtime.View) -> runtime.View:
+    # --run-apps: a gradio Space's stage comes from its real process (apprunner.py).
+    assert core.apps is not None
+    target = repo.run.get("target") or ""
+
+    def files() -> dict[str, bytes]:
+        tree = core.store.tree_at(repo, target)
+        return {path: core.store.read_file(tree, path) for path in tree}
+
+    return apprunner.live_view(core.apps, repo, view, sdk_of(repo), subdomain(repo), files)
 
 
 def runtime_json(core: Core, repo: Repo) -> dict[str, Any]:
+    data = _simulated_json(core, repo)
+    if core.apps is not None and not is_static(repo):
+        live = current(core, repo)
+        data.update(stage=live.stage, errorMessage=live.error)
+        data["replicas"] = {"requested": 1, **({"current": 1} if live.stage == "RUNNING" else {})}
+    return data
+
+
+def _simulated_json(core: Core, repo: Repo) -> dict[str, Any]:
     return runtime.runtime_json(
         repo.run,
         static=is_static(repo),

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import PlainTextResponse, Response
 
 from reconciler.localhub import card, hardware, lifecycle, routes_git, routes_spaces, space_rules, uploadmode
+from reconciler.localhub.apprunner import APPS_PREFIX
 from reconciler.localhub.clock import iso
 from reconciler.localhub.errors import HubError, bad_request, repo_not_found
 from reconciler.localhub.state import REPO_TYPES, Repo, lfs_of, name_problem
@@ -224,6 +225,8 @@ def _named_repo(ctx: Ctx, body: dict[str, Any]) -> Repo:
 def delete_repo(ctx: Ctx, p: Params) -> Response:
     repo = _named_repo(ctx, ctx.json())
     ctx.store.delete(repo)
+    if ctx.core.apps is not None:
+        ctx.core.apps.forget(repo.id)  # deleting a Space ends its app
     ctx.store.event(repo.id, "delete", repo.type)
     return PlainTextResponse("OK")
 
@@ -239,6 +242,8 @@ def move_repo(ctx: Ctx, p: Params) -> Response:
     repo = ctx.writable(repo_type, source)
     namespace, name = target.split("/")
     old_id = repo.id
+    if ctx.core.apps is not None:
+        ctx.core.apps.forget(old_id)  # relaunched under the new id (its secrets must be written again)
     ctx.store.move(repo, _new_repo_id(ctx, namespace, name, repo_type, moving=True))
     ctx.store.event(old_id, "settings", f"moved to {target}")
     return json_response({"url": repo_url(ctx, repo_type, target)})
@@ -335,7 +340,7 @@ def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
         info.update(
             sdk=lifecycle.sdk_of(repo),
             subdomain=lifecycle.subdomain(repo),
-            host=ctx.base_url,
+            host=_host(ctx, repo),
             runtime=lifecycle.runtime_json(ctx.core, repo),
             models=[],
             datasets=[],
@@ -345,6 +350,18 @@ def _full_info(ctx: Ctx, repo: Repo, sha: str, blobs: bool) -> dict[str, Any]:
     else:
         info["downloads"] = 0
     return info
+
+
+def _host(ctx: Ctx, repo: Repo) -> str:
+    """Where the Space's app answers. With --run-apps a gradio Space's app is served through the
+    local Hub's /--apps/<subdomain> proxy (server.py): gradio_client resolves a Space through
+    `space_info(...).host` (gradio_client Client._space_name_to_src), and the host holding the
+    subdomain keeps the hot-reload replica route on this origin (hub-contract §10). It ends in
+    '/': gradio_client joins its routes onto a Space's host as given (urljoin), which keeps a
+    path only with that slash (a real host has no path)."""
+    if ctx.core.apps is not None and lifecycle.sdk_of(repo) == "gradio":
+        return f"{ctx.base_url}{APPS_PREFIX}{lifecycle.subdomain(repo)}/"
+    return ctx.base_url
 
 
 def _tags(repo: Repo, repo_card: dict[str, Any]) -> list[str]:

@@ -90,6 +90,8 @@ def set_secret(ctx: Ctx, repo: Repo, item: Any) -> None:
     # Metadata dates use wall time, as on the Hub: the simulated clock only drives the
     # runtime, and clients compare these dates with their own clock.
     repo.secrets[key] = {"sha256": digest, "description": description, "updatedAt": iso(time.time())}
+    if ctx.core.apps is not None:
+        ctx.core.apps.remember_secret(repo.id, key, value)  # in memory, for the app's environment
 
 
 def set_variable(ctx: Ctx, repo: Repo, item: Any) -> None:
@@ -208,6 +210,8 @@ def delete_secret(ctx: Ctx, p: Params) -> Response:
     repo = _space(ctx, p, write=True)
     key = field(ctx.json(), "key", str)
     if repo.secrets.pop(key, None) is not None:
+        if ctx.core.apps is not None:
+            ctx.core.apps.forget_secret(repo.id, key)
         _changed(ctx, repo, f"secret {key} deleted", restart=True)
     return json_response({})
 
@@ -264,8 +268,21 @@ def logs(ctx: Ctx, p: Params) -> Response:
     if p["kind"] == "build":
         return _sse(runtime.build_log(repo.run, ctx.core.durations, now))
     if p["kind"] == "run":
+        if ctx.core.apps is not None and (lines := _app_log(ctx, repo)) is not None:
+            return _sse(lines)
         return _sse(runtime.run_log(repo.run, lifecycle.is_static(repo), ctx.core.durations, now))
     raise HubError(404, f"Unknown log kind {p['kind']!r}; use build or run")
+
+
+def _app_log(ctx: Ctx, repo: Repo) -> list[tuple[float, str]] | None:
+    """The real app's output under the boot banner the Hub writes (runtime.run_log's first line)."""
+    assert ctx.core.apps is not None
+    lifecycle.current(ctx.core, repo)  # launches or stops the app as the stage says
+    lines = ctx.core.apps.run_log(repo.id)
+    if lines is None:
+        return None
+    boot = ctx.core.apps.started(repo.id)
+    return [(boot, f"===== Application Startup at {iso(boot)} =====\n"), *lines]
 
 
 def replica_reload(ctx: Ctx, p: Params) -> Response:

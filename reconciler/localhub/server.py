@@ -19,11 +19,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.localhub import contention, lfs, ratelimit, xet
+from reconciler.localhub import appproxy, contention, lfs, ratelimit, xet
 from reconciler.localhub import routes_git as git
 from reconciler.localhub import routes_repos as repos
 from reconciler.localhub import routes_spaces as spaces
 from reconciler.localhub.admin import Admin, admin_refusal
+from reconciler.localhub.apprunner import APPS_PREFIX
 from reconciler.localhub.errors import HubError, repo_not_found
 from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
 
@@ -190,6 +191,10 @@ class HubApp:
             return
         flags: dict[str, bool] = {}
         scope["localhub"] = flags
+        running_app = self.core.apps is not None and scope["path"].startswith(APPS_PREFIX)
+        if running_app and not appproxy.replica_route(scope):
+            await appproxy.forward(self.core, scope, receive, send)
+            return
 
         async def guarded_send(message: MutableMapping[str, Any]) -> None:
             if not flags.get("drop"):

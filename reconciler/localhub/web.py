@@ -13,6 +13,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 
 from reconciler.localhub.accounts import Accounts
+from reconciler.localhub.apprunner import AppRunner
 from reconciler.localhub.errors import HubError, bad_request, repo_not_found
 from reconciler.localhub.fidelity import Fidelity
 from reconciler.localhub.runtime import Durations
@@ -26,6 +27,7 @@ class Core:
     store: Store
     durations: Durations
     fidelity: Fidelity = dataclass_field(default_factory=Fidelity)
+    apps: AppRunner | None = None  # gradio apps run for real (--run-apps)
 
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.store.root)
