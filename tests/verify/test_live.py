@@ -163,7 +163,10 @@ def test_verify_fleet_of_real_apps(workspace: Path) -> None:
 def test_gradio_client_resolves_a_local_space_unmodified(apps_hub: LocalHub, workspace: Path) -> None:
     write_space(workspace, "plain", APPS["cpu"], None)
     assert run_cli("apply", "--auto-approve").code == 0
-    script = "from gradio_client import Client; print(Client('local-org/plain', verbose=False).predict('hi', api_name='/echo'))"
+    script = (
+        "from gradio_client import Client\n"
+        "print(Client('local-org/plain', verbose=False).predict('hi', api_name='/echo'))"
+    )
     env = {
         **os.environ,
         "HF_ENDPOINT": apps_hub.endpoint,
