@@ -19,6 +19,7 @@ from reconciler.verify.api import Api, ApiUnreachable, CallFailed, CallTimedOut,
 from reconciler.verify.outcomes import Check, CheckResult, Evidence, Problem, SpaceVerification, Status
 
 LOG_POLL_S = 2.0
+STARTING = frozenset({"BUILDING", "APP_STARTING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"})
 
 
 class Live(Protocol):
@@ -49,6 +50,11 @@ def verify_space(
     spec = desired.verify or VerifySpec()
     run = _Run(desired.id, spec, live, redact, clock, sleep, clock() + spec.timeout_s)
     state = live.space(desired.id)
+    # A Space still starting (or rebuilding) is waited for within the timeout, as
+    # huggingface_hub's wait_for_space waits out these stages.
+    while state.stage in STARTING and clock() < run.deadline:
+        sleep(min(LOG_POLL_S, max(0.0, run.deadline - clock())))
+        state = live.space(desired.id)
     if state.stage != "RUNNING":
         return run.done(CheckResult(Check.RUNNING, Status.FAILED, str(state.stage), Problem.NOT_RUNNING,
                                     Evidence(stage=state.stage)))  # fmt: skip

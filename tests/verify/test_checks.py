@@ -180,6 +180,18 @@ def test_checks_in_order_with_evidence() -> None:
     assert api.calls == [("/predict", {"name": "x"}), ("/boom", ("a",)), ("/slow", {})] and api.closed
 
 
+def test_a_starting_space_is_waited_for() -> None:
+    class Starting(FakeLive):
+        def space(self, space_id: str) -> State:
+            self.reads += 1
+            return State(stage="APP_STARTING" if self.reads < 3 else "RUNNING")
+
+    live = Starting()
+    result = run(VerifySpec(), live)
+    assert [(r.check, r.status) for r in result.results] == [(Check.RUNNING, Status.PASSED)]
+    assert live.reads == 3
+
+
 def test_expected_log_never_seen_fails_at_the_deadline() -> None:
     result = run(VerifySpec(timeout_s=5, expect=("ready",)), FakeLive())
     assert [(r.check, r.problem) for r in result.results][-1] == (Check.LOGS_EXPECT, Problem.LOG_NOT_SEEN)

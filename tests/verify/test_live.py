@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huggingface_hub import HfApi
+from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub._hot_reload.client import ReloadClient
 
 from reconciler.localhub import LocalHub
-from reconciler.localhub.apprunner import gradio_available
 from tests.conftest import CANARY
 from tests.e2e.conftest import run_cli
 
-pytestmark = pytest.mark.skipif(not gradio_available(), reason="gradio is in the test extra")
+# Real apps start in seconds alone, but much slower on a shared, loaded machine.
+pytestmark = pytest.mark.timeout(300)
 
 HEADER = "import gradio as gr\nimport os, hashlib\n"
 APPS = {
@@ -182,22 +182,31 @@ def test_renamed_endpoint_fails_endpoints(workspace: Path) -> None:
     app = APPS["cpu"].replace('print("CUDA not available, falling back to CPU", flush=True)', "")
     write_space(workspace, "rename", app, {"endpoints": ["/echo"]})
     assert run_cli("apply", "--auto-approve").code == 0
-    assert run_cli("verify").code == 0
-    write_space(workspace, "rename", app.replace('api_name="echo"', 'api_name="repeat"'), {"endpoints": ["/echo"]})
-    assert run_cli("apply", "--auto-approve").code == 0
-    result = run_cli("verify", "--format", "json")
-    assert result.code == 2
+    # The app's own developer renames the endpoint with a hot reload (as `hf spaces hot-reload` does).
+    api = HfApi(endpoint=os.environ["HF_ENDPOINT"], token=os.environ["HF_TOKEN"])
+    renamed = (HEADER + textwrap.dedent(app)).replace('api_name="echo"', 'api_name="repeat"').encode()
+    info = api.space_info("local-org/rename")
+    commit = api.create_commit(
+        "local-org/rename",
+        [CommitOperationAdd("app.py", renamed)],
+        commit_message="rename",
+        repo_type="space",
+        parent_commit=info.sha,
+        _hot_reload=True,
+    )
+    # The replica route still answers on the local Hub's origin, through the app's host.
+    info = api.space_info("local-org/rename")
+    assert info.runtime is not None and info.runtime.raw["hotReloading"]["status"] == "created"
+    reload = ReloadClient(host=info.host, subdomain=info.subdomain, replica_hash="r1", token=os.environ["HF_TOKEN"])
+    events = reload.get_reload(commit.oid)
+    assert not isinstance(events, int) and {"kind": "ui", "updated": True} in [e["data"] for e in events]
+
+    result = run_cli("verify", "--format", "json")  # the hot-reloaded app is the new code
+    assert result.code == 2, result.output
     endpoints = checks(json.loads(result.stdout), "rename")[-1]
     assert endpoints["problem"] == "endpoints-missing"
     assert endpoints["evidence"] == {"missing": ["/echo"], "available": ["/repeat"]}
     assert "missing from the Space's API: /echo (it has: /repeat)" in run_cli("verify").stdout
-    # The change was a hot reload; its replica route still answers on the local Hub's origin.
-    api = HfApi(endpoint=os.environ["HF_ENDPOINT"], token=os.environ["HF_TOKEN"])
-    info = api.space_info("local-org/rename")
-    assert info.runtime is not None and info.runtime.raw["hotReloading"]["status"] == "created"
-    reload = ReloadClient(host=info.host, subdomain=info.subdomain, replica_hash="r1", token=os.environ["HF_TOKEN"])
-    events = reload.get_reload(str(info.sha))
-    assert not isinstance(events, int) and {"kind": "ui", "updated": True} in [e["data"] for e in events]
 
 
 def test_crashing_app_is_runtime_error_with_its_traceback(apps_hub: LocalHub, workspace: Path) -> None:
@@ -232,3 +241,19 @@ def test_pause_restart_and_delete_act_on_the_process(apps_hub: LocalHub, workspa
     assert api.get_space_runtime("local-org/life").stage == "RUNNING"
     api.delete_repo("local-org/life", repo_type="space")
     assert second.wait(timeout=10) is not None and "local-org/life" not in apps_hub.apps.apps
+
+
+def test_embedded_local_hub_runs_apps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`reconcile --hub local --run-apps ...`, the option also written after the subcommand."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("RECONCILE_LOCALHUB_BUILD_SECONDS", "0.3")
+    monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.2")
+    write_space(root, "embedded", APPS["cpu"], {"endpoints": ["/echo"], "logs": {"forbid": ["falling back"]}})
+    assert run_cli("--hub", "local", "--run-apps", "apply", "--auto-approve").code == 0
+    # A new embedded Hub starts the app again; verify waits for it to start, then checks it.
+    result = run_cli("verify", "--hub", "local", "--run-apps", "--format", "json")
+    assert result.code == 2, result.output
+    got = [(c["check"], c["status"]) for c in checks(json.loads(result.stdout), "embedded")]
+    assert got == [("running", "passed"), ("endpoints", "passed"), ("logs.forbid", "failed")]

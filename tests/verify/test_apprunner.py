@@ -1,0 +1,71 @@
+"""The local Hub's app runner with plain Python HTTP servers (no gradio): stages from the
+process, the bound on running apps (the least recently used sleeps, a request wakes it), the
+environment an app gets, and no process left behind."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from reconciler.localhub.apprunner import AppRunner, AppState
+
+SERVER = b"""\
+import http.server, os
+print("booted with", sorted(k for k in os.environ if k in ("MODE", "TOKEN", "HF_TOKEN", "CANARY_SECRET")), flush=True)
+port = int(os.environ["GRADIO_SERVER_PORT"])
+http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler).serve_forever()
+"""
+
+
+def wait_for(runner: AppRunner, repo_id: str, stage: str, timeout: float = 30.0) -> AppState:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = runner.state(runner.apps[repo_id])
+        if state.stage == stage or time.monotonic() > deadline:
+            return state
+        time.sleep(0.05)
+
+
+def launch(runner: AppRunner, repo_id: str, code: bytes = SERVER, key: str = "a" * 40) -> AppState:
+    sub = repo_id.replace("/", "-")
+    return runner.ensure(repo_id, sub, (key, 0.0), lambda: {"app.py": code}, "app.py", {"MODE": "test"})
+
+
+def test_stage_environment_bound_and_wake(tmp_path: Path) -> None:
+    runner = AppRunner(tmp_path / "apps", time.time, limit=1)
+    runner.remember_secret("ns/one", "TOKEN", "s3cr3t-value")
+    try:
+        assert launch(runner, "ns/one").stage == "APP_STARTING"
+        assert wait_for(runner, "ns/one", "RUNNING").stage == "RUNNING"
+        lines = "".join(text for _, text in runner.run_log("ns/one") or [])
+        # Variables and secrets, nothing of this process's environment (HF_TOKEN, CANARY_SECRET).
+        assert "booted with ['MODE', 'TOKEN']" in lines
+        first = runner.apps["ns/one"].process
+        launch(runner, "ns/two")  # over the bound: the least recently used app sleeps
+        assert runner.state(runner.apps["ns/one"]).stage == "SLEEPING"
+        assert first is not None and first.poll() is not None
+        assert runner.wake("ns/one") is not None  # a request wakes it; ns/two sleeps in turn
+        assert wait_for(runner, "ns/one", "RUNNING").stage == "RUNNING"
+        assert runner.state(runner.apps["ns/two"]).stage == "SLEEPING"
+        # A new commit (another key) replaces the process.
+        before = runner.apps["ns/one"].process
+        launch(runner, "ns/one", key="b" * 40)
+        assert before is not None and before.poll() is not None
+    finally:
+        processes = [app.process for app in runner.apps.values()]
+        runner.stop_all()
+    assert all(p is None or p.poll() is not None for p in processes)
+    assert runner.apps == {}
+
+
+def test_crash_is_runtime_error_with_the_last_line(tmp_path: Path) -> None:
+    runner = AppRunner(tmp_path / "apps", time.time)
+    try:
+        launch(runner, "ns/crash", b"import no_such_module_here\n")
+        state = wait_for(runner, "ns/crash", "RUNTIME_ERROR")
+        assert state.stage == "RUNTIME_ERROR"
+        assert state.error == "Exit code: 1. Reason: ModuleNotFoundError: No module named 'no_such_module_here'"
+        log = "".join(text for _, text in runner.run_log("ns/crash") or [])
+        assert "Traceback (most recent call last):" in log
+    finally:
+        runner.stop_all()
