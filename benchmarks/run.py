@@ -41,7 +41,7 @@ from reconciler.pipeline import make_plan
 
 RESULTS = Path(__file__).with_name("results.json")
 PARALLELISM = 16
-ALL = ("P1", "P2", "P3", "P4", "P5", "P6", "P10")
+ALL = ("P1", "P2", "P3", "P4", "P5", "P6", "P9", "P10")
 LATENCY_MS = 50
 
 
@@ -53,12 +53,15 @@ class Config:
     window_s: float  # P3: quota = `spaces` requests per window
     big_files: int  # P4
     memory_spaces: int  # P6
+    upload_bytes: int  # P9: size of the one large file uploaded
 
     @classmethod
     def of(cls, quick: bool) -> Config:
         if quick:
-            return cls(spaces=200, files=50, sequential_sample=40, window_s=10, big_files=500, memory_spaces=2000)
-        return cls(spaces=1000, files=50, sequential_sample=200, window_s=30, big_files=500, memory_spaces=10000)
+            return cls(spaces=200, files=50, sequential_sample=40, window_s=10, big_files=500, memory_spaces=2000,
+                       upload_bytes=200 * 2**20)  # fmt: skip
+        return cls(spaces=1000, files=50, sequential_sample=200, window_s=30, big_files=500, memory_spaces=10000,
+                   upload_bytes=2 * 2**30)  # fmt: skip
 
 
 @dataclass
@@ -423,6 +426,94 @@ def memory(report: Report, work: Path) -> None:
     report.details["P6"] = runs
 
 
+# ---------------------------------------------------------------------- P9: memory of a large upload
+
+P9_MANIFEST = """\
+apiVersion: spaces-reconciler/v1
+kind: Space
+metadata: {{namespace: local-org, name: {name}}}
+spec:
+  sdk: gradio
+  sdkVersion: "6.15.1"
+  source: {{path: ../app}}
+"""
+P9_LIMIT_MB = 200
+
+
+def _random_file(path: Path, size: int) -> None:
+    """Incompressible bytes, so no transport can shrink them; written 8 MiB at a time."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        left = size
+        while left:
+            chunk = os.urandom(min(left, 8 << 20))
+            out.write(chunk)
+            left -= len(chunk)
+
+
+def _upload_run(mode: str, hub: ServedHub, workspace: Path, space_id: str, file: Path, xet: bool) -> dict[str, Any]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_XET"}
+    if not xet:
+        env["HF_HUB_DISABLE_XET"] = "1"
+    env["HF_HOME"] = str(workspace.parent / f"hf-home-{mode}")
+    command = [sys.executable, str(Path(__file__).with_name("_upload_memory.py")), mode, hub.endpoint, hub.token,
+               str(workspace), space_id, str(file)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].startswith("{"):
+        return {"mode": mode, "failed": (done.stderr or done.stdout)[-2000:]}
+    return dict(json.loads(lines[-1]))
+
+
+def _stored(hub: ServedHub, space_id: str) -> list[dict[str, Any]]:
+    """The tree entries of weights.bin in that Space (none when the upload did not land)."""
+    headers = {"authorization": f"Bearer {hub.token}"}
+    response = hub.http.get(f"{hub.endpoint}/api/spaces/{space_id}/tree/main", headers=headers)
+    if response.status_code != 200:
+        return []
+    return [entry for entry in response.json() if entry.get("path") == "weights.bin"]
+
+
+def upload_memory(report: Report, work: Path) -> None:
+    """P9: peak RSS of `reconcile apply` uploading one large file, against a script that reads it whole."""
+    size = report.config.upload_bytes
+    for xet in (True, False):
+        transport = "Xet" if xet else "LFS (HF_HUB_DISABLE_XET=1)"
+        root = work / f"p9-{'xet' if xet else 'lfs'}"
+        repo = root / "repo"
+        (repo / ".git").mkdir(parents=True)
+        (repo / "manifests").mkdir()
+        (repo / "manifests" / "big.yaml").write_text(P9_MANIFEST.format(name="p9-ours"))
+        (repo / "app").mkdir()
+        (repo / "app" / "app.py").write_text("import gradio as gr\n")
+        _random_file(repo / "app" / "weights.bin", size)
+        _random_file(root / "naive" / "weights.bin", size)  # other bytes: the Hub must store them too
+        with ServedHub(root / "hub") as hub:
+            ours = _upload_run("ours", hub, repo, "local-org/p9-ours", repo / "app" / "weights.bin", xet)
+            naive_file = root / "naive" / "weights.bin"
+            naive_run = _upload_run("naive", hub, root / "naive", "local-org/p9-naive", naive_file, xet)
+            stored = {space: _stored(hub, space) for space in ("local-org/p9-ours", "local-org/p9-naive")}
+        shutil.rmtree(root, ignore_errors=True)
+        landed = all(
+            len(entries) == 1 and entries[0].get("size") == size and entries[0].get("lfs")
+            for entries in stored.values()
+        )
+        peak = ours.get("peak_rss_mb")
+        note = f"{size / 2**30:.2f} GiB file, " + ("stored with LFS on the Hub" if landed else "NOT stored")
+        for run in (ours, naive_run):
+            if "failed" in run or (run.get("outcome") not in (None, "exit 0") and run["mode"] == "ours"):
+                landed = False
+                note += f"; {run['mode']} failed: {run.get('failed', run.get('outcome'))}"[-600:]
+        report.add(Row("P9", f"peak RSS uploading one {size / 2**30:.2f} GiB file, {transport}", peak, None,
+                       naive_run.get("peak_rss_mb"), f"< {P9_LIMIT_MB} MB",
+                       (peak is not None and peak < P9_LIMIT_MB and landed), "MB", note))  # fmt: skip
+        report.details.setdefault("P9", {})[transport] = {"ours": ours, "naive_read_whole": naive_run, "tree": stored}
+
+
 def policies(report: Report, work: Path) -> None:
     import policy_eval
 
@@ -455,6 +546,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ({"P4"}, upload_bytes),
         ({"P5"}, rebuilds_restarts),
         ({"P6"}, memory),
+        ({"P9"}, upload_memory),
         ({"P10"}, policies),
     ]
     started = time.perf_counter()
