@@ -141,20 +141,31 @@ class Stats:
         self._lock = threading.Lock()
         self.total = 0
         self.by_route: Counter[str] = Counter()
+        self.bytes_by_route: Counter[str] = Counter()
 
     def count(self, route: str) -> None:
         with self._lock:
             self.total += 1
             self.by_route[route] += 1
 
+    def add_bytes(self, route: str, count: int) -> None:
+        with self._lock:
+            self.bytes_by_route[route] += count
+
     def reset(self) -> None:
         with self._lock:
             self.total = 0
             self.by_route.clear()
+            self.bytes_by_route.clear()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"requests_total": self.total, "by_route": dict(self.by_route)}
+            return {
+                "requests_total": self.total,
+                "by_route": dict(self.by_route),
+                "bytes_total": sum(self.bytes_by_route.values()),
+                "bytes_by_route": dict(self.bytes_by_route),
+            }
 
 
 class Admin:

@@ -189,12 +189,21 @@ class HubApp:
         if scope["type"] != "http":
             await self.starlette(scope, receive, send)
             return
-        flags: dict[str, bool] = {}
+        flags: dict[str, Any] = {}
         scope["localhub"] = flags
         running_app = self.core.apps is not None and scope["path"].startswith(APPS_PREFIX)
         if running_app and not appproxy.replica_route(scope):
             await appproxy.forward(self.core, scope, receive, send)
             return
+        stats = self.admin.stats
+
+        async def counting_receive() -> Any:
+            # Request body bytes by route, counted as they arrive (streamed uploads included),
+            # so tests can tell what a change really sent. The admin API is not counted.
+            message = await receive()
+            if message.get("type") == "http.request" and flags.get("route"):
+                stats.add_bytes(flags["route"], len(message.get("body", b"")))
+            return message
 
         async def guarded_send(message: MutableMapping[str, Any]) -> None:
             if not flags.get("drop"):
@@ -202,7 +211,7 @@ class HubApp:
             elif message["type"] == "http.response.start":
                 await _abort(send, message)
 
-        await self.starlette(scope, receive, guarded_send)
+        await self.starlette(scope, counting_receive, guarded_send)
         if flags.get("drop"):
             # Let the server notice the closed connection before it considers answering a 500.
             for _ in range(3):
@@ -214,6 +223,9 @@ class HubApp:
         segments = [unquote(segment) for segment in raw.split("/")[1:]]
         query = parse_qsl(request.url.query, keep_blank_values=True)
         found = find_route(request.method, segments)
+        if not (segments and segments[0] == "_localhub"):
+            template_ = found[2] if isinstance(found, tuple) else found or "<unknown>"
+            request.scope["localhub"]["route"] = f"{request.method} {template_}"
         streamed = isinstance(found, tuple) and isinstance(found[0], Streamed)
         try:
             body = b"" if streamed else await _read_body(request)

@@ -166,3 +166,16 @@ def test_faults_can_target_some_routes_only(local_hub: Any) -> None:
         client.upload_file(path_or_fileobj=b"x\n", path_in_repo="x.txt", repo_id=SPACE, repo_type="space")
     assert client.space_info(SPACE).sha != head_before  # the commit was made, its answer dropped
     clear_faults(local_hub)
+
+
+def test_stats_count_request_body_bytes_by_route(local_hub: Any) -> None:
+    client = api(local_hub)
+    make_gradio_space(client, SPACE)
+    reset_stats(local_hub)
+    client.add_space_variable(SPACE, "K", "v")
+    counted = stats(local_hub)
+    sent = len(b'{"key":"K","value":"v"}')  # the client's compact JSON body
+    assert counted["bytes_by_route"] == {"POST /api/spaces/{id}/variables": sent}
+    assert counted["bytes_total"] == sent
+    reset_stats(local_hub)
+    assert stats(local_hub)["bytes_total"] == 0
