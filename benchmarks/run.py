@@ -465,9 +465,10 @@ def _upload_run(mode: str, hub: ServedHub, workspace: Path, space_id: str, file:
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines or not lines[-1].startswith("{"):
-        return {"mode": mode, "failed": (done.stderr or done.stdout)[-2000:]}
+        said = (done.stderr or done.stdout).strip().splitlines()
+        return {"mode": mode, "failed": said[-1] if said else f"exit {done.returncode}"}
     result = dict(json.loads(lines[-1]))
-    if result.get("outcome") not in (None, "exit 0"):  # apply failed: keep what it said
+    if str(result.get("outcome")).startswith("exit") and result["outcome"] != "exit 0":  # apply failed
         said = [line for line in (done.stdout + done.stderr).splitlines() if "failed" in line or "error" in line]
         result["failed"] = said[-1] if said else result["outcome"]
     return result
