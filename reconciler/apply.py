@@ -38,6 +38,9 @@ BUILD_FAILURES = frozenset({"BUILD_ERROR", "CONFIG_ERROR"})
 
 class Outcome(str, enum.Enum):
     APPLIED = "applied"
+    # Written and committed, but the Space showed no restart within the grace period: nothing
+    # is known yet about the new version's health.
+    COMMITTED = "committed"
     UNCHANGED = "unchanged"
     FAILED = "failed"
     SKIPPED = "skipped"

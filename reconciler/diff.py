@@ -9,7 +9,6 @@ size, a regular one by git blob id (RemoteFile.holds).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +25,7 @@ from reconciler.model import (
     FileChanges,
     FileEntry,
     ObservedSpace,
+    SecretState,
     Volume,
 )
 
@@ -36,15 +36,6 @@ REPO_VOLUME_TYPES = frozenset({"model", "dataset", "space"})
 # A secret rewritten on the Hub later than this after the reconciler's own write was
 # rewritten by someone else (the margin absorbs clock skew between us and the Hub).
 OUTSIDE_WRITE_MARGIN_S = 300
-
-
-class SecretState(str, enum.Enum):
-    ADDED = "added"
-    REMOVED = "removed"
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    CHANGED_OUTSIDE = "changed outside git"
-    UNKNOWN = "unknown here"
 
 
 @dataclass(frozen=True)
@@ -72,7 +63,7 @@ class SecretDiff:
     def as_change(self) -> Change:
         before = None if self.state is SecretState.ADDED else SENSITIVE
         after = None if self.state is SecretState.REMOVED else SENSITIVE
-        return Change(path=f"spec.secrets.{self.name}", before=before, after=after, note=self.note)
+        return Change(path=f"spec.secrets.{self.name}", before=before, after=after, note=self.note, secret=self.state)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import Field
 
 from reconciler.diff import hand_mounted_volumes
+from reconciler.health import Stage
 from reconciler.model import (
     Change,
     DesiredSpace,
@@ -21,11 +22,12 @@ from reconciler.model import (
     ObservedSpace,
     Plan,
     PlanEntry,
+    Reason,
     Rung,
+    SecretState,
     Volume,
 )
 
-FAILED_STAGES = frozenset({"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"})
 RECONCILER_COMMIT_PREFIX = "reconcile: "
 
 
@@ -47,7 +49,8 @@ class CommitRef(Frozen):
 class DriftDetail(Frozen):
     """Attribution for one Space: who or what moved it away from git, where the Hub can tell."""
 
-    message: str = ""
+    message: str = ""  # what the status alone does not say; shown before the reasons
+    reasons: tuple[Reason, ...] = ()  # the plan's reasons for this Space
     files: FileChanges = FileChanges()
     commits_since_reconciler: tuple[CommitRef, ...] = ()
     variables_updated_outside: tuple[str, ...] = ()
@@ -62,7 +65,7 @@ class DriftDetail(Frozen):
 class DriftEntry(Frozen):
     id: str
     status: DriftStatus
-    stage: str | None = None
+    stage: Stage | None = None
     changes: tuple[Change, ...] = ()
     detail: DriftDetail = DriftDetail()
 
@@ -85,12 +88,12 @@ CommitReader = Callable[[str], Sequence[CommitRef]]
 
 def _as_drift(change: Change) -> Change:
     """Plan orientation (before = Hub, after = git) -> drift orientation (before = git, after = Hub)."""
-    note = change.note
-    if change.path.startswith("spec.secrets.") and note and "added" in note:
-        note = "removed on the Hub"
-    elif change.path.startswith("spec.secrets.") and note == "removed":
-        note = "added on the Hub, not in git"
-    return Change(path=change.path, before=change.after, after=change.before, note=note)
+    note, state = change.note, change.secret
+    if state is SecretState.ADDED:
+        note, state = "removed on the Hub", SecretState.REMOVED
+    elif state is SecretState.REMOVED:
+        note, state = "added on the Hub, not in git", SecretState.ADDED
+    return Change(path=change.path, before=change.after, after=change.before, note=note, secret=state)
 
 
 def _epoch(value: str | None) -> float:
@@ -125,13 +128,11 @@ def _attribution(
         and _epoch(variable.updated_at) > _epoch(last_ours)
     )
     secrets_outside = tuple(
-        c.path.removeprefix("spec.secrets.")
-        for c in entry.changes
-        if c.path.startswith("spec.secrets.") and c.note and "outside git" in c.note
+        c.path.removeprefix("spec.secrets.") for c in entry.changes if c.secret is SecretState.CHANGED_OUTSIDE
     )
     hardware_changed = any(c.path == "spec.hardware" for c in entry.changes)
     return DriftDetail(
-        message="; ".join(entry.reasons),
+        reasons=entry.reasons,
         files=entry.files,
         commits_since_reconciler=tuple(since),
         variables_updated_outside=variables_outside,
@@ -175,11 +176,9 @@ def classify(
             entries.append(DriftEntry(id=entry.id, status=DriftStatus.MISSING, detail=detail))
             continue
         detail = _attribution(entry, space, live, read_commits)
-        if live.stage in FAILED_STAGES:
+        if live.stage is not None and live.stage.failed:
             status = DriftStatus.FAILED
-            detail = detail.model_copy(
-                update={"message": f"stage {live.stage}" + (f"; {detail.message}" if detail.message else "")}
-            )
+            detail = detail.model_copy(update={"message": f"stage {live.stage.value}"})
         elif entry.rung is Rung.NONE and not detail.hand_mounted_volumes:
             status = DriftStatus.IN_SYNC
         else:

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SDKS = ("gradio", "docker", "static")
-VISIBILITIES = ("public", "private", "protected")
+from reconciler.health import Stage
+
 VOLUME_TYPES = ("bucket", "model", "dataset", "space")
 # The Hub's Space hardware flavors (huggingface_hub 2.4 SpaceHardware).
 HARDWARE_FLAVORS = (
@@ -256,7 +256,6 @@ class RemoteFile(Frozen):
 class ObservedSpace(Frozen):
     """What the Hub says about one Space, normalized: server-owned fields dropped.
 
-    `running_sha` is the commit the runtime serves; it lags `sha` during a build.
     `hardware` is the requested flavor (what a write would set); `hardware_current` is
     what actually runs (None while nothing runs).
     """
@@ -269,13 +268,11 @@ class ObservedSpace(Frozen):
     # `visibility` (not an expand key, not a SpaceInfo field), so a protected Space reads as
     # private too and the two cannot be told apart.
     visibility_exact: bool = True
-    stage: str | None
+    stage: Stage | None
     hardware: str | None
     hardware_current: str | None = None
     sleep_time: int | None = None
     dev_mode: bool = False
-    running_sha: str | None = None
-    hot_reloading: Mapping[str, Any] | None = None
     variables: Mapping[str, ObservedVariable] = Field(default_factory=dict)
     secrets: Mapping[str, ObservedSecret] = Field(default_factory=dict)
     volumes: tuple[Volume, ...] = ()
@@ -288,7 +285,7 @@ class ObservedSpace(Frozen):
 
     @property
     def paused(self) -> bool:
-        return self.stage == "PAUSED"
+        return self.stage is Stage.PAUSED
 
     @property
     def managed(self) -> bool:
@@ -339,17 +336,100 @@ class Caveat(str, enum.Enum):
     PROTECTED_READS_AS_PRIVATE = "protected-reads-as-private"
 
 
+class SecretState(str, enum.Enum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    CHANGED_OUTSIDE = "changed outside git"
+    UNKNOWN = "unknown here"
+
+
 class Change(Frozen):
     """One field difference. `before`/`after` are None when the field is absent on that side.
 
-    Secret values never appear: both sides are "(sensitive)" or None, and `note` says what
-    is known (changed, changed outside git, unknown here).
+    Secret values never appear: both sides are "(sensitive)" or None. `secret` is the
+    comparison's result for a secret (None for every other field); `note` is its wording for
+    people, never read by code.
     """
 
     path: str
     before: Any = None
     after: Any = None
     note: str | None = None
+    secret: SecretState | None = None
+
+
+class Effect(str, enum.Enum):
+    """What changing a setting does to a running Space."""
+
+    RESTARTS = "restarts"
+    STARTS_OR_STOPS = "starts-or-stops"
+    QUIET = "quiet"
+
+
+# The one table of setting effects (DESIGN.md "Rungs"): read by the rung reasons, the restart
+# count and the hot-reload blocker. Keys are the setting groups of change paths (spec.<group>...).
+SETTING_EFFECTS: Mapping[str, Effect] = {
+    "hardware": Effect.RESTARTS,
+    "variables": Effect.RESTARTS,
+    "secrets": Effect.RESTARTS,
+    "volumes": Effect.RESTARTS,
+    "devMode": Effect.RESTARTS,
+    "paused": Effect.STARTS_OR_STOPS,
+    "sleepTime": Effect.QUIET,
+    "visibility": Effect.QUIET,
+}
+
+
+def setting_group(path: str) -> str:
+    parts = path.split(".")
+    return parts[1] if len(parts) > 1 else path
+
+
+def effect_of(path: str) -> Effect:
+    """A setting missing from the table restarts: the cautious reading of an unknown setting."""
+    return SETTING_EFFECTS.get(setting_group(path), Effect.RESTARTS)
+
+
+class ReasonCode(str, enum.Enum):
+    SETTINGS_RESTART = "settings-restart"  # subjects: setting groups; the Hub restarts the Space once
+    SETTINGS_START = "settings-start"  # subjects: ["paused"]; un-pausing starts the Space
+    SETTINGS_STOP = "settings-stop"  # subjects: ["paused"]; pausing stops it
+    SETTINGS_QUIET = "settings-quiet"  # subjects: setting groups; no restart
+    REBUILD = "rebuild"  # subjects: what invalidates the image (files, "README front matter", the SDK)
+    HOT_RELOAD = "hot-reload"  # subjects: changed files; detail: the gradio version
+    UPLOAD = "upload"  # subjects: changed files; blocker: why not a hot reload
+    CREATE = "create"
+    PRUNE = "prune"
+    TEXT = "text"  # read from a plan file without reason codes: detail is the reason's text
+
+
+class BlockerCode(str, enum.Enum):
+    FILES_DELETED = "files-deleted"  # subjects: the deleted paths
+    NOT_PYTHON = "not-python"  # subjects: the other paths
+    NOT_GRADIO = "not-gradio"  # detail: the SDK
+    OLD_GRADIO = "old-gradio"  # detail: the version ("" when unpinned)
+    NOT_RUNNING = "not-running"  # detail: the stage
+    SETTINGS_RESTART = "settings-restart"  # a setting restarts the Space anyway
+    SETTINGS_PAUSE = "settings-pause"  # the Space is paused or un-paused in the same change
+
+
+class Blocker(Frozen):
+    """Why the hot-reload rung cannot be used."""
+
+    code: BlockerCode
+    subjects: tuple[str, ...] = ()
+    detail: str | None = None
+
+
+class Reason(Frozen):
+    """One reason for a rung decision, from a closed list; renderers word it."""
+
+    code: ReasonCode
+    subjects: tuple[str, ...] = ()
+    detail: str | None = None
+    blocker: Blocker | None = None
 
 
 class FileEntry(Frozen):
@@ -410,11 +490,19 @@ class PolicyFinding(Frozen):
         return self.severity == "error" and self.outcome is not PolicyOutcome.EXEMPTED
 
 
+class RungDecision(Frozen):
+    """The lowest rung covering every difference, why, and how many restarts it costs."""
+
+    rung: Rung
+    reasons: tuple[Reason, ...] = ()
+    restarts: int = 0
+
+
 class PlanEntry(Frozen):
     id: str
     action: Action
     rung: Rung
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     restarts: int = 0
     changes: tuple[Change, ...] = ()
     files: FileChanges = FileChanges()

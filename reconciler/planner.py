@@ -1,7 +1,8 @@
 """Differences -> Plan: the rung ladder, reasons, restarts and cost. Pure: no I/O, no Hub.
 
 Desired and observed Spaces are matched once into pairs (by id); the pair decides create /
-update / delete. Every rung decision comes with one human reason.
+update / delete. Every rung decision is a RungDecision: typed reasons (worded by renderers)
+and the restarts it costs, both read from the one SETTING_EFFECTS table.
 """
 
 from __future__ import annotations
@@ -9,31 +10,39 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.diff import SecretProbe, SpaceDiff, desired_settings, diff_space, observed_settings
 from reconciler.errors import Diagnostic, Severity, UserError
+from reconciler.health import Stage
 from reconciler.model import (
     PREVENT_DESTROY_TAG,
     RUNG_ORDER,
     SENSITIVE,
     Action,
+    Blocker,
+    BlockerCode,
     Change,
     Cost,
     DesiredSpace,
+    Effect,
     FileChanges,
     FileEntry,
     ObservedDigest,
     ObservedSpace,
     Plan,
     PlanEntry,
+    Reason,
+    ReasonCode,
     Rung,
+    RungDecision,
+    SecretState,
+    effect_of,
+    setting_group,
 )
 
 BUILD_INPUTS = frozenset({"requirements.txt", "pre-requirements.txt", "packages.txt", "Dockerfile"})
-# Settings whose change makes the Hub restart the Space (sleep time and visibility do not).
-RESTARTING_PREFIXES = ("spec.hardware", "spec.variables.", "spec.secrets.", "spec.volumes.", "spec.devMode")
 HOT_RELOAD_MIN_GRADIO = (6, 1)
 HOURS_PER_MONTH = 730
 
@@ -72,59 +81,61 @@ def _version(text: str | None) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text or "")[:3])
 
 
-def _names(paths: Iterable[str], limit: int = 3) -> str:
-    items = sorted(paths)
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def hot_reload_blocker(desired: DesiredSpace, observed: ObservedSpace, files: FileChanges) -> str | None:
+def hot_reload_blocker(desired: DesiredSpace, observed: ObservedSpace, files: FileChanges) -> Blocker | None:
     """Why the hot-reload rung cannot be used for these file changes, or None if it can."""
     if files.deleted:
-        return f"{_names(f.path for f in files.deleted)} deleted"
-    not_python = [f.path for f in (*files.added, *files.modified) if not f.path.endswith(".py")]
+        return Blocker(code=BlockerCode.FILES_DELETED, subjects=tuple(f.path for f in files.deleted))
+    not_python = tuple(f.path for f in (*files.added, *files.modified) if not f.path.endswith(".py"))
     if not_python:
-        return f"{_names(not_python)} not Python"
+        return Blocker(code=BlockerCode.NOT_PYTHON, subjects=not_python)
     if desired.sdk != "gradio":
-        return f"SDK is {desired.sdk}, hot reload needs gradio"
+        return Blocker(code=BlockerCode.NOT_GRADIO, detail=desired.sdk)
     version = desired.sdk_version or str(desired.card.get("sdk_version") or "")
     if _version(version) < HOT_RELOAD_MIN_GRADIO:
-        return f"gradio {version or '(unpinned)'} is older than 6.1"
-    if observed.stage != "RUNNING":
-        return f"the Space is not RUNNING (stage {observed.stage})"
+        return Blocker(code=BlockerCode.OLD_GRADIO, detail=version)
+    if observed.stage is not Stage.RUNNING:
+        return Blocker(code=BlockerCode.NOT_RUNNING, detail=observed.stage.value if observed.stage else None)
     return None
 
 
-def _settings_reasons(changes: Iterable[Change]) -> list[str]:
-    groups: dict[str, int] = {}
-    for change in changes:
-        parts = change.path.split(".")
-        group = parts[1] if len(parts) > 1 else change.path
-        groups[group] = groups.get(group, 0) + 1
-    restarting = [g for g in groups if any(f"spec.{g}".startswith(p.rstrip(".")) for p in RESTARTING_PREFIXES)]
-    quiet = [g for g in groups if g not in restarting]
-    reasons = []
+def _groups(changes: Iterable[Change], effect: Effect) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(setting_group(c.path) for c in changes if effect_of(c.path) is effect))
+
+
+def settings_decision(changes: Sequence[Change], observed: ObservedSpace) -> RungDecision:
+    """The settings part of a decision: its reasons, and whether it restarts the Space (SETTING_EFFECTS)."""
+    reasons: list[Reason] = []
+    restarting = _groups(changes, Effect.RESTARTS)
     if restarting:
-        reasons.append(f"{', '.join(restarting)} changed -> settings (the Hub restarts the Space once)")
-    if quiet:
-        reasons.append(f"{', '.join(quiet)} changed -> settings (no restart)")
-    return reasons
-
-
-def _restarts_for_settings(changes: Iterable[Change], observed: ObservedSpace) -> bool:
+        reasons.append(Reason(code=ReasonCode.SETTINGS_RESTART, subjects=restarting))
+    starts = False
     for change in changes:
-        if change.path.startswith(RESTARTING_PREFIXES):
-            return True
-        if change.path == "spec.paused" and change.after is False and observed.paused:
-            return True  # un-pausing starts the Space again
-    return False
+        if effect_of(change.path) is Effect.STARTS_OR_STOPS:
+            resume = change.after is False and observed.paused
+            starts = starts or resume
+            code = ReasonCode.SETTINGS_START if resume else ReasonCode.SETTINGS_STOP
+            reasons.append(Reason(code=code, subjects=(setting_group(change.path),)))
+    quiet = _groups(changes, Effect.QUIET)
+    if quiet:
+        reasons.append(Reason(code=ReasonCode.SETTINGS_QUIET, subjects=quiet))
+    restarts = 1 if restarting or starts else 0
+    return RungDecision(rung=Rung.SETTINGS if changes else Rung.NONE, reasons=tuple(reasons), restarts=restarts)
 
 
-def choose_rung(desired: DesiredSpace, observed: ObservedSpace, diff: SpaceDiff) -> tuple[Rung, list[str], int]:
+def _settings_blocker(changes: Sequence[Change]) -> Blocker | None:
+    # A Space that restarts, starts or stops cannot hot reload: one upload commit covers both.
+    effects = {effect_of(c.path) for c in changes}
+    if Effect.STARTS_OR_STOPS in effects:
+        return Blocker(code=BlockerCode.SETTINGS_PAUSE)
+    if Effect.RESTARTS in effects:
+        return Blocker(code=BlockerCode.SETTINGS_RESTART)
+    return None
+
+
+def choose_rung(desired: DesiredSpace, observed: ObservedSpace, diff: SpaceDiff) -> RungDecision:
     """The lowest rung that covers every difference, why, and how many restarts it costs."""
     settings = [c for c in diff.changes if not c.path.startswith("spec.card.") and c.path != "spec.sdk"]
-    settings_restart = _restarts_for_settings(settings, observed)
-    reasons = _settings_reasons(settings)
+    base = settings_decision(settings, observed)
     files = diff.files
     rebuild_causes = []
     if diff.sdk_changed:
@@ -134,22 +145,24 @@ def choose_rung(desired: DesiredSpace, observed: ObservedSpace, diff: SpaceDiff)
         rebuild_causes.append(f"README front matter ({_names(keys)})")
     rebuild_causes += [p for p in files.paths() if p in BUILD_INPUTS]
     if rebuild_causes:
-        return Rung.REBUILD, [*reasons, f"{_names(rebuild_causes)} changed -> rebuild"], 1
+        reason = Reason(code=ReasonCode.REBUILD, subjects=tuple(rebuild_causes))
+        return RungDecision(rung=Rung.REBUILD, reasons=(*base.reasons, reason), restarts=1)
     if files:
-        changed = _names(files.paths())
-        blocker = hot_reload_blocker(desired, observed, files)
-        if blocker is None and settings_restart:
-            # The settings restart the Space anyway, and a Space that is restarting cannot hot
-            # reload: one upload commit restarts it once, with the new code.
-            blocker = "the settings change restarts the Space anyway"
+        changed = files.paths()
+        blocker = hot_reload_blocker(desired, observed, files) or _settings_blocker(settings)
         if blocker is None:
             version = desired.sdk_version or desired.card.get("sdk_version")
-            reason = f"{changed} changed; only Python files changed on gradio {version} -> hot reload"
-            return Rung.HOT_RELOAD, [*reasons, reason], 0
-        return Rung.UPLOAD, [*reasons, f"{changed} changed; {blocker} -> upload"], 1
-    if settings:
-        return Rung.SETTINGS, reasons, 1 if settings_restart else 0
-    return Rung.NONE, [], 0
+            reason = Reason(code=ReasonCode.HOT_RELOAD, subjects=changed, detail=str(version))
+            return RungDecision(rung=Rung.HOT_RELOAD, reasons=(*base.reasons, reason), restarts=0)
+        reason = Reason(code=ReasonCode.UPLOAD, subjects=changed, blocker=blocker)
+        return RungDecision(rung=Rung.UPLOAD, reasons=(*base.reasons, reason), restarts=1)
+    return base
+
+
+def _names(paths: Iterable[str], limit: int = 3) -> str:
+    items = sorted(paths)
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def _cost(flavor: str | None, costs: Mapping[str, float]) -> float:
@@ -162,7 +175,10 @@ def _all_files(desired: DesiredSpace) -> FileChanges:
 
 def _creation_changes(desired: DesiredSpace) -> tuple[Change, ...]:
     changes = [Change(path=path, after=value) for path, value in desired_settings(desired).items()]
-    changes += [Change(path=f"spec.secrets.{name}", after=SENSITIVE, note="added") for name in desired.secrets]
+    changes += [
+        Change(path=f"spec.secrets.{name}", after=SENSITIVE, note="added", secret=SecretState.ADDED)
+        for name in desired.secrets
+    ]
     return tuple(sorted(changes, key=lambda c: c.path))
 
 
@@ -186,7 +202,7 @@ def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntr
             id=pair.id,
             action=Action.DELETE,
             rung=Rung.DELETE,
-            reasons=("managed by spaces-reconciler but in no manifest; --prune given -> delete",),
+            reasons=(Reason(code=ReasonCode.PRUNE),),
             cost=Cost(before_usd_per_hour=_cost(observed.hardware, costs)),
             observed=ObservedDigest(sha=observed.sha, settings_digest=settings_digest(observed)),
         )
@@ -196,7 +212,7 @@ def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntr
             id=pair.id,
             action=Action.CREATE,
             rung=Rung.CREATE,
-            reasons=("the Space does not exist -> create",),
+            reasons=(Reason(code=ReasonCode.CREATE),),
             changes=_creation_changes(desired),
             files=_all_files(desired),
             cost=Cost(after_usd_per_hour=_cost(desired.hardware, costs)),
@@ -204,16 +220,17 @@ def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntr
             warnings=_unavailable_secret_warnings(pair),
         )
     diff = diff_space(desired, observed, pair.probes, has_key)
-    rung, reasons, restarts = choose_rung(desired, observed, diff)
-    warnings = [f"secret {s.name}: {s.note}" for s in diff.secrets if s.state.value == "unknown here"]
+    decision = choose_rung(desired, observed, diff)
+    rung = decision.rung
+    warnings = [f"secret {s.name}: {s.note}" for s in diff.secrets if s.state is SecretState.UNKNOWN]
     if not observed.settings_readable:
         warnings.insert(0, "variables and secrets were not compared: not readable with this token")
     return PlanEntry(
         id=pair.id,
         action=Action.NOOP if rung is Rung.NONE else Action.UPDATE,
         rung=rung,
-        reasons=tuple(reasons),
-        restarts=restarts,
+        reasons=decision.reasons,
+        restarts=decision.restarts,
         changes=diff.changes,
         files=diff.files,
         cost=Cost(

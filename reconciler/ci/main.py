@@ -14,9 +14,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from reconciler.apply import Outcome
 from reconciler.ci import auth, redact
 from reconciler.ci.context import Context, fork_refusal, load_context
 from reconciler.ci.publish import publish
@@ -24,8 +26,10 @@ from reconciler.ci.summary import annotate, set_outputs
 from reconciler.cli import main as cli_main
 from reconciler.errors import ReconcileError
 from reconciler.manifests import load_manifests
+from reconciler.preview import PreviewOutcome
 
 STATE = "state.json"
+OutcomeT = TypeVar("OutcomeT", bound=Enum)
 
 
 def invoke(argv: Sequence[str], capture: bool = False) -> tuple[int, str]:
@@ -75,7 +79,7 @@ def run_command(context: Context) -> dict[str, Any]:
     elif context.command == "apply":
         code, stdout = invoke(["apply", path, "--auto-approve", "--format", "json", *args], capture=True)
         state.update(_keep(work / "apply.json", stdout), exitcode=code)
-        state["changes"] = '"outcome": "applied"' in stdout
+        state["changes"] = bool(_outcomes(stdout, "results", Outcome) & {Outcome.APPLIED, Outcome.COMMITTED})
     elif context.command == "drift":
         out = work / "drift.json"
         code, _ = invoke(["drift", path, "--format", "json", "--out", str(out), "--detailed-exitcode", *args])
@@ -86,9 +90,25 @@ def run_command(context: Context) -> dict[str, Any]:
         argv = ["preview", verb, *_pr_args(context), path, "--format", "json", *args]
         code, stdout = invoke(argv, capture=True)
         state.update(_keep(work / "previews.json", stdout), exitcode=code)
-        state["changes"] = '"outcome": "applied"' in stdout or '"outcome": "deleted"' in stdout
+        changed = {PreviewOutcome.APPLIED, PreviewOutcome.DELETED}
+        state["changes"] = bool(_outcomes(stdout, "previews", PreviewOutcome) & changed)
     state.setdefault("changes", state["exitcode"] == 2)
     return state
+
+
+def _outcomes(stdout: str, key: str, vocabulary: type[OutcomeT]) -> set[OutcomeT]:
+    """The outcomes a command's JSON output reports, read as its own vocabulary (unknown ones ignored)."""
+    try:
+        document = json.loads(stdout)
+    except json.JSONDecodeError:
+        return set()
+    items = document.get(key) if isinstance(document, dict) else None
+    found: set[OutcomeT] = set()
+    for item in items if isinstance(items, list) else []:
+        value = item.get("outcome") if isinstance(item, dict) else None
+        if value in {member.value for member in vocabulary}:
+            found.add(vocabulary(value))
+    return found
 
 
 def _keep(file: Path, stdout: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from huggingface_hub.hf_api import RepoFile, SpaceInfo
 from reconciler import identity
 from reconciler.diff import SERVER_OWNED_FILES
 from reconciler.errors import TerminalHubError
+from reconciler.health import Stage
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.model import (
@@ -142,13 +143,11 @@ def from_listing(listed: Listed) -> ObservedSpace:
         sdk=listed.sdk,
         visibility=listed.visibility,
         visibility_exact=listed.visibility_exact,
-        stage=runtime.get("stage"),
+        stage=Stage.parse(runtime.get("stage")),
         hardware=hardware.get("requested") or hardware.get("current"),
         hardware_current=hardware.get("current"),
         sleep_time=runtime.get("gcTimeout"),
         dev_mode=bool(runtime.get("devMode")),
-        running_sha=runtime.get("sha"),
-        hot_reloading=runtime.get("hotReloading"),
         volumes=volumes_from_runtime(runtime.get("volumes")),
         card=listed.card,
         last_modified=listed.last_modified,

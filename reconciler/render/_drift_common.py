@@ -13,6 +13,7 @@ from typing import Any
 from reconciler.drift import CommitRef, DriftDetail, DriftEntry, DriftReport, DriftStatus
 from reconciler.model import FileEntry, Volume
 from reconciler.render._common import change_kind, format_size, masked, plural
+from reconciler.render.words import reasons_text
 
 # Most severe first: the order of sections in markdown and of details in text.
 SEVERITY: tuple[DriftStatus, ...] = (
@@ -56,9 +57,18 @@ def by_severity(report: DriftReport, statuses: tuple[DriftStatus, ...] = DETAILE
     return sorted((e for e in report.spaces if e.status in statuses), key=lambda e: (SEVERITY.index(e.status), e.id))
 
 
+def detail_message(detail: DriftDetail) -> str:
+    """The detail's own message, then the plan's reasons, in words."""
+    return "; ".join([*([detail.message] if detail.message else []), *reasons_text(detail.reasons)])
+
+
+def stage_text(entry: DriftEntry) -> str:
+    return entry.stage.value if entry.stage is not None else ""
+
+
 def reason(entry: DriftEntry) -> str:
-    if entry.detail.message:
-        return entry.detail.message
+    if message := detail_message(entry.detail):
+        return message
     if entry.status is DriftStatus.DRIFTED and entry.changes:
         return "changed: " + ", ".join(c.path for c in entry.changes)
     return {DriftStatus.IN_SYNC: "matches git", DriftStatus.MISSING: "in git, not on the Hub"}.get(entry.status, "")

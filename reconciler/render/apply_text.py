@@ -10,7 +10,13 @@ import click
 
 from reconciler.apply import Outcome, SpaceResult
 
-_COLORS = {Outcome.APPLIED: "green", Outcome.UNCHANGED: None, Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}
+_COLORS = {
+    Outcome.APPLIED: "green",
+    Outcome.COMMITTED: "yellow",
+    Outcome.UNCHANGED: None,
+    Outcome.FAILED: "red",
+    Outcome.SKIPPED: "yellow",
+}
 
 
 def render_results_text(results: Sequence[SpaceResult], color: bool) -> str:

@@ -20,9 +20,11 @@ from reconciler.render._drift_common import (
     by_id,
     by_severity,
     commit_text,
+    detail_message,
     drift_counts,
     file_groups,
     reason,
+    stage_text,
     title,
     volume_text,
 )
@@ -77,10 +79,10 @@ def _entry_json(entry: DriftEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "status": entry.status.value,
-        "stage": entry.stage,
+        "stage": stage_text(entry) or None,
         "changes": [plan_change(change) for change in entry.changes],  # the plan's shape, secrets masked
         "detail": {
-            "message": detail.message,
+            "message": detail_message(detail),
             "files": plan_files(detail.files),
             "commits_since_reconciler": [
                 {"id": c.id, "author": c.author, "title": c.title, "date": c.date}
@@ -119,7 +121,7 @@ def render_drift_text(report: DriftReport, color: bool) -> str:
     counts = drift_counts(report)
     head = paint(f"{title(report)}.", bold=True) + f" Checked {visible(report.created_at)} on {visible(report.hub)}."
     entries = by_id(report)
-    rows = [(e.status.value, visible(e.id), visible(e.stage or "-"), visible(reason(e))) for e in entries]
+    rows = [(e.status.value, visible(e.id), visible(stage_text(e) or "-"), visible(reason(e))) for e in entries]
     header = ("STATUS", "SPACE", "STAGE")
     widths = [max([len(header[i]), *(len(row[i]) for row in rows)]) for i in range(3)]
     lines = [head]
@@ -139,10 +141,10 @@ def render_drift_text(report: DriftReport, color: bool) -> str:
 
 def _text_details(entry: DriftEntry, paint: Callable[..., str]) -> list[str]:
     detail = entry.detail
-    stage = f", {visible(entry.stage)}" if entry.stage else ""
+    stage = f", {visible(stage_text(entry))}" if entry.stage else ""
     lines = [f"{paint(visible(entry.id), bold=True)} ({paint(entry.status.value, entry.status)}{stage})"]
-    if detail.message:
-        lines.append(f"    # {visible(detail.message)}")
+    if message := detail_message(detail):
+        lines.append(f"    # {visible(message)}")
     for change in entry.changes:
         lines.append(f"    {_text_change(change)}")
     for symbol, words, files in file_groups(detail):

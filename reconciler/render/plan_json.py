@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from reconciler.errors import UserError
 from reconciler.model import Change, FileChanges, FileEntry, Plan, PlanEntry
 from reconciler.render._common import masked, rung_counts
+from reconciler.render.words import reasons_text
 
 FORMAT_VERSION = 1
 _MAX_ERRORS_SHOWN = 5
@@ -40,7 +41,8 @@ def _entry(entry: PlanEntry) -> dict[str, Any]:
         "id": entry.id,
         "action": entry.action.value,
         "rung": entry.rung.value,
-        "reasons": list(entry.reasons),
+        "reasons": reasons_text(entry.reasons),
+        "reason_codes": [reason.model_dump(mode="json", exclude_defaults=True) for reason in entry.reasons],
         "restarts": entry.restarts,
         "changes": [change_json(change) for change in entry.changes],
         "files": files_json(entry.files),
@@ -66,6 +68,8 @@ def change_json(change: Change) -> dict[str, Any]:
     data = {"path": change.path, "before": change.before, "after": change.after}
     if change.note is not None:
         data["note"] = change.note
+    if change.secret is not None:
+        data["secret"] = change.secret.value
     return data
 
 
@@ -105,9 +109,30 @@ def plan_from_json(text: str | bytes, source: str = "plan") -> Plan:
             f"format_version {FORMAT_VERSION}. Make the plan again with this version."
         )
     try:
-        return Plan.model_validate_json(text, strict=True)
+        return Plan.model_validate_json(json.dumps(_typed_reasons(data)), strict=True)
     except ValidationError as problem:
         raise UserError(f"{source} is not a valid plan: {_describe(problem)}") from None
+
+
+def _typed_reasons(data: dict[str, Any]) -> dict[str, Any]:
+    """`reasons` is their wording, `reason_codes` the reasons themselves; a plan written before
+    reason codes existed keeps each reason as text."""
+    spaces = data.get("spaces")
+    if not isinstance(spaces, list):
+        return data
+    entries = []
+    for entry in spaces:
+        if isinstance(entry, dict) and "reasons" in entry:
+            entry = dict(entry)
+            words = entry.pop("reasons")
+            if "reason_codes" in entry:
+                entry["reasons"] = entry.pop("reason_codes")
+            elif isinstance(words, list):
+                entry["reasons"] = [{"code": "text", "detail": w} if isinstance(w, str) else w for w in words]
+            else:
+                entry["reasons"] = words
+        entries.append(entry)
+    return {**data, "spaces": entries}
 
 
 def _describe(problem: ValidationError) -> str:

@@ -24,6 +24,7 @@ from reconciler.render._common import (
     visible,
 )
 from reconciler.render.policy_text import plan_policy_lines
+from reconciler.render.words import reasons_text
 
 NO_CHANGES = "No changes. The Hub matches the manifests."
 _ACTION_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
@@ -70,7 +71,7 @@ def _entry_lines(entry: PlanEntry, paint: Style) -> list[str]:
         f"({entry.action.value}, rung: {entry.rung.value}, restarts: {entry.restarts})"
     )
     lines = [head]
-    lines += [paint(f"    # {visible(reason)}", "dim") for reason in entry.reasons]
+    lines += [paint(f"    # {visible(reason)}", "dim") for reason in reasons_text(entry.reasons)]
     lines += [_change_line(change, paint) for change in entry.changes]
     lines += _file_lines(entry, paint)
     if cost_changed(entry):

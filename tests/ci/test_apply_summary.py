@@ -30,3 +30,14 @@ def test_a_failed_space_fails_the_job_with_its_log(hub: LocalHub, fleet: Path, a
     assert "```text" in run.summary  # the build log tail of the failure
     assert "::error::local-org/regional-demo-eu" in run.log
     assert "| applied |" in run.summary  # the other Spaces went on
+
+
+def test_apply_changes_are_read_from_the_outcomes_not_from_text() -> None:
+    from reconciler.apply import Outcome
+    from reconciler.ci.main import _outcomes
+
+    # A message quoting the words of another outcome must not count as a change.
+    quoted = '{"results": [{"outcome": "unchanged", "message": "was \\"outcome\\": \\"applied\\""}]}'
+    assert _outcomes(quoted, "results", Outcome) == {Outcome.UNCHANGED}
+    assert _outcomes('{"results": [{"outcome": "committed"}]}', "results", Outcome) == {Outcome.COMMITTED}
+    assert _outcomes("not json", "results", Outcome) == set()

@@ -7,11 +7,27 @@ from typing import Any
 import pytest
 
 from reconciler.diff import SecretProbe
-from reconciler.model import Action, DesiredSpace, ObservedSpace, Rung, Volume
+from reconciler.model import (
+    Action,
+    Blocker,
+    BlockerCode,
+    DesiredSpace,
+    ObservedSpace,
+    Reason,
+    ReasonCode,
+    Rung,
+    Volume,
+)
 from reconciler.planner import Pair, plan_pair
+from reconciler.render.words import reasons_text
 from tests.builders import DEFAULT_FILES, desired, observed_like, remote_files
 
 COSTS = {"cpu-basic": 0.0, "cpu-upgrade": 0.03, "t4-small": 0.4}
+
+
+def said(entry: Any) -> list[str]:
+    """The entry's reasons as every view words them."""
+    return reasons_text(entry.reasons)
 
 
 def plan_for(want: DesiredSpace, have: ObservedSpace | None, probes: dict[str, SecretProbe] | None = None) -> Any:
@@ -42,7 +58,8 @@ def test_app_py_edit_on_running_gradio_6_1_is_hot_reload() -> None:
     entry = plan_for(want, have)
     assert entry.rung is Rung.HOT_RELOAD
     assert entry.restarts == 0
-    assert entry.reasons == ("app.py changed; only Python files changed on gradio 6.15.1 -> hot reload",)
+    assert entry.reasons == (Reason(code=ReasonCode.HOT_RELOAD, subjects=("app.py",), detail="6.15.1"),)
+    assert said(entry) == ["app.py changed; only Python files changed on gradio 6.15.1 -> hot reload"]
 
 
 def test_new_python_file_is_hot_reload() -> None:
@@ -65,7 +82,7 @@ def test_app_py_edit_without_hot_reload_conditions_is_upload(spec: dict[str, Any
     entry = plan_for(want, observed_like(want, stage=stage, files=remote_files(DEFAULT_FILES)))
     assert entry.rung is Rung.UPLOAD
     assert entry.restarts == 1
-    assert why in entry.reasons[-1]
+    assert why in said(entry)[-1]
 
 
 def test_deleted_python_file_is_upload() -> None:
@@ -79,7 +96,7 @@ def test_readme_body_only_is_upload() -> None:
     want = desired(files=with_files(**{"README.md": "---\nsdk: gradio\n---\n# new body\n"}))
     entry = plan_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
     assert entry.rung is Rung.UPLOAD
-    assert "README.md" in entry.reasons[-1]
+    assert "README.md" in said(entry)[-1]
 
 
 def test_front_matter_key_is_rebuild() -> None:
@@ -87,7 +104,7 @@ def test_front_matter_key_is_rebuild() -> None:
     have = observed_like(want, card={"sdk": "gradio", "sdk_version": "6.15.1", "title": "Old"})
     entry = plan_for(want, have)
     assert entry.rung is Rung.REBUILD
-    assert entry.reasons[-1] == "README front matter (title) changed -> rebuild"
+    assert said(entry)[-1] == "README front matter (title) changed -> rebuild"
 
 
 @pytest.mark.parametrize("name", ["requirements.txt", "packages.txt", "pre-requirements.txt", "Dockerfile"])
@@ -96,7 +113,7 @@ def test_build_input_is_rebuild(name: str) -> None:
     entry = plan_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
     assert entry.rung is Rung.REBUILD
     assert entry.restarts == 1
-    assert entry.reasons[-1] == f"{name} changed -> rebuild"
+    assert said(entry)[-1] == f"{name} changed -> rebuild"
 
 
 def test_restarting_settings_are_one_restart_however_many_fields() -> None:
@@ -125,7 +142,7 @@ def test_sleep_time_or_visibility_alone_is_settings_without_restart(field: str, 
     want = desired(hardware="cpu-upgrade", **{field: value})
     entry = plan_for(want, observed_like(want, **{field: before}))
     assert (entry.rung, entry.restarts) == (Rung.SETTINGS, 0)
-    assert "no restart" in entry.reasons[0]
+    assert "no restart" in said(entry)[0]
 
 
 def test_settings_plus_files_take_the_file_rung_with_one_restart() -> None:
@@ -133,7 +150,7 @@ def test_settings_plus_files_take_the_file_rung_with_one_restart() -> None:
     have = observed_like(want, hardware="cpu-basic", files=remote_files(DEFAULT_FILES))
     entry = plan_for(want, have)
     assert (entry.rung, entry.restarts) == (Rung.REBUILD, 1)
-    assert entry.reasons[0].startswith("hardware changed -> settings")
+    assert said(entry)[0].startswith("hardware changed -> settings")
 
 
 def test_python_edit_with_a_restarting_setting_is_one_upload() -> None:
@@ -141,7 +158,7 @@ def test_python_edit_with_a_restarting_setting_is_one_upload() -> None:
     have = observed_like(want, variables={}, files=remote_files(DEFAULT_FILES))
     entry = plan_for(want, have)
     assert (entry.rung, entry.restarts) == (Rung.UPLOAD, 1)
-    assert entry.reasons[-1] == "app.py changed; the settings change restarts the Space anyway -> upload"
+    assert said(entry)[-1] == "app.py changed; the settings change restarts the Space anyway -> upload"
 
 
 def test_python_edit_with_a_quiet_setting_still_hot_reloads() -> None:
@@ -184,3 +201,28 @@ def test_sleep_time_on_cpu_basic_is_not_managed() -> None:
 def test_never_sleeping_matches_a_runtime_without_gc_timeout() -> None:
     want = desired(hardware="cpu-upgrade", sleep_time=-1)
     assert plan_for(want, observed_like(want, sleep_time=None)).rung is Rung.NONE
+
+
+def test_unpausing_says_the_space_starts_and_counts_that_restart() -> None:
+    # Bug 3: the reason said "no restart" while the restart count said 1.
+    want = desired(paused=False)
+    entry = plan_for(want, observed_like(want, stage="PAUSED"))
+    assert (entry.rung, entry.restarts) == (Rung.SETTINGS, 1)
+    assert entry.reasons == (Reason(code=ReasonCode.SETTINGS_START, subjects=("paused",)),)
+    assert said(entry) == ["paused changed -> settings (the Space starts again)"]
+
+
+def test_pausing_stops_the_space_without_a_restart() -> None:
+    want = desired(paused=True)
+    entry = plan_for(want, observed_like(want, stage="RUNNING"))
+    assert (entry.rung, entry.restarts) == (Rung.SETTINGS, 0)
+    assert said(entry) == ["paused changed -> settings (the Space stops)"]
+
+
+def test_pausing_with_a_python_edit_is_an_upload_not_a_hot_reload() -> None:
+    # Bug 1: a hot reload was planned; its fallback restart then un-paused the Space.
+    want = desired(paused=True, files=with_files(**{"app.py": "print('new')\n"}))
+    entry = plan_for(want, observed_like(want, stage="RUNNING", files=remote_files(DEFAULT_FILES)))
+    assert entry.rung is Rung.UPLOAD
+    [upload] = [r for r in entry.reasons if r.code is ReasonCode.UPLOAD]
+    assert upload.blocker == Blocker(code=BlockerCode.SETTINGS_PAUSE)

@@ -17,6 +17,8 @@ from reconciler.model import (
     ObservedDigest,
     Plan,
     PlanEntry,
+    Reason,
+    ReasonCode,
     Rung,
 )
 
@@ -57,7 +59,7 @@ def entries(draw: st.DrawFn, space_id: str) -> PlanEntry:
         id=space_id,
         action=draw(st.sampled_from(Action)),
         rung=draw(st.sampled_from(Rung)),
-        reasons=tuple(draw(st.lists(texts, max_size=3))),
+        reasons=tuple(Reason(code=ReasonCode.TEXT, detail=t) for t in draw(st.lists(texts, max_size=3))),
         restarts=draw(st.integers(0, 3)),
         changes=tuple(draw(st.lists(changes(), max_size=4))),
         files=FileChanges(

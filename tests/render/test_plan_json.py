@@ -43,8 +43,8 @@ def test_keys_and_their_order_follow_the_plan_format() -> None:
     ]  # fmt: skip
     space = data["spaces"][0]
     assert list(space) == [
-        "id", "action", "rung", "reasons", "restarts", "changes", "files", "cost", "observed", "manifest",
-        "warnings",
+        "id", "action", "rung", "reasons", "reason_codes", "restarts", "changes", "files", "cost", "observed",
+        "manifest", "warnings",
     ]  # fmt: skip
     assert space["changes"] == [{"path": "spec.hardware", "before": "cpu-basic", "after": "t4-small"}]
     assert space["files"] == {

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.model import Action, Change, Cost, FileChanges, FileEntry, Plan, PlanEntry, Rung
+from reconciler.model import Action, Change, Cost, FileChanges, FileEntry, Plan, PlanEntry, Reason, ReasonCode, Rung
 from reconciler.render import GITHUB_COMMENT_LIMIT, render_plan_markdown
 from reconciler.render._markdown import ZWJ
 from reconciler.render.plan_markdown import md_text
@@ -28,7 +28,11 @@ def fleet_entry(i: int, reason_words: int = 40, files: int = 4) -> PlanEntry:
         action=ACTIONS.get(rung, Action.UPDATE),
         rung=rung,
         restarts=i % 2,
-        reasons=(" ".join(["requirements.txt changed"] * reason_words) + f" -> {rung.value}",),
+        reasons=(
+            Reason(
+                code=ReasonCode.TEXT, detail=" ".join(["requirements.txt changed"] * reason_words) + f" -> {rung.value}"
+            ),
+        ),
         changes=(Change(path="spec.hardware", before="cpu-basic", after="t4-small"),),
         files=FileChanges(modified=tuple(FileEntry(path=f"src/module_{n}.py", size=100 * n) for n in range(files))),
         cost=Cost(before_usd_per_hour=0.0, after_usd_per_hour=0.4),
@@ -145,7 +149,7 @@ def test_user_strings_render_literally(evil: str) -> None:
         id="acme/demo",
         action=Action.UPDATE,
         rung=Rung.UPLOAD,
-        reasons=(evil,),
+        reasons=(Reason(code=ReasonCode.TEXT, detail=evil),),
         changes=(Change(path=f"spec.variables.{evil}", before=evil, after=None, note=evil),),
         files=FileChanges(added=(FileEntry(path=evil, size=1),)),
         warnings=(evil,),

@@ -4,7 +4,7 @@ import click
 import pytest
 from hypothesis import given, settings
 
-from reconciler.model import Action, Change, Cost, FileChanges, FileEntry, Plan, PlanEntry, Rung
+from reconciler.model import Action, Change, Cost, FileChanges, FileEntry, Plan, PlanEntry, Reason, ReasonCode, Rung
 from reconciler.render import color_enabled, render_plan_text
 from reconciler.render.plan_text import NO_CHANGES
 from tests.render.strategies import plans
@@ -25,7 +25,7 @@ CHANGED = PlanEntry(
     action=Action.UPDATE,
     rung=Rung.SETTINGS,
     restarts=1,
-    reasons=("hardware changed -> settings",),
+    reasons=(Reason(code=ReasonCode.TEXT, detail="hardware changed -> settings"),),
     changes=(Change(path="spec.hardware", before="cpu-basic", after="t4-small"),),
     cost=Cost(before_usd_per_hour=0.0, after_usd_per_hour=0.4),
 )
@@ -87,7 +87,7 @@ def test_cost_line_only_when_the_cost_changes() -> None:
 def test_control_characters_cannot_reach_the_terminal() -> None:
     sneaky = CHANGED.model_copy(
         update={
-            "reasons": ("line one\nline two\x1b[2J",),
+            "reasons": (Reason(code=ReasonCode.TEXT, detail="line one\nline two\x1b[2J"),),
             "files": FileChanges(added=(FileEntry(path="a\x1b]8;;http://x\x07.py", size=1),)),
             "warnings": ("\u202eevil",),
         }
