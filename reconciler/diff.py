@@ -26,6 +26,7 @@ from reconciler.model import (
     FileEntry,
     ObservedSpace,
     SecretState,
+    SecretUnknown,
     Volume,
 )
 
@@ -48,6 +49,9 @@ class SecretProbe:
 
     available: bool
     fingerprint: str | None = None
+    # --rewrite-unreadable-secrets: a secret whose description the Hub does not return is
+    # rewritten (taking ownership) instead of left alone as unknown.
+    rewrite_unreadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class SecretDiff:
     name: str
     state: SecretState
     note: str
+    unknown: SecretUnknown | None = None  # set exactly when state is UNKNOWN
 
     @property
     def is_change(self) -> bool:
@@ -177,7 +182,8 @@ def compare_settings(
     return tuple(Change(path=path, before=before.get(path), after=after.get(path)) for path in sorted(changed))
 
 
-def _parse_time(value: str | None) -> float | None:
+def parse_time(value: str | None) -> float | None:
+    """Seconds since the epoch of a Hub timestamp (ISO 8601, naive means UTC); None if unreadable."""
     if not value:
         return None
     try:
@@ -210,21 +216,42 @@ def compare_secrets(
 
 
 def _compare_secret(name: str, live: Any, probe: SecretProbe, has_key: bool) -> SecretDiff:
+    if live.description is None and live.updated_at is None:
+        # The Hub may not return a secret's description and date (hub-contract §13): then nothing
+        # tells who wrote it or whether its value changed, so it is never reported changed. (A
+        # date without a description is a secret written without one: by hand.)
+        if probe.rewrite_unreadable and probe.available:
+            return SecretDiff(
+                name, SecretState.CHANGED, "no description readable; rewritten (--rewrite-unreadable-secrets)"
+            )
+        return SecretDiff(
+            name,
+            SecretState.UNKNOWN,
+            "the Hub returned no description: whether the value changed cannot be told here",
+            SecretUnknown.DESCRIPTION_UNREADABLE,
+        )
     description = live.description or ""
     ours = "spaces-reconciler" in description
     recorded = secrets.parse(description)
-    updated = _parse_time(live.updated_at)
+    updated = parse_time(live.updated_at)
     if recorded and updated is not None and updated > recorded.written_at + OUTSIDE_WRITE_MARGIN_S:
         return SecretDiff(
             name, SecretState.CHANGED_OUTSIDE, f"changed outside git: updated at {live.updated_at}, after our write"
         )
     if not probe.available:
         why = "" if ours else "; not written by spaces-reconciler"
-        return SecretDiff(name, SecretState.UNKNOWN, f"value not available in this environment{why}")
+        return SecretDiff(
+            name, SecretState.UNKNOWN, f"value not available in this environment{why}", SecretUnknown.VALUE_UNAVAILABLE
+        )
     if not ours:
         return SecretDiff(name, SecretState.CHANGED_OUTSIDE, "changed outside git: not written by spaces-reconciler")
     if not has_key or probe.fingerprint is None:
-        return SecretDiff(name, SecretState.UNKNOWN, "value changes not detectable without a fingerprint key")
+        return SecretDiff(
+            name,
+            SecretState.UNKNOWN,
+            "value changes not detectable without a fingerprint key",
+            SecretUnknown.NO_FINGERPRINT_KEY,
+        )
     if recorded is None:
         return SecretDiff(name, SecretState.CHANGED, "no fingerprint recorded yet; rewritten to record one")
     if recorded.fingerprint != probe.fingerprint:
@@ -261,7 +288,10 @@ def _without_settings_access(desired: DesiredSpace, observed: ObservedSpace, set
     )
     return SpaceDiff(
         settings=kept,
-        secrets=tuple(SecretDiff(name, SecretState.UNKNOWN, UNREADABLE) for name in sorted(desired.secrets)),
+        secrets=tuple(
+            SecretDiff(name, SecretState.UNKNOWN, UNREADABLE, SecretUnknown.SETTINGS_UNREADABLE)
+            for name in sorted(desired.secrets)
+        ),
         files=compare_files(desired, observed),
         card_changed=any(c.path.startswith("spec.card.") for c in kept),
         sdk_changed=any(c.path == "spec.sdk" for c in kept),

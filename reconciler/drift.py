@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 
 from pydantic import Field
 
-from reconciler.diff import hand_mounted_volumes
+from reconciler.diff import hand_mounted_volumes, parse_time
 from reconciler.health import Stage
 from reconciler.model import (
     Change,
@@ -96,15 +95,6 @@ def _as_drift(change: Change) -> Change:
     return Change(path=change.path, before=change.after, after=change.before, note=note, secret=state)
 
 
-def _epoch(value: str | None) -> float:
-    if not value:
-        return 0.0
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
-
-
 def needs_commits(entry: PlanEntry) -> bool:
     """Whether the Space's commit history can attribute this drift (its files or README changed)."""
     return bool(entry.files) or any(c.path.startswith("spec.card.") for c in entry.changes)
@@ -125,7 +115,7 @@ def _attribution(
         key
         for key, variable in sorted(observed.variables.items())
         if (key not in desired.variables or desired.variables[key] != variable.value)
-        and _epoch(variable.updated_at) > _epoch(last_ours)
+        and (parse_time(variable.updated_at) or 0.0) > (parse_time(last_ours) or 0.0)
     )
     secrets_outside = tuple(
         c.path.removeprefix("spec.secrets.") for c in entry.changes if c.secret is SecretState.CHANGED_OUTSIDE

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -345,6 +345,15 @@ class SecretState(str, enum.Enum):
     UNKNOWN = "unknown here"
 
 
+class SecretUnknown(str, enum.Enum):
+    """Why a secret's value cannot be compared here (its state is then UNKNOWN, never CHANGED)."""
+
+    VALUE_UNAVAILABLE = "value-unavailable"  # the value cannot be read in this environment
+    NO_FINGERPRINT_KEY = "no-fingerprint-key"  # RECONCILE_FINGERPRINT_KEY is not set
+    SETTINGS_UNREADABLE = "settings-unreadable"  # this token may not read the Space's secrets
+    DESCRIPTION_UNREADABLE = "description-unreadable"  # the Hub returned no description (hub-contract §13)
+
+
 class Change(Frozen):
     """One field difference. `before`/`after` are None when the field is absent on that side.
 
@@ -490,6 +499,136 @@ class PolicyFinding(Frozen):
         return self.severity == "error" and self.outcome is not PolicyOutcome.EXEMPTED
 
 
+# ---------------------------------------------------------------- apply steps
+# What apply does to one Space, in order, as data (reconciler/steps.py makes the list, the
+# executor runs it, the plan shows it). Values here are never secret: secrets go by name.
+
+
+class CheckSecrets(Frozen):
+    """Read every secret value to be written, before any write; a missing one stops here."""
+
+    kind: Literal["check-secrets"] = "check-secrets"
+    names: tuple[str, ...]
+
+
+class CheckFiles(Frozen):
+    """Check the local files still are what the plan reviewed, before any write."""
+
+    kind: Literal["check-files"] = "check-files"
+
+
+class CreateSpace(Frozen):
+    kind: Literal["create"] = "create"
+    sdk: str
+    hardware: str
+    sleep_time: int | None = None
+    visibility: str
+    variables: Mapping[str, str] = Field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+
+
+class SetHardware(Frozen):
+    kind: Literal["set-hardware"] = "set-hardware"
+    flavor: str
+    sleep_time: int | None = None
+
+
+class SetSleepTime(Frozen):
+    kind: Literal["set-sleep-time"] = "set-sleep-time"
+    seconds: int
+
+
+class SetVariables(Frozen):
+    kind: Literal["set-variables"] = "set-variables"
+    set: Mapping[str, str] = Field(default_factory=dict)
+    delete: tuple[str, ...] = ()
+
+
+class SetSecrets(Frozen):
+    kind: Literal["set-secrets"] = "set-secrets"
+    set: tuple[str, ...] = ()
+    delete: tuple[str, ...] = ()
+
+
+class SetVolumes(Frozen):
+    """Mount exactly these declared volumes; mounts added by hand are kept."""
+
+    kind: Literal["set-volumes"] = "set-volumes"
+    volumes: tuple[Volume, ...] = ()
+
+
+class SetVisibility(Frozen):
+    kind: Literal["set-visibility"] = "set-visibility"
+    visibility: str
+
+
+class SetDevMode(Frozen):
+    kind: Literal["set-dev-mode"] = "set-dev-mode"
+    enabled: bool
+
+
+class Commit(Frozen):
+    """One commit of the entry's files (counts shown; the paths are the entry's `files`)."""
+
+    kind: Literal["commit"] = "commit"
+    hot_reload: bool = False
+    files: int = 0
+    deletions: int = 0
+
+
+class VerifyHotReload(Frozen):
+    """Confirm the hot reload as `hf spaces hot-reload` does; if it is not, `fallback`."""
+
+    kind: Literal["verify-hot-reload"] = "verify-hot-reload"
+    fallback: Literal["restart"] = "restart"
+
+
+class Pause(Frozen):
+    kind: Literal["pause"] = "pause"
+
+
+class Resume(Frozen):
+    kind: Literal["resume"] = "resume"
+
+
+class WaitHealthy(Frozen):
+    """Wait until the Space runs the new version, then judge RUNNING or failed."""
+
+    kind: Literal["wait-healthy"] = "wait-healthy"
+
+
+class Rollback(Frozen):
+    """Only after a failed WaitHealthy: commit the previous files back and wait again."""
+
+    kind: Literal["rollback"] = "rollback"
+
+
+class DeleteSpace(Frozen):
+    kind: Literal["delete"] = "delete"
+
+
+Step = Annotated[
+    CheckSecrets
+    | CheckFiles
+    | CreateSpace
+    | SetHardware
+    | SetSleepTime
+    | SetVariables
+    | SetSecrets
+    | SetVolumes
+    | SetVisibility
+    | SetDevMode
+    | Commit
+    | VerifyHotReload
+    | Pause
+    | Resume
+    | WaitHealthy
+    | Rollback
+    | DeleteSpace,
+    Field(discriminator="kind"),
+]
+
+
 class RungDecision(Frozen):
     """The lowest rung covering every difference, why, and how many restarts it costs."""
 
@@ -512,6 +651,9 @@ class PlanEntry(Frozen):
     warnings: tuple[str, ...] = ()
     policy: tuple[PolicyFinding, ...] = ()
     caveats: tuple[Caveat, ...] = ()
+    # What apply does, in order (reconciler.steps.steps_for); () in plans written before steps
+    # existed, and for unchanged Spaces. Apply runs steps_for again on the reviewed entry.
+    steps: tuple[Step, ...] = ()
 
 
 class Plan(Frozen):

@@ -18,7 +18,15 @@ from reconciler.drift import CommitRef, DriftReport, classify, needs_commits
 from reconciler.errors import UserError
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
-from reconciler.hub.observe import Listed, from_listing, info_one, list_namespace, observe_one, recent_commits
+from reconciler.hub.observe import (
+    Listed,
+    from_listing,
+    hardware_costs,
+    info_one,
+    list_namespace,
+    observe_one,
+    recent_commits,
+)
 from reconciler.manifests import resolve_secret
 from reconciler.manifests.hub_rules import FREE_HARDWARE, account_diagnostics, written_account_settings
 from reconciler.model import DesiredSpace, ObservedSpace, Plan
@@ -58,11 +66,15 @@ class Shard:
 
 @dataclass(frozen=True)
 class Selection:
+    """`targets`: only these Spaces (each has a manifest); `also`: Spaces without a manifest read
+    with the targets (the deletions of a reviewed plan, so --prune sees them again)."""
+
     targets: tuple[str, ...] = ()
     shard: Shard | None = None
+    also: tuple[str, ...] = ()
 
     def keeps(self, space_id: str) -> bool:
-        if self.targets and space_id not in self.targets:
+        if self.targets and space_id not in self.targets and space_id not in self.also:
             return False
         return self.shard is None or self.shard.owns(space_id)
 
@@ -115,7 +127,7 @@ def observe(
                 reads[desired_id] = pool.submit(observe_one, client, item, cache)
 
         if selection.targets:
-            for target in selection.targets:
+            for target in (*selection.targets, *selection.also):
                 found = info_one(client, target)
                 if found is not None:
                     consider(found)
@@ -132,7 +144,9 @@ def observe(
     return Observation(observed=observed, unmanaged=others)
 
 
-def probe_secrets(desired: Iterable[DesiredSpace]) -> dict[str, dict[str, SecretProbe]]:
+def probe_secrets(
+    desired: Iterable[DesiredSpace], rewrite_unreadable: bool = False
+) -> dict[str, dict[str, SecretProbe]]:
     """For each desired secret: is its value available here, and its fingerprint. Values are dropped at once."""
     key = secrets.fingerprint_key()
     probes: dict[str, dict[str, SecretProbe]] = {}
@@ -144,20 +158,9 @@ def probe_secrets(desired: Iterable[DesiredSpace]) -> dict[str, dict[str, Secret
                 per_space[name] = SecretProbe(available=False)
             else:
                 fp = secrets.fingerprint(key, space.id, name, value) if key else None
-                per_space[name] = SecretProbe(available=True, fingerprint=fp)
+                per_space[name] = SecretProbe(available=True, fingerprint=fp, rewrite_unreadable=rewrite_unreadable)
         probes[space.id] = per_space
     return probes
-
-
-def hardware_costs(client: HubClient) -> dict[str, float]:
-    """Unit cost per flavor in USD/hour, from the Hub's hardware list (one call per run)."""
-    flavors = client.read(lambda: client.api.list_spaces_hardware())
-    # The Hub prices flavors per unit of time named by unitLabel (usually "minute").
-    per_hour = {"second": 3600.0, "minute": 60.0, "hour": 1.0}
-    return {
-        flavor.name: round(float(flavor.unit_cost_usd) * per_hour.get(str(flavor.unit_label).lower(), 1.0), 4)
-        for flavor in flavors
-    }
 
 
 def now_utc() -> str:
@@ -174,6 +177,7 @@ def make_plan(
     parallelism: int = 8,
     policies: Sequence[CompiledPolicy] = (),
     context_env: Mapping[str, str] | None = None,
+    rewrite_unreadable_secrets: bool = False,
 ) -> tuple[Plan, Observation]:
     chosen = select(desired, selection)
     observation = observe(
@@ -181,7 +185,7 @@ def make_plan(
     )
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
     prune_candidates = [o for o in observation.unmanaged if o.managed and not o.preview] if prune else []
-    pairs = pair_up(chosen, observation.observed, probe_secrets(chosen), prune_candidates)
+    pairs = pair_up(chosen, observation.observed, probe_secrets(chosen, rewrite_unreadable_secrets), prune_candidates)
     plan = build_plan(
         pairs,
         hub=client.endpoint,

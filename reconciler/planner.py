@@ -41,6 +41,7 @@ from reconciler.model import (
     effect_of,
     setting_group,
 )
+from reconciler.steps import steps_for
 
 BUILD_INPUTS = frozenset({"requirements.txt", "pre-requirements.txt", "packages.txt", "Dockerfile"})
 HOT_RELOAD_MIN_GRADIO = (6, 1)
@@ -183,6 +184,11 @@ def _creation_changes(desired: DesiredSpace) -> tuple[Change, ...]:
 
 
 def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
+    entry = _decide(pair, costs, has_key)
+    return entry.model_copy(update={"steps": tuple(steps_for(entry, pair.desired))})
+
+
+def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
     desired, observed = pair.desired, pair.observed
     if desired is None:
         assert observed is not None

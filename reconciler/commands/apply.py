@@ -18,10 +18,8 @@ from reconciler.commands._common import (
     write_output,
 )
 from reconciler.errors import UserError
-from reconciler.hub.client import HubClient
-from reconciler.hub.writes import missing_write_access
-from reconciler.model import Action, Plan, PlanEntry, Rung
-from reconciler.pipeline import Selection, Shard, make_plan
+from reconciler.model import Plan, Rung
+from reconciler.pipeline import make_plan
 from reconciler.policy.check import blocking
 from reconciler.render import color_enabled
 from reconciler.render.apply_progress import LiveProgress, PlainProgress
@@ -29,7 +27,7 @@ from reconciler.render.apply_text import render_results_json, render_results_tex
 from reconciler.render.plan_json import plan_from_json
 from reconciler.render.plan_text import render_plan_text
 from reconciler.render.policy_text import finding_text
-from reconciler.stale import stale_entries
+from reconciler.reviewed import check_reviewed, check_write_access, reobservation
 
 
 def parse_duration(text: str) -> float:
@@ -40,6 +38,12 @@ def parse_duration(text: str) -> float:
         return float(text)
     except (ValueError, IndexError):
         raise click.BadParameter(f"{text!r}: expected a duration like 90s, 15m or 1h") from None
+
+
+REWRITE_HELP = (
+    "Rewrite secrets whose description the Hub does not return (their value cannot be compared); "
+    "by default they are left alone and reported unknown."
+)
 
 
 @click.command(name="apply")
@@ -58,6 +62,7 @@ def parse_duration(text: str) -> float:
 @click.option("--target", "targets", multiple=True, metavar="NS/NAME", help="Apply only these Spaces (repeatable).")
 @click.option("--shard", metavar="I/N", help="Apply only shard I of N.")
 @click.option("--prune", is_flag=True, help="Delete Spaces this tool manages that have no manifest.")
+@click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
 @click.option("--rollback-on-failure", is_flag=True, help="Commit the previous files back if the health gate fails.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @parallelism_option
@@ -72,6 +77,7 @@ def command(
     targets: tuple[str, ...],
     shard: str | None,
     prune: bool,
+    rewrite_unreadable_secrets: bool,
     rollback_on_failure: bool,
     fmt: str,
     parallelism: int,
@@ -85,20 +91,15 @@ def command(
         plan_label=str(plan_file) if plan_file else "a fresh plan",
         # How often the health gate polls the runtime; local Hubs with short builds poll faster.
         poll_s=float(os.environ.get("RECONCILE_POLL_INTERVAL", "2")),
+        # How long a Space may show no restart after a commit before apply says so.
+        grace_s=float(os.environ.get("RECONCILE_RESTART_GRACE", "60")),
     )
     reviewed = plan_from_json(plan_file.read_text("utf-8"), source=str(plan_file)) if plan_file else None
     if reviewed is None and not auto_approve and not sys.stdin.isatty():
         raise UserError("apply needs confirmation but there is no terminal: pass --auto-approve, or --plan FILE")
     fleet = load_fleet(paths)
     desired = fleet.spaces
-    if reviewed is not None and not targets:
-        reviewed_ids = tuple(entry.id for entry in reviewed.spaces if entry.rung is not Rung.DELETE)
-        # Re-observe only what was reviewed: one info call per Space beats reading a whole
-        # fleet's variables, secrets and trees, unless the plan covered most of the fleet.
-        if len(reviewed_ids) * 2 < len(desired):
-            targets = reviewed_ids
-    selection = Selection(targets=targets, shard=Shard.parse(shard) if shard else None)
-    prune = prune or bool(reviewed and any(e.rung is Rung.DELETE for e in reviewed.spaces))
+    selection, prune = reobservation(reviewed, desired, targets=targets, shard=shard, prune=prune)
     with hub_client(ctx, parallelism) as client:
         fresh, observation = make_plan(
             client,
@@ -108,6 +109,7 @@ def command(
             parallelism=parallelism,
             policies=fleet.policies,
             context_env=os.environ,
+            rewrite_unreadable_secrets=rewrite_unreadable_secrets,
         )
         _refuse_policy_violations(fresh)
         plan = _approved(reviewed, fresh, auto_approve)
@@ -118,7 +120,7 @@ def command(
         if not todo:
             click.echo("No changes. The Hub matches the manifests.", err=True)
         else:
-            _check_write_access(client, todo)
+            check_write_access(client, todo)
         live = sys.stderr.isatty() and color_enabled(True)
         with LiveProgress() if live else PlainProgress() as progress:
             results = apply_entries(
@@ -143,27 +145,9 @@ def _refuse_policy_violations(fresh: Plan) -> None:
         raise UserError("apply refused by policy; nothing was written:\n  " + "\n  ".join(lines))
 
 
-def _check_write_access(client: HubClient, todo: tuple[PlanEntry, ...]) -> None:
-    """Refuse before any write when the token cannot write to a namespace apply would change."""
-    namespaces: dict[str, str | None] = {}
-    for entry in todo:
-        namespace = entry.id.split("/", 1)[0]
-        if namespaces.get(namespace) is None:
-            namespaces[namespace] = None if entry.action is Action.CREATE else entry.id
-    problems = missing_write_access(client, namespaces)
-    if problems:
-        raise UserError("apply refused before any write:\n  " + "\n  ".join(problems))
-
-
 def _approved(reviewed: Plan | None, fresh: Plan, auto_approve: bool) -> Plan | None:
     if reviewed is not None:
-        problems = stale_entries(reviewed, fresh)
-        if problems:
-            raise UserError(
-                "the plan is stale; nothing was written:\n  "
-                + "\n  ".join(problems)
-                + "\nRun plan again and review it."
-            )
+        check_reviewed(reviewed, fresh)
         return reviewed
     click.echo(render_plan_text(fresh, color=use_color()), err=True)
     if not fresh.has_changes or auto_approve:

@@ -20,6 +20,11 @@ from reconciler.render.plan_json import plan_to_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 
+REWRITE_HELP = (
+    "Rewrite secrets whose description the Hub does not return (their value cannot be compared); "
+    "by default they are left alone and reported unknown."
+)
+
 
 @click.command(name="plan")
 @paths_argument
@@ -30,6 +35,7 @@ from reconciler.render.plan_text import render_plan_text
 @click.option("--target", "targets", multiple=True, metavar="NS/NAME", help="Plan only these Spaces (repeatable).")
 @click.option("--shard", metavar="I/N", help="Plan only shard I of N (stable by Space id).")
 @click.option("--prune", is_flag=True, help="Plan deletion of Spaces this tool manages that have no manifest.")
+@click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
 @parallelism_option
 @click.pass_context
 def command(
@@ -42,6 +48,7 @@ def command(
     targets: tuple[str, ...],
     shard: str | None,
     prune: bool,
+    rewrite_unreadable_secrets: bool,
     parallelism: int,
 ) -> int:
     """Compare the manifests with the live Hub and show the cheapest change per Space."""
@@ -56,6 +63,7 @@ def command(
             parallelism=parallelism,
             policies=fleet.policies,
             context_env=os.environ,
+            rewrite_unreadable_secrets=rewrite_unreadable_secrets,
         )
         if stats:
             print_stats(client.stats.snapshot(), len(plan.spaces))

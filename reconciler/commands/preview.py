@@ -56,6 +56,8 @@ def up(
         parallelism=parallelism,
         plan_label="preview",
         poll_s=float(os.environ.get("RECONCILE_POLL_INTERVAL", "2")),
+        # How long a Space may show no restart after a commit before apply says so.
+        grace_s=float(os.environ.get("RECONCILE_RESTART_GRACE", "60")),
     )
     with hub_client(ctx, parallelism) as client:
         results = preview_up(client, desired, pr, options, _progress, sleep_s=sleep_time)

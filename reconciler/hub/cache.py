@@ -26,8 +26,6 @@ class TreeCache:
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
-        self.hits = 0
-        self.misses = 0
 
     def _path(self, sha: str) -> Path | None:
         if self.directory is None or not _SHA.match(sha):
@@ -41,10 +39,6 @@ class TreeCache:
             files = _decode(data) if data is not None else None
         except (OSError, ValueError, TypeError, KeyError):
             files = None
-        if files is None:
-            self.misses += 1
-            return None
-        self.hits += 1
         return files
 
     def put(self, sha: str, files: tuple[RemoteFile, ...]) -> None:

@@ -231,3 +231,14 @@ def download_files(
             return copied
 
     return client.read(fetch, space_id=space_id)
+
+
+def hardware_costs(client: HubClient) -> dict[str, float]:
+    """Unit cost per flavor in USD/hour, from the Hub's hardware list (one call per run)."""
+    flavors = client.read(lambda: client.api.list_spaces_hardware())
+    # The Hub prices flavors per unit of time named by unitLabel (usually "minute").
+    per_hour = {"second": 3600.0, "minute": 60.0, "hour": 1.0}
+    return {
+        flavor.name: round(float(flavor.unit_cost_usd) * per_hour.get(str(flavor.unit_label).lower(), 1.0), 4)
+        for flavor in flavors
+    }

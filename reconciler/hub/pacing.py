@@ -107,7 +107,6 @@ class Pacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._windows: dict[str, _Window] = {}
-        self.waited_s = 0.0
 
     def before_request(self, path: str = "/api/") -> None:
         bucket = bucket_of(path)
@@ -122,7 +121,6 @@ class Pacer:
                         window.remaining -= 1
                     return
                 delay = window.reset_at - now + 0.05
-            self.waited_s += delay
             self._sleep(delay)
 
     def after_response(self, headers: Mapping[str, str], status: int) -> None:

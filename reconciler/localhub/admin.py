@@ -70,6 +70,7 @@ class Faults:
     action_limits: dict[str, tuple[int, float]] = field(default_factory=dict)
     # Stats keys ("POST /api/spaces/{id}/commit/{rev}") latency, errors and drops apply to; None: all.
     routes: frozenset[str] | None = None
+    seed: int = 0
     rng: random.Random = field(default_factory=random.Random)
 
     def applies(self, route: str) -> bool:
@@ -85,7 +86,12 @@ class Faults:
 
 
 def parse_faults(body: dict[str, Any]) -> Faults:
-    faults = Faults()
+    """The faults of an admin request. `seed` makes their sequence repeatable; without one a seed
+    is drawn, and either way it is in the response, so a failing test can print it."""
+    seed = body.get("seed", random.randrange(2**32))
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise bad_request('"seed" must be an integer')
+    faults = Faults(seed=seed, rng=random.Random(seed))
     for key in ("latency_ms", "error_rate", "drop_response_rate"):
         value = body.get(key, 0) or 0
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
@@ -191,7 +197,7 @@ class Admin:
         if route == ("POST", "faults"):
             self.faults = parse_faults(body)
             self.limiter.reset()
-            return json_response({"ok": True})
+            return json_response({"ok": True, "seed": self.faults.seed})
         if route == ("GET", "fidelity"):
             return json_response(self.core.fidelity.as_dict())
         if route == ("POST", "fidelity"):

@@ -118,10 +118,17 @@ def after_commit(core: Core, repo: Repo, result: CommitResult, card_changed: boo
             {"path": path, "created": path not in core.store.tree_at(repo, result.commit.parent or "")}
             for path in result.changed
         ]
+        # A reloaded file that crashes makes the replica's reload stream end with an `exception`
+        # event (contract §10); the Space keeps serving the code it had.
+        crashes = [
+            {"path": path, "line": line}
+            for path in result.changed
+            if (line := runtime.marker_line(core.store.read_file(repo.tree, path), runtime.RUNTIME_ERROR_MARKER))
+        ]
         repo.run = {
             **repo.run,
             "target": repo.head,
-            "hotReload": {"status": "created", "reloadId": repo.head, "files": files},
+            "hotReload": {"status": "created", "reloadId": repo.head, "files": files, "exceptions": crashes},
         }
         core.store.event(repo.id, "hot_reload", ", ".join(result.changed))
         return

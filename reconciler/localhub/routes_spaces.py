@@ -292,7 +292,16 @@ def replica_reload(ctx: Ctx, p: Params) -> Response:
         hot = repo.run.get("hotReload")
         if hot and hot["status"] == "created" and hot["reloadId"] == reload_id:
             ops: list[dict[str, Any]] = [{"kind": "file", "created": f["created"]} for f in hot["files"]]
-            ops.append({"kind": "ui", "updated": True})
+            for crash in hot.get("exceptions") or ():
+                # The shape of huggingface_hub 2.4's ReloadOperationException.
+                line = crash["line"] + 1  # the CLI shows startLine - 1
+                region = {"startLine": line, "startCol": 0, "endLine": line, "endCol": 1}
+                trace = (
+                    f'Traceback (most recent call last):\n  File "{crash["path"]}", line {crash["line"]}\n'
+                    f"RuntimeError: {runtime.RUNTIME_ERROR_MARKER}\n"
+                )
+                ops.append({"kind": "exception", "region": region, "traceback": trace})
+            ops.append({"kind": "ui", "updated": not hot.get("exceptions")})
             body = "".join(f"data: {json.dumps({'data': op})}\n\n" for op in ops)
             return Response(body, media_type="text/event-stream")
     raise HubError(404, f"Unknown reloadId {reload_id!r} on replica {p['replica']}")

@@ -55,14 +55,14 @@ def evaluate(sdk: str, card: dict[str, Any], files: set[str], read: Callable[[st
     if entry not in files:
         return "no_app_file", f"No application file: {entry} is missing"
     for path in BUILD_INPUTS:
-        if path in files and (line := _marker_line(read(path), BUILD_ERROR_MARKER)):
+        if path in files and (line := marker_line(read(path), BUILD_ERROR_MARKER)):
             return "build_error", f"{path}:{line}: the build failed ({BUILD_ERROR_MARKER})"
-    if line := _marker_line(read(entry), RUNTIME_ERROR_MARKER):
+    if line := marker_line(read(entry), RUNTIME_ERROR_MARKER):
         return "runtime_error", f"{entry}:{line}: the application crashed ({RUNTIME_ERROR_MARKER})"
     return "ok", ""
 
 
-def _marker_line(data: bytes, marker: str) -> int:
+def marker_line(data: bytes, marker: str) -> int:
     for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
         if marker in line:
             return number

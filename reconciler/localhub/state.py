@@ -76,9 +76,6 @@ class TokenInfo:
         folded = namespace.lower()
         return next((name for name in (self.user, *self.orgs) if name.lower() == folded), namespace)
 
-    def can_write(self, namespace: str) -> bool:
-        return self.role == "write" and self.member_of(namespace)
-
 
 @dataclass
 class CommitMeta:

@@ -90,9 +90,6 @@ class DocContext:
     def error(self, path: NodePath, message: str, hint: str | None = None, *, key: bool = False) -> None:
         self.add(Severity.ERROR, message, self.at(path, key=key), hint)
 
-    def warn(self, path: NodePath, message: str, hint: str | None = None, *, rule: str | None = None) -> None:
-        self.add(Severity.WARNING, message, self.at(path), hint, rule)
-
     @property
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)

@@ -53,6 +53,7 @@ def _entry(entry: PlanEntry) -> dict[str, Any]:
         "observed": {"sha": entry.observed.sha, "settings_digest": entry.observed.settings_digest},
         "manifest": entry.manifest,
         "warnings": list(entry.warnings),
+        "steps": [step.model_dump(mode="json") for step in entry.steps],
     }
     if entry.policy:
         # Additive (format_version stays 1): present only when a policy rule has something to say.

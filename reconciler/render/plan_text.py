@@ -24,7 +24,7 @@ from reconciler.render._common import (
     visible,
 )
 from reconciler.render.policy_text import plan_policy_lines
-from reconciler.render.words import reasons_text
+from reconciler.render.words import reasons_text, step_text
 
 NO_CHANGES = "No changes. The Hub matches the manifests."
 _ACTION_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
@@ -74,6 +74,9 @@ def _entry_lines(entry: PlanEntry, paint: Style) -> list[str]:
     lines += [paint(f"    # {visible(reason)}", "dim") for reason in reasons_text(entry.reasons)]
     lines += [_change_line(change, paint) for change in entry.changes]
     lines += _file_lines(entry, paint)
+    if entry.steps:
+        lines.append("    steps:")
+        lines += [f"      {n}. {visible(step_text(step))}" for n, step in enumerate(entry.steps, start=1)]
     if cost_changed(entry):
         lines.append(
             f"    cost: {format_rate(entry.cost.before_usd_per_hour)} -> {format_rate(entry.cost.after_usd_per_hour)}"

@@ -7,7 +7,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.model import Blocker, BlockerCode, Reason, ReasonCode
+from reconciler.model import (
+    Blocker,
+    BlockerCode,
+    CheckFiles,
+    CheckSecrets,
+    Commit,
+    CreateSpace,
+    Pause,
+    Reason,
+    ReasonCode,
+    Resume,
+    Rollback,
+    SetDevMode,
+    SetHardware,
+    SetSecrets,
+    SetSleepTime,
+    SetVariables,
+    SetVisibility,
+    SetVolumes,
+    Step,
+    VerifyHotReload,
+    WaitHealthy,
+)
 
 
 def names(items: Iterable[str], limit: int = 3) -> str:
@@ -60,3 +82,46 @@ def reason_text(reason: Reason) -> str:
 
 def reasons_text(reasons: Iterable[Reason]) -> list[str]:
     return [reason_text(r) for r in reasons]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def step_text(step: Step) -> str:
+    """One apply step as the plan and the progress lines word it."""
+    if isinstance(step, CheckSecrets):
+        return f"read the secret values to write ({', '.join(step.names)})"
+    if isinstance(step, CheckFiles):
+        return "check the files are still those reviewed"
+    if isinstance(step, CreateSpace):
+        return f"create the Space ({step.sdk}, {step.hardware}, {step.visibility})"
+    if isinstance(step, SetHardware):
+        return f"set hardware {step.flavor}"
+    if isinstance(step, SetSleepTime):
+        return f"set sleep time {step.seconds}"
+    if isinstance(step, (SetVariables, SetSecrets)):
+        kind = "variables" if isinstance(step, SetVariables) else "secrets"
+        parts = [f"set {', '.join(step.set)}"] if step.set else []
+        parts += [f"delete {', '.join(step.delete)}"] if step.delete else []
+        return f"{kind}: {'; '.join(parts)}"
+    if isinstance(step, SetVolumes):
+        return f"mount {_plural(len(step.volumes), 'declared volume')}"
+    if isinstance(step, SetVisibility):
+        return f"set visibility {step.visibility}"
+    if isinstance(step, SetDevMode):
+        return f"turn dev mode {'on' if step.enabled else 'off'}"
+    if isinstance(step, Commit):
+        what = f"commit {_plural(step.files, 'file')}, {_plural(step.deletions, 'deletion')}"
+        return what + (" as a hot reload" if step.hot_reload else "")
+    if isinstance(step, VerifyHotReload):
+        return f"confirm the hot reload on every replica, else {step.fallback}"
+    if isinstance(step, Pause):
+        return "pause"
+    if isinstance(step, Resume):
+        return "resume (restart)"
+    if isinstance(step, WaitHealthy):
+        return "wait until the new version runs, then check it is RUNNING"
+    if isinstance(step, Rollback):
+        return "if it failed: commit the previous files back"
+    return "delete the Space"

@@ -48,17 +48,21 @@ def run_cli(*args: str, input: str | None = None) -> Run:
     return Run(code, stdout, stderr)
 
 
+SWITCH_POSITIONS = {"default": Fidelity, "flipped": Fidelity.flipped}
+
+
 @pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    # The convenient positions of two §13 switches: the health gate still reads the runtime sha
-    # and trusts the first stage after a commit. Remove once it judges only what the Hub shows.
-    convenient = Fidelity(runtime_sha=True, old_stage_after_commit=False)
+def hub(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
+    """The local Hub with its §13 switches in their default positions, or all flipped when a test
+    is parametrized with `@pytest.mark.parametrize("hub", ["default", "flipped"], indirect=True)`."""
+    fidelity = SWITCH_POSITIONS[getattr(request, "param", "default")]()
     with LocalHub(
-        tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=0.3, fidelity=convenient
+        tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=0.3, fidelity=fidelity
     ) as local:
         monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
         monkeypatch.setenv("HF_TOKEN", local.token)
         monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
+        monkeypatch.setenv("RECONCILE_RESTART_GRACE", "5")
         yield local
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, HfApi
 
-from reconciler.apply import ApplyOptions, Outcome, SpaceApply
+from reconciler.apply import ApplyOptions, Outcome, apply_one
 from reconciler.hub.client import HubClient
 from reconciler.localhub import LocalHub
 from reconciler.model import OWNERSHIP_TAG, Action, FileChanges, FileEntry, ObservedDigest, PlanEntry, Rung
@@ -69,10 +69,10 @@ def test_canceled_hot_reload_falls_back_to_a_restart_running_the_new_code(hub: L
     want = desired("local-org/old-gradio", files={"app.py": "print('y')\n"})
     progress: list[str] = []
     with HubClient(hub.endpoint, hub.token) as client:
-        options = ApplyOptions(timeout_s=30, poll_s=0.05)
-        result = SpaceApply(client, entry, want, None, options, lambda _, text: progress.append(text)).run()
+        options = ApplyOptions(timeout_s=30, poll_s=0.05, grace_s=5)
+        result = apply_one(client, entry, want, None, options, lambda _, text: progress.append(text))
     assert result.outcome is Outcome.APPLIED, result.message
     assert any("hot reload not confirmed" in line for line in progress)
     assert "restart (hot reload fallback)" in result.written
     runtime = api.get_space_runtime("local-org/old-gradio")
-    assert runtime.stage == "RUNNING" and runtime.raw["sha"] == result.commit
+    assert runtime.stage == "RUNNING" and api.space_info("local-org/old-gradio").sha == result.commit

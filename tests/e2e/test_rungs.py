@@ -126,13 +126,17 @@ def test_rollback_on_failure_restores_the_previous_files(hub: LocalHub, fleet: P
     converge()
     api = HfApi(endpoint=hub.endpoint, token=hub.token)
     good = api.space_info(GRADIO).sha
+
+    def tree(revision: str | None) -> dict[str, str]:
+        return {f.path: f.blob_id for f in api.list_repo_tree(GRADIO, repo_type="space", revision=revision)}
+
+    (APP / "app.py").write_text((APP / "app.py").read_text() + "\n# changed with the broken build\n")
     (APP / "requirements.txt").write_text("# localhub: build-error\n")
     result = run_cli("apply", "--auto-approve", "--target", GRADIO, "--timeout", "60s", "--rollback-on-failure")
     assert result.code == 1
     assert "rolling back" in result.stderr
-    files = set(api.list_repo_files(GRADIO, repo_type="space"))
-    assert "requirements.txt" not in files
     assert api.space_info(GRADIO).sha != good  # a new commit restored the old tree
+    assert tree(None) == tree(good)  # every file as it was: app.py back, requirements.txt gone
     assert api.get_space_runtime(GRADIO).stage == "RUNNING"
 
 

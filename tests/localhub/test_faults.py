@@ -14,6 +14,7 @@ from huggingface_hub.utils import parse_ratelimit_headers
 
 from .hubtools import (
     LOCAL_USER,
+    admin,
     api,
     clear_faults,
     make_gradio_space,
@@ -179,3 +180,17 @@ def test_stats_count_request_body_bytes_by_route(local_hub: Any) -> None:
     assert counted["bytes_total"] == sent
     reset_stats(local_hub)
     assert stats(local_hub)["bytes_total"] == 0
+
+
+def test_the_same_seed_gives_the_same_faults(local_hub: Any) -> None:
+    def outcomes(seed: int) -> list[int]:
+        answer = admin(local_hub, "POST", "faults", {"error_rate": 0.5, "seed": seed})
+        assert answer["seed"] == seed
+        with httpx2.Client() as client:
+            return [client.get(f"{local_hub.endpoint}/api/spaces/hardware").status_code for _ in range(24)]
+
+    first = outcomes(7)
+    assert first == outcomes(7)
+    assert {200} < set(first)  # some failed, some passed: the rate was applied
+    drawn = admin(local_hub, "POST", "faults", {"error_rate": 0.5})["seed"]
+    assert isinstance(drawn, int)  # without a seed one is drawn and reported

@@ -54,7 +54,8 @@ def _load(text: str) -> None:
             assert diagnostic.location.line >= 1 and diagnostic.location.col >= 1
         assert result.ok == (not result.errors)
         if result.ok:
-            assert result.spaces or not text.strip() or True
+            lines = text.count("\n") + 1
+            assert all(1 <= s.source_ref.line <= lines for s in result.spaces), "a Space located outside its file"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -69,3 +69,20 @@ def test_unavailable_value_is_unknown_and_never_a_change() -> None:
 
 def test_without_key_value_changes_are_unknown() -> None:
     assert state_of(recorded("v1"), SecretProbe(available=True), has_key=False) is SecretState.UNKNOWN
+
+
+def test_a_secret_without_readable_description_is_unknown_never_changed() -> None:
+    # hub-contract §13: the Hub may return neither description nor updatedAt on read.
+    from reconciler.diff import SecretProbe as Probe
+    from reconciler.diff import compare_secrets
+    from reconciler.model import ObservedSecret, SecretState, SecretUnknown
+    from tests.builders import desired, observed_like
+
+    want = desired(secrets={"TOKEN": "TOKEN_ENV"})
+    have = observed_like(want, secrets={"TOKEN": ObservedSecret()})
+    [found] = compare_secrets(want, have, {"TOKEN": Probe(available=True, fingerprint="f" * 32)}, has_key=True)
+    assert (found.state, found.unknown) == (SecretState.UNKNOWN, SecretUnknown.DESCRIPTION_UNREADABLE)
+    assert not found.is_change
+    asked = Probe(available=True, fingerprint="f" * 32, rewrite_unreadable=True)
+    [rewritten] = compare_secrets(want, have, {"TOKEN": asked}, has_key=True)
+    assert rewritten.state is SecretState.CHANGED  # --rewrite-unreadable-secrets

@@ -85,8 +85,11 @@ class Admin:
         assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
         return response.json()
 
-    def faults(self, **faults: Any) -> None:
-        self.call("POST", "faults", faults)
+    def faults(self, **faults: Any) -> int:
+        """Inject faults; returns their seed, printed so a failing test can be replayed with it."""
+        seed = int(self.call("POST", "faults", faults)["seed"])
+        print(f"local Hub faults {sorted(faults)} with seed {seed}")
+        return seed
 
     def clear_faults(self) -> None:
         self.call("POST", "faults", {})

@@ -43,6 +43,7 @@ def _writing_time(hub: LocalHub, workspace: Path) -> float:
 
 
 def _trials(hub: LocalHub, admin: Admin, workspace: Path, trials: int, seed: int) -> None:
+    print(f"R2 kill points drawn with seed {seed}")  # shown when the test fails: rerun with it
     rng = random.Random(seed)
     ids = write_fleet(workspace, SPACES, version="0")
     admin.faults(latency_ms=LATENCY_MS)

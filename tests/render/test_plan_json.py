@@ -44,7 +44,7 @@ def test_keys_and_their_order_follow_the_plan_format() -> None:
     space = data["spaces"][0]
     assert list(space) == [
         "id", "action", "rung", "reasons", "reason_codes", "restarts", "changes", "files", "cost", "observed",
-        "manifest", "warnings",
+        "manifest", "warnings", "steps",
     ]  # fmt: skip
     assert space["changes"] == [{"path": "spec.hardware", "before": "cpu-basic", "after": "t4-small"}]
     assert space["files"] == {

@@ -1,0 +1,29 @@
+"""apply --plan executes the reviewed plan: shard and prune together (bug 2 of the decisions issue)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from huggingface_hub import HfApi
+
+from reconciler.localhub import LocalHub
+from reconciler.model import OWNERSHIP_TAG
+from reconciler.pipeline import Shard
+from tests.e2e.conftest import run_cli
+from tests.e2e.test_prune_and_fallback import make_space
+
+ORPHAN = "local-org/orphan-3"  # shard 3/3 owns it, and of the fleet only local-org/gradio-hello
+
+
+def test_a_reviewed_shard_with_a_deletion_applies_instead_of_being_stale(hub: LocalHub, fleet: Path) -> None:
+    assert Shard(3, 3).owns(ORPHAN) and Shard(3, 3).owns("local-org/gradio-hello")
+    make_space(hub, ORPHAN, [OWNERSHIP_TAG])
+    planned = run_cli("plan", "--prune", "--shard", "3/3", "--out", "plan.json")
+    assert planned.code in (0, 2), planned.output
+    rungs = {e["id"]: e["rung"] for e in json.loads(Path("plan.json").read_text())["spaces"]}
+    assert rungs == {"local-org/gradio-hello": "create", ORPHAN: "delete"}
+    applied = run_cli("apply", "--plan", "plan.json", "--shard", "3/3")
+    assert applied.code == 0, applied.output
+    assert "stale" not in applied.output
+    assert not HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists(ORPHAN, repo_type="space")

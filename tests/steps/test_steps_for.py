@@ -1,0 +1,179 @@
+"""steps_for: the ordered steps of apply, pinned without a Hub.
+
+Each case builds a plan entry with the real planner from a desired and an observed Space;
+its steps, worded as the plan shows them, are compared with tests/steps/golden/<case>.txt
+(UPDATE_GOLDEN=1 rewrites them; review the diff).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+from reconciler.diff import SecretProbe
+from reconciler.model import (
+    OWNERSHIP_TAG,
+    CheckSecrets,
+    Commit,
+    CreateSpace,
+    DeleteSpace,
+    DesiredSpace,
+    ObservedSpace,
+    Pause,
+    PlanEntry,
+    Resume,
+    Rollback,
+    SetHardware,
+    SetSecrets,
+    SetVariables,
+    SetVolumes,
+    Step,
+    VerifyHotReload,
+    Volume,
+    WaitHealthy,
+)
+from reconciler.planner import Pair, plan_pair
+from reconciler.render.words import step_text
+from reconciler.steps import steps_for
+from tests.builders import DEFAULT_FILES, desired, observed_like, remote_files
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+NEW_APP = {**DEFAULT_FILES, "app.py": "print('new')\n"}
+
+
+Case = tuple[PlanEntry, DesiredSpace | None]
+
+
+def entry_for(
+    want: DesiredSpace | None, have: ObservedSpace | None, probes: dict[str, SecretProbe] | None = None
+) -> Case:
+    space_id = want.id if want is not None else have.id if have is not None else ""
+    return plan_pair(Pair(space_id, want, have, probes or {}), {}, has_key=False), want
+
+
+def pause_with_an_edit() -> Case:
+    want = desired(paused=True, files=NEW_APP)
+    return entry_for(want, observed_like(want, stage="RUNNING", files=remote_files(DEFAULT_FILES)))
+
+
+def resume_with_an_edit() -> Case:
+    want = desired(paused=False, files=NEW_APP)
+    return entry_for(want, observed_like(want, stage="PAUSED", files=remote_files(DEFAULT_FILES)))
+
+
+def settings_of_every_kind() -> Case:
+    want = desired(
+        hardware="t4-small",
+        sleep_time=3600,
+        visibility="private",
+        dev_mode=True,
+        variables={"A": "1"},
+        secrets={"TOKEN": "TOKEN_ENV"},
+        volumes=(Volume(type="bucket", source="acme/data", mount_path="/data"),),
+    )
+    have = observed_like(
+        want,
+        hardware="cpu-basic",
+        sleep_time=600,
+        visibility="public",
+        dev_mode=False,
+        variables={},
+        secrets={},
+        volumes=(),
+    )
+    return entry_for(want, have, {"TOKEN": SecretProbe(available=True)})
+
+
+def hot_reload() -> Case:
+    want = desired(files=NEW_APP)
+    return entry_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
+
+
+def create_paused_with_volumes() -> Case:
+    want = desired(
+        paused=True,
+        secrets={"TOKEN": "TOKEN_ENV"},
+        variables={"MODE": "demo"},
+        volumes=(Volume(type="bucket", source="acme/data", mount_path="/data"),),
+    )
+    return entry_for(want, None, {"TOKEN": SecretProbe(available=True)})
+
+
+def delete() -> Case:
+    orphan = observed_like(desired("acme/orphan"), card={"tags": [OWNERSHIP_TAG]})
+    return entry_for(None, orphan)
+
+
+CASES: dict[str, Callable[[], Case]] = {
+    "pause-with-an-edit": pause_with_an_edit,
+    "resume-with-an-edit": resume_with_an_edit,
+    "settings-of-every-kind": settings_of_every_kind,
+    "hot-reload": hot_reload,
+    "create-paused-with-volumes": create_paused_with_volumes,
+    "delete": delete,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case: str) -> None:
+    entry, _ = CASES[case]()
+    text = "".join(f"{n}. {step_text(step)}\n" for n, step in enumerate(entry.steps, start=1))
+    path = GOLDEN / f"{case}.txt"
+    if UPDATE:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"{path} is missing; run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def kinds(steps: Iterable[Step]) -> list[type]:
+    return [type(step) for step in steps]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_plan_carries_the_steps_apply_takes(case: str) -> None:
+    entry, want = CASES[case]()
+    assert list(entry.steps) == steps_for(entry, want)
+
+
+def test_a_pause_with_an_edit_commits_then_pauses_and_never_restarts() -> None:
+    # Bug 1: a hot reload was verified, its fallback restart un-paused the Space.
+    steps = pause_with_an_edit()[0].steps
+    assert [type(s) for s in steps][-2:] == [Commit, Pause]
+    assert not any(isinstance(s, (VerifyHotReload, Resume, WaitHealthy)) for s in steps)
+    assert isinstance(steps[-2], Commit) and not steps[-2].hot_reload
+
+
+def test_a_resume_comes_after_the_commit_so_the_space_starts_once_on_the_new_files() -> None:
+    assert kinds(resume_with_an_edit()[0].steps)[-3:] == [Commit, Resume, WaitHealthy]
+
+
+def test_settings_come_in_one_fixed_order_before_any_commit() -> None:
+    steps = settings_of_every_kind()[0].steps
+    assert isinstance(steps[0], CheckSecrets) and steps[0].names == ("TOKEN",)
+    assert kinds(steps)[1:5] == [SetHardware, SetVariables, SetSecrets, SetVolumes]
+    assert isinstance(steps[1], SetHardware) and steps[1].sleep_time == 3600  # one write for both
+    assert kinds(steps)[-1] is WaitHealthy
+
+
+def test_create_reads_secrets_first_and_pauses_last() -> None:
+    steps = create_paused_with_volumes()[0].steps
+    assert isinstance(steps[0], CheckSecrets)
+    assert isinstance(steps[2], CreateSpace) and steps[2].secrets == ("TOKEN",)
+    assert kinds(steps)[-2:] == [Commit, Pause]  # a Space cannot be created paused
+
+
+def test_delete_is_one_step() -> None:
+    assert list(delete()[0].steps) == [DeleteSpace()]
+
+
+def test_rollback_only_when_asked_and_only_after_the_gate_of_a_commit() -> None:
+    entry, want = hot_reload()
+    assert Rollback() not in steps_for(entry, want)
+    with_rollback = steps_for(entry, want, rollback=True)
+    assert kinds(with_rollback)[-2:] == [WaitHealthy, Rollback]
+    assert Rollback() not in steps_for(*settings_of_every_kind(), rollback=True)
