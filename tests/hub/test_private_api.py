@@ -29,9 +29,9 @@ def test_the_http_hooks_and_client_factory_we_install_still_exist() -> None:
 
 def test_the_volume_type_we_build_mounts_with_still_takes_our_fields() -> None:
     # reconciler/hub/writes.py builds mounts as _space_api.Volume (the client's set_space_volumes type).
-    from huggingface_hub._space_api import Volume
-
     import dataclasses
+
+    from huggingface_hub._space_api import Volume
 
     fields = {f.name for f in dataclasses.fields(Volume)}
     assert {"type", "source", "mount_path", "revision", "read_only", "path"} <= fields, fields
