@@ -100,7 +100,7 @@ def test_the_plan_comment_masks_values_from_the_hub(hub: LocalHub, fleet: Path, 
     assert plan.outputs["exitcode"] == "2"
     path = Path(plan.outputs["plan-json"])
     document = json.loads(path.read_text())
-    document["spaces"][0]["reasons"].append(f"the Hub said: {leaking_text()}")
+    document["spaces"][0]["reason_codes"].append({"code": "text", "detail": f"the Hub said: {leaking_text()}"})
     holds_canary(path).write_text(json.dumps(document))  # as a Hub message quoting a value would reach it
     run = actions.run("plan", phases=("report",))
     assert run.report_code == 0

@@ -13,7 +13,7 @@ import pytest
 from reconciler.ci import drift_issue, views
 from reconciler.ci.comment import Links
 from reconciler.drift import CommitRef, DriftDetail, DriftEntry, DriftReport, DriftStatus
-from reconciler.model import Action, Change, FileChanges, FileEntry, Plan, PlanEntry, Rung
+from reconciler.model import Action, Change, FileChanges, FileEntry, Plan, PlanEntry, Reason, ReasonCode, Rung
 from reconciler.render._markdown import md_code, md_fence
 from reconciler.render.drift_views import drift_to_json, render_drift_markdown
 from reconciler.render.plan_markdown import render_plan_markdown
@@ -55,7 +55,7 @@ def plan_with(strings: list[str]) -> Plan:
             id=f"acme/space-{i}",
             action=Action.UPDATE,
             rung=Rung.UPLOAD,
-            reasons=(f"{s} changed",),
+            reasons=(Reason(code=ReasonCode.TEXT, detail=f"{s} changed"),),
             changes=(Change(path="spec.variables.NOTE", before=s, after=None, note=s),),
             files=FileChanges(added=(FileEntry(path=s, size=1),)),
             warnings=(s,),
