@@ -26,6 +26,7 @@ from reconciler.hub.observe import (
     list_namespace,
     observe_one,
     recent_commits,
+    whoami,
 )
 from reconciler.manifests import resolve_secret
 from reconciler.manifests.hub_rules import FREE_HARDWARE, account_diagnostics, written_account_settings
@@ -208,7 +209,7 @@ def refuse_what_the_account_cannot(client: HubClient, plan: Plan, desired: Seque
     asks = [written_account_settings(e, by_id[e.id]) for e in plan.spaces if e.id in by_id]
     if not client.has_token or not any(dev or hardware not in FREE_HARDWARE for dev, hardware in asks):
         return
-    found = account_diagnostics(plan, by_id, client.read(lambda: client.api.whoami()))
+    found = account_diagnostics(plan, by_id, whoami(client))
     if found:
         every = tuple(d for per_space in found.values() for d in per_space)
         raise UserError(f"{len(found)} Space(s) ask for settings their namespace's plan does not allow", every)

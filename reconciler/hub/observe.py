@@ -242,3 +242,9 @@ def hardware_costs(client: HubClient) -> dict[str, float]:
         flavor.name: round(float(flavor.unit_cost_usd) * per_hour.get(str(flavor.unit_label).lower(), 1.0), 4)
         for flavor in flavors
     }
+
+
+def whoami(client: HubClient) -> dict[str, object]:
+    """The token's account (name, plan, orgs, canPay), for the plan's account checks."""
+    found: dict[str, object] = client.read(lambda: client.api.whoami())
+    return found

@@ -107,6 +107,7 @@ class Pacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._windows: dict[str, _Window] = {}
+        self.waited_s = 0.0
 
     def before_request(self, path: str = "/api/") -> None:
         bucket = bucket_of(path)
@@ -121,6 +122,7 @@ class Pacer:
                         window.remaining -= 1
                     return
                 delay = window.reset_at - now + 0.05
+            self.waited_s += delay
             self._sleep(delay)
 
     def after_response(self, headers: Mapping[str, str], status: int) -> None:
