@@ -21,6 +21,7 @@ from reconciler.model import (
     ObservedSpace,
     Plan,
     PlanEntry,
+    PolicyFinding,
     Reason,
     Rung,
     SecretState,
@@ -75,6 +76,12 @@ class DriftReport(Frozen):
     hub: str
     spaces: tuple[DriftEntry, ...] = ()
     summary: Mapping[str, int] = Field(default_factory=dict)
+    # Space id -> the policy rules it breaks as it is now, in sync with git or not.
+    policy: Mapping[str, tuple[PolicyFinding, ...]] = Field(default_factory=dict)
+
+    @property
+    def violates_policy(self) -> bool:
+        return any(f.blocks for findings in self.policy.values() for f in findings)
 
     @property
     def has_drift(self) -> bool:

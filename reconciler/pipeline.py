@@ -223,6 +223,8 @@ def make_drift(
     selection: Selection = Selection(),
     cache: TreeCache | None = None,
     parallelism: int = 8,
+    policies: Sequence[CompiledPolicy] = (),
+    context_env: Mapping[str, str] | None = None,
 ) -> DriftReport:
     """Drift of every watched Space: the plan's observation and diff, classified (see drift.py)."""
     chosen = select(desired, selection)
@@ -246,6 +248,13 @@ def make_drift(
     attributable = [e.id for e in plan.spaces if e.id in observation.observed and needs_commits(e)]
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         histories = dict(zip(attributable, pool.map(read_commits, attributable), strict=True))
-    return classify(
+    report = classify(
         plan, chosen, observation.observed, observation.unmanaged, lambda space_id: histories.get(space_id, [])
     )
+    if not policies:
+        return report
+    # A live Space is judged as it runs now: a rule added after it was deployed is reported even in sync.
+    judged = with_policy(
+        plan, policies, {d.id: d for d in chosen}, observation.observed, shared_inputs(context_env or {})
+    )
+    return report.model_copy(update={"policy": {e.id: e.policy for e in judged.spaces if e.policy}})

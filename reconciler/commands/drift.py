@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from reconciler.commands._common import (
     hub_client,
-    load_desired,
+    load_fleet,
     parallelism_option,
     paths_argument,
     use_color,
@@ -42,9 +43,17 @@ def command(
     parallelism: int,
 ) -> int:
     """Classify every Space in the watched namespaces: in_sync, drifted, missing, unmanaged, failed."""
-    desired = load_desired(paths)
+    fleet = load_fleet(paths)
     selection = Selection(shard=Shard.parse(shard) if shard else None)
     with hub_client(ctx, parallelism) as client:
-        report = make_drift(client, desired, namespaces=namespaces, selection=selection, parallelism=parallelism)
+        report = make_drift(
+            client,
+            fleet.spaces,
+            namespaces=namespaces,
+            selection=selection,
+            parallelism=parallelism,
+            policies=fleet.policies,
+            context_env=os.environ,
+        )
     write_output(render_drift(report, fmt, color=use_color() and out is None), out)
-    return 2 if detailed_exitcode and report.has_drift else 0
+    return 2 if detailed_exitcode and (report.has_drift or report.violates_policy) else 0

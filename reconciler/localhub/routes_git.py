@@ -197,9 +197,7 @@ def _refuse_inline(operations: list[Operation], binary_refused: bool) -> None:
     inline = [op for op in operations if op.kind == "put" and op.lfs is None]
     if large := [op.path for op in inline if len(op.data) > uploadmode.LFS_MIN_SIZE]:
         raise bad_request(TOO_LARGE.format(files=_listing(large)))
-    if binary_refused and (
-        binary := [op.path for op in inline if uploadmode.is_binary(op.data)]
-    ):
+    if binary_refused and (binary := [op.path for op in inline if uploadmode.is_binary(op.data)]):
         raise bad_request(BINARY.format(files=_listing(binary)))
 
 

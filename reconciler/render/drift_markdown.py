@@ -24,6 +24,7 @@ from reconciler.render._drift_common import (
 )
 from reconciler.render._markdown import html_text, md_code, md_text
 from reconciler.render.plan_markdown import GITHUB_COMMENT_LIMIT, md_value
+from reconciler.render.policy_text import policy_lines, sorted_findings
 
 # Per Space, at most this many changes, files or commits (the JSON and HTML have them all).
 MAX_MARKDOWN_ROWS = 50
@@ -36,6 +37,10 @@ def render_drift_markdown(report: DriftReport, max_chars: int = GITHUB_COMMENT_L
     first; if even the one-line forms do not fit, the last ones are left out. The body says so.
     """
     sections = [(_macro("section", e), _macro("collapsed", e)) for e in by_severity(report)]
+    if found := sorted_findings(report.policy):
+        lines = policy_lines(found)
+        block = "\n".join([f"> **{md_text(lines[0])}**", *(f"> - {md_text(line.strip())}" for line in lines[1:])])
+        sections.insert(0, (block, f"> **{md_text(lines[0])}**"))
     unmanaged = by_severity(report, (DriftStatus.UNMANAGED,))
     if unmanaged:
         sections.append((_macro("unmanaged", unmanaged), _macro("unmanaged_collapsed", unmanaged)))

@@ -32,6 +32,7 @@ from reconciler.render.drift_html import render_drift_html
 from reconciler.render.drift_markdown import render_drift_markdown
 from reconciler.render.plan_json import change_json as plan_change
 from reconciler.render.plan_json import files_json as plan_files
+from reconciler.render.policy_text import policy_lines, sorted_findings
 
 FORMATS = ("text", "json", "markdown", "html")
 _TEXT_COLOR = {
@@ -71,6 +72,8 @@ def drift_to_json(report: DriftReport) -> str:
         "spaces": [_entry_json(entry) for entry in by_id(report)],
         "summary": drift_counts(report),
     }
+    if report.policy:  # additive: present only when a rule has something to say
+        document["policy"] = [{"id": i, **f.model_dump(mode="json")} for i, f in sorted_findings(report.policy)]
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -132,6 +135,8 @@ def render_drift_text(report: DriftReport, color: bool) -> str:
         lines.append(f"{cells}  {why}".rstrip())
     for entry in by_severity(report):
         lines += ["", *_text_details(entry, paint)]
+    if policy := policy_lines(sorted_findings(report.policy)):
+        lines += ["", *(visible(line) for line in policy)]
     if not entries:
         lines += ["", "No Spaces in the manifests or the watched namespaces."]
     elif not report.has_drift and counts["in_sync"]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from reconciler.model import Plan, PolicyFinding, PolicyOutcome
 
 
@@ -34,7 +36,15 @@ def plan_findings(plan: Plan) -> list[tuple[str, PolicyFinding]]:
 
 def plan_policy_lines(plan: Plan) -> list[str]:
     """The text plan's policy block: empty when no rule has anything to say."""
-    found = plan_findings(plan)
+    return policy_lines(plan_findings(plan))
+
+
+def sorted_findings(by_space: Mapping[str, tuple[PolicyFinding, ...]]) -> list[tuple[str, PolicyFinding]]:
+    found = [(space_id, finding) for space_id, findings in by_space.items() for finding in findings]
+    return sorted(found, key=lambda item: (not item[1].blocks, item[0], item[1].qualified))
+
+
+def policy_lines(found: list[tuple[str, PolicyFinding]]) -> list[str]:
     if not found:
         return []
     lines = [verdict([finding for _, finding in found])]

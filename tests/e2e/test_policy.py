@@ -100,3 +100,24 @@ def test_an_exemption_is_reported_and_does_not_block(hub: LocalHub, expensive: P
     )
     assert "[exempted until 2999-12-31]" in done.stdout
     assert "1 violation(s) blocking apply, 0 warning(s), 1 exemption(s) used" in done.stdout
+
+
+def test_drift_reports_a_live_space_that_breaks_a_rule_even_in_sync(hub: LocalHub, fleet: Path) -> None:
+    assert run_cli("apply", "--auto-approve", "--timeout", "60s").code == 0
+    (fleet / "manifests" / "policies.yaml").write_text(
+        "apiVersion: spaces-reconciler/v1\nkind: Policy\nmetadata: {name: visibility}\nspec:\n"
+        "  match: {namespaces: [local-org]}\n  rules:\n    - name: not-public\n"
+        "      expression: \"observed == null || observed.visibility != 'public'\"\n"
+        "      message: local-org Spaces must not be public\n"
+    )
+    text = run_cli("drift", "--detailed-exitcode")
+    assert text.code == 2, text.output
+    assert "x local-org/gradio-hello: policy visibility/not-public (error): local-org Spaces must not be public" in (
+        text.stdout
+    )
+    assert "local/docker-echo: policy" not in text.stdout  # another namespace: not matched
+    report = json.loads(run_cli("drift", "--format", "json").stdout)
+    assert {f["id"] for f in report["policy"]} >= {"local-org/gradio-hello"}
+    assert all(entry["status"] == "in_sync" for entry in report["spaces"])
+    markdown = run_cli("drift", "--format", "markdown").stdout
+    assert "**Policy:" in markdown and "local-org/gradio-hello" in markdown
