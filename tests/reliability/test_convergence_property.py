@@ -174,10 +174,9 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
         yield local
 
 
-# Switches the flipped run leaves at their default, each with why. Secrets read back without
-# their description are the other half of issue 14 ("secrets without descriptions"): until
-# plan reads such a secret as "unknown here", they would show as changed after every apply.
-NOT_FLIPPED_YET = ("secret_metadata_on_read",)
+# Switches the flipped run leaves at their default, each with why (none today: secrets read
+# back without their description now plan as "unknown here", never as changed).
+NOT_FLIPPED_YET: tuple[str, ...] = ()
 
 
 def _set_mode(hub: LocalHub, mode: str) -> None:
