@@ -8,6 +8,7 @@ UNKNOWN (never a crash, never a guess). Hot-reload statuses are those of contrac
 from __future__ import annotations
 
 import enum
+from typing import TypeVar
 
 
 class Stage(str, enum.Enum):
@@ -29,12 +30,7 @@ class Stage(str, enum.Enum):
     @classmethod
     def parse(cls, text: object) -> Stage | None:
         """None when the Hub sent no stage; UNKNOWN for a stage this version does not know."""
-        if text is None:
-            return None
-        try:
-            return cls(str(text))
-        except ValueError:
-            return cls.UNKNOWN
+        return _parse(cls, text)
 
     @property
     def failed(self) -> bool:
@@ -64,9 +60,17 @@ class HotReloadStatus(str, enum.Enum):
 
     @classmethod
     def parse(cls, text: object) -> HotReloadStatus | None:
-        if text is None:
-            return None
-        try:
-            return cls(str(text))
-        except ValueError:
-            return cls.UNKNOWN
+        return _parse(cls, text)
+
+
+_Vocabulary = TypeVar("_Vocabulary", Stage, HotReloadStatus)
+
+
+def _parse(vocabulary: type[_Vocabulary], text: object) -> _Vocabulary | None:
+    """The member spelled `text`, UNKNOWN for a word this version does not know, None for nothing."""
+    if text is None:
+        return None
+    try:
+        return vocabulary(str(text))
+    except ValueError:
+        return vocabulary.UNKNOWN

@@ -38,6 +38,7 @@ from reconciler.model import (
     SourceRef,
     Volume,
 )
+from reconciler.planner import HOURS_PER_MONTH
 from reconciler.policy import inputs
 
 if TYPE_CHECKING:  # the manifests layer imports this module to compile the policies it loads
@@ -336,7 +337,7 @@ def evaluate_fleet(
         scoped = plan if policy.matches_everything else plan.model_copy(update={"spaces": entries})
         if not policy.matches_everything:
             hourly = sum(e.cost.after_usd_per_hour - e.cost.before_usd_per_hour for e in entries)
-            scoped = scoped.model_copy(update={"monthly_cost_delta_usd": round(hourly * inputs.HOURS_PER_MONTH, 2)})
+            scoped = scoped.model_copy(update={"monthly_cost_delta_usd": round(hourly * HOURS_PER_MONTH, 2)})
         activation = cel.Context(variables={"plan": inputs.plan_input(scoped), "context": dict(shared.context)})
         for rule in rules:
             outcome, error = _run(rule, activation)

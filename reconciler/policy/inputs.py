@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.model import DesiredSpace, ObservedSpace, Plan, PlanEntry, Volume
+from reconciler.planner import HOURS_PER_MONTH  # one rate for plan totals and rule inputs
 
-HOURS_PER_MONTH = 730
 VARIABLES = ("space", "observed", "change", "plan", "context")
 
 
