@@ -53,7 +53,8 @@ class DriftDetail(Frozen):
     reasons: tuple[Reason, ...] = ()  # the plan's reasons for this Space
     files: FileChanges = FileChanges()
     commits_since_reconciler: tuple[CommitRef, ...] = ()
-    variables_updated_outside: tuple[str, ...] = ()
+    variables_updated_outside: tuple[str, ...] = ()  # added or changed on the Hub since our last commit
+    variables_deleted_outside: tuple[str, ...] = ()  # in git, gone from the Hub (no date: the Hub forgets it)
     secrets_changed_outside: tuple[str, ...] = ()
     hardware_requested: str | None = None
     hardware_current: str | None = None
@@ -124,6 +125,16 @@ def _attribution(
         if (key not in desired.variables or desired.variables[key] != variable.value)
         and (parse_time(variable.updated_at) or 0.0) > (parse_time(last_ours) or 0.0)
     )
+    # Only variables the plan would write back: an ignored or unreadable one is not drift.
+    variables_deleted = tuple(
+        sorted(
+            key
+            for c in entry.changes
+            if c.path.startswith("spec.variables.")
+            and (key := c.path.removeprefix("spec.variables.")) in desired.variables
+            and key not in observed.variables
+        )
+    )
     secrets_outside = tuple(
         c.path.removeprefix("spec.secrets.") for c in entry.changes if c.secret is SecretState.CHANGED_OUTSIDE
     )
@@ -133,6 +144,7 @@ def _attribution(
         files=entry.files,
         commits_since_reconciler=tuple(since),
         variables_updated_outside=variables_outside,
+        variables_deleted_outside=variables_deleted,
         secrets_changed_outside=secrets_outside,
         hardware_requested=observed.hardware
         if hardware_changed or observed.hardware != observed.hardware_current

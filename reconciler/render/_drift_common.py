@@ -106,6 +106,7 @@ def has_attribution(detail: DriftDetail) -> bool:
     return bool(
         detail.commits_since_reconciler
         or detail.variables_updated_outside
+        or detail.variables_deleted_outside
         or detail.secrets_changed_outside
         or detail.hardware_requested
         or detail.hardware_current

@@ -92,6 +92,7 @@ def _entry_json(entry: DriftEntry) -> dict[str, Any]:
                 for c in detail.commits_since_reconciler
             ],
             "variables_updated_outside": list(detail.variables_updated_outside),
+            "variables_deleted_outside": list(detail.variables_deleted_outside),
             "secrets_changed_outside": list(detail.secrets_changed_outside),
             "hardware_requested": detail.hardware_requested,
             "hardware_current": detail.hardware_current,
@@ -160,6 +161,8 @@ def _text_details(entry: DriftEntry, paint: Callable[..., str]) -> list[str]:
         lines += [f"      {visible(commit_text(c))}" for c in detail.commits_since_reconciler]
     if detail.variables_updated_outside:
         lines.append(f"    variables changed outside git: {visible(', '.join(detail.variables_updated_outside))}")
+    if detail.variables_deleted_outside:
+        lines.append(f"    variables deleted outside git: {visible(', '.join(detail.variables_deleted_outside))}")
     if detail.secrets_changed_outside:
         lines.append(f"    secrets changed outside git: {visible(', '.join(detail.secrets_changed_outside))}")
     if detail.hardware_requested or detail.hardware_current:

@@ -32,6 +32,7 @@ def drifted(hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch) -> dict
     api.request_space_hardware(GRADIO, "t4-small")  # hardware changed by hand
     api.add_space_secret(GRADIO, "HELLO_TOKEN", "rotated-by-hand")  # rotated outside git
     api.add_space_variable(DOCKER, "DEBUG", "1")  # variable added by hand
+    api.delete_space_variable(DOCKER, "ECHO_PREFIX")  # variable deleted by hand
     api.create_commit(  # a file edited in the web editor
         STATIC,
         [CommitOperationAdd(path_in_repo="index.html", path_or_fileobj=b"<h1>edited by hand</h1>\n")],
@@ -78,6 +79,7 @@ def test_drift_is_attributed(drifted: dict[str, Any]) -> None:
 
     docker = drifted[DOCKER]
     assert docker["detail"]["variables_updated_outside"] == ["DEBUG"]
+    assert docker["detail"]["variables_deleted_outside"] == ["ECHO_PREFIX"]
 
     static = drifted[STATIC]
     assert [f["path"] for f in static["detail"]["files"]["modified"]] == ["index.html"]
