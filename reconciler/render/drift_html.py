@@ -19,21 +19,28 @@ from reconciler.render._common import format_value, visible
 from reconciler.render._drift_common import (
     SEVERITY,
     TEMPLATES,
-    by_id,
+    by_severity,
     change_count,
     drift_counts,
     template_globals,
     title,
 )
 
+# What needs a person's attention opens at once; the rest stays one line until clicked.
+EXPANDED = frozenset({DriftStatus.DRIFTED, DriftStatus.FAILED})
+
 
 def render_drift_html(report: DriftReport) -> str:
-    """One self-contained page: inline CSS and script, allowed by hash in a CSP that forbids the rest."""
+    """One self-contained page: inline CSS and script, allowed by hash in a CSP that forbids the rest.
+
+    Spaces are listed most severe first (SEVERITY), then by id, like the text report's details;
+    drifted and failed ones open expanded.
+    """
     return _html_template().render(
         report=report,
         title=title(report),
         counts=drift_counts(report),
-        entries=by_id(report),
+        entries=by_severity(report, SEVERITY),
     )
 
 
@@ -48,7 +55,12 @@ def _html_template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(text=lambda value: visible(str(value)), value=_html_value, csp_hash=_csp_hash)
-    env.globals.update(template_globals(), rank={s.value: SEVERITY.index(s) for s in DriftStatus}, count=change_count)
+    env.globals.update(
+        template_globals(),
+        rank={s.value: SEVERITY.index(s) for s in DriftStatus},
+        count=change_count,
+        expanded=EXPANDED,
+    )
     return env.get_template("drift.html.j2")
 
 

@@ -152,14 +152,34 @@ def test_the_text_box_filters_on_ids_and_details(page: WebDriver) -> None:
     assert page.find_element(By.ID, "empty").is_displayed()
 
 
+SEVERITY_ORDER = ["failed", "missing", "drifted", "drifted", "drifted", "unmanaged", "unmanaged"] + ["in_sync"] * 2
+
+
+def test_the_page_opens_most_severe_first_with_drifted_and_failed_spaces_expanded(
+    page: WebDriver, tmp_path: Path
+) -> None:
+    statuses = [r.get_attribute("data-status") for r in rows(page)]
+    assert statuses == SEVERITY_ORDER
+    drifted = [str(r.get_attribute("data-id")) for r in rows(page) if r.get_attribute("data-status") == "drifted"]
+    assert drifted == sorted(drifted) == ["acme/chat-demo", "acme/data-viewer", "acme/docs-site"]
+    assert page.find_element(By.CSS_SELECTOR, 'th[data-sort="rank"]').get_attribute("aria-sort") == "ascending"
+    for group in page.find_elements(By.CSS_SELECTOR, "#spaces > tbody"):
+        status = group.find_element(By.CSS_SELECTOR, "tr[data-id]").get_attribute("data-status")
+        detail = group.find_element(By.CSS_SELECTOR, ".detail")
+        assert detail.is_displayed() == (status in ("drifted", "failed")), status
+    failed = page.find_element(By.XPATH, '//tr[@data-id="acme/broken-build"]/parent::tbody')
+    assert "try a newer torch" in failed.find_element(By.CSS_SELECTOR, ".detail").text
+    # The page as a person first sees it.
+    assert screenshot(page, tmp_path / "drift-report-opened.png").stat().st_size > 10_000
+
+
 def test_clicking_headers_sorts_the_table(page: WebDriver) -> None:
     by_id = sorted(str(r.get_attribute("data-id")) for r in rows(page))
+    click_header(page, "id")
     assert visible_ids(page) == by_id
+    assert page.find_element(By.CSS_SELECTOR, 'th[data-sort="id"]').get_attribute("aria-sort") == "ascending"
     click_header(page, "rank")
-    statuses = [r.get_attribute("data-status") for r in rows(page)]
-    assert (
-        statuses == ["failed", "missing", "drifted", "drifted", "drifted", "unmanaged", "unmanaged"] + ["in_sync"] * 2
-    )
+    assert [r.get_attribute("data-status") for r in rows(page)] == SEVERITY_ORDER
     assert page.find_element(By.CSS_SELECTOR, 'th[data-sort="rank"]').get_attribute("aria-sort") == "ascending"
     click_header(page, "rank")
     assert [r.get_attribute("data-status") for r in rows(page)][:2] == ["in_sync", "in_sync"]
@@ -173,16 +193,18 @@ def test_clicking_headers_sorts_the_table(page: WebDriver) -> None:
 
 
 def test_details_expand_and_screenshot(page: WebDriver, tmp_path: Path) -> None:
-    group = page.find_element(By.XPATH, '//tr[@data-id="acme/chat-demo"]/parent::tbody')
+    group = page.find_element(By.XPATH, '//tr[@data-id="acme/api"]/parent::tbody')  # in sync: closed
     details = group.find_element(By.TAG_NAME, "details")
     assert not group.find_element(By.CSS_SELECTOR, ".detail").is_displayed()
     details.find_element(By.TAG_NAME, "summary").click()
-    detail = group.find_element(By.CSS_SELECTOR, ".detail")
-    assert detail.is_displayed()
+    assert group.find_element(By.CSS_SELECTOR, ".detail").is_displayed()
+    chat = page.find_element(By.XPATH, '//tr[@data-id="acme/chat-demo"]/parent::tbody')  # drifted: open
+    detail = chat.find_element(By.CSS_SELECTOR, ".detail")
     assert "spec.secrets.HF_TOKEN" in detail.text and "(sensitive)" in detail.text
     assert "requested t4-small" in detail.text and "DEBUG" in detail.text
+    chat.find_element(By.TAG_NAME, "summary").click()  # a click still closes it
+    assert not chat.find_element(By.CSS_SELECTOR, ".detail").is_displayed()
     docs = page.find_element(By.XPATH, '//tr[@data-id="acme/docs-site"]/parent::tbody')
-    docs.find_element(By.TAG_NAME, "summary").click()
     assert "alice · Update index.html" in docs.find_element(By.CSS_SELECTOR, ".detail").text
 
     shot = screenshot(page, tmp_path / "drift-report.png")
@@ -196,7 +218,6 @@ def test_readable_on_a_phone(page: WebDriver, tmp_path: Path) -> None:
     # The page itself never scrolls sideways; wide tables scroll inside their own box.
     assert page.execute_script("return document.documentElement.scrollWidth") <= width
     assert all(r.is_displayed() for r in rows(page))
-    chat = page.find_element(By.XPATH, '//tr[@data-id="acme/chat-demo"]/parent::tbody')
-    chat.find_element(By.TAG_NAME, "summary").click()
+    # Drifted details are open from the start: wide tables inside them scroll in their own box.
     assert page.execute_script("return document.documentElement.scrollWidth") <= width
     screenshot(page, tmp_path / "drift-report-phone.png")

@@ -220,14 +220,15 @@ def test_markdown_has_a_title_a_summary_table_and_sections() -> None:
 def test_html_rows_carry_stable_ids_and_statuses() -> None:
     page = render_drift(one_of_each(), "html", color=False)
     rows = re.findall(r'<tr class="space [^"]*" data-id="([^"]*)" data-status="([^"]*)"', page)
-    assert rows == [
-        ("acme/drifted", "drifted"),
+    assert rows == [  # most severe first, then by id
         ("acme/failed", "failed"),
-        ("acme/in-sync", "in_sync"),
         ("acme/missing", "missing"),
+        ("acme/drifted", "drifted"),
         ("acme/zz-unmanaged", "unmanaged"),
+        ("acme/in-sync", "in_sync"),
     ]
-    assert page.count("<details>") == 5  # each Space's detail opens without JavaScript
+    # Each Space's detail opens without JavaScript; drifted and failed ones are open from the start.
+    assert page.count("<details open>") == 2 and page.count("<details>") == 3
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert '<div class="controls" id="controls" hidden>' in page  # the script reveals what needs it
 
