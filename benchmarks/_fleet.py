@@ -123,7 +123,8 @@ def apply_all(
 ) -> int:
     """Plan and apply `desired` with our tool, no health gate; returns the number of Spaces changed."""
     with HubClient(endpoint, token, parallelism=parallelism) as client:
-        plan, observation = make_plan(client, desired, cache=TreeCache(cache), parallelism=parallelism)
+        trees = TreeCache(cache)
+        plan, observation = make_plan(client, desired, cache=trees, parallelism=parallelism)
         todo = tuple(e for e in plan.spaces if e.rung is not Rung.NONE)
         results = apply_entries(
             client,
@@ -132,6 +133,7 @@ def apply_all(
             dict(observation.observed),
             ApplyOptions(wait=False, parallelism=parallelism),
             lambda _space, _step: None,
+            trees,
         )
     failed = [r for r in results if r.outcome is Outcome.FAILED]
     if failed:

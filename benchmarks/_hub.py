@@ -17,9 +17,12 @@ SERVER = Path(__file__).with_name("_hubserver.py")
 
 
 class ServedHub:
-    def __init__(self, state: Path, build_seconds: float = 1.0, restart_seconds: float = 0.5) -> None:
+    def __init__(
+        self, state: Path, build_seconds: float = 1.0, restart_seconds: float = 0.5, stage_lag_seconds: float = 3.0
+    ) -> None:
         self.state = state
-        self.args = ["--build-seconds", str(build_seconds), "--restart-seconds", str(restart_seconds)]
+        self.args = ["--build-seconds", str(build_seconds), "--restart-seconds", str(restart_seconds),
+                     "--stage-lag-seconds", str(stage_lag_seconds)]  # fmt: skip
         self.process: subprocess.Popen[str] | None = None
         self.endpoint = ""
         self.token = ""

@@ -79,8 +79,15 @@ def main() -> None:
     parser.add_argument("--state", type=Path, required=True)
     parser.add_argument("--build-seconds", type=float, default=1.0)
     parser.add_argument("--restart-seconds", type=float, default=0.5)
+    parser.add_argument("--stage-lag-seconds", type=float, default=3.0)
     args = parser.parse_args()
-    hub = LocalHub(args.state, port=0, build_seconds=args.build_seconds, restart_seconds=args.restart_seconds)
+    hub = LocalHub(
+        args.state,
+        port=0,
+        build_seconds=args.build_seconds,
+        restart_seconds=args.restart_seconds,
+        stage_lag_seconds=args.stage_lag_seconds,
+    )
     hub.app = ByteCounter(hub.app)  # type: ignore[assignment]
     signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
 

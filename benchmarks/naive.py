@@ -77,3 +77,24 @@ def _run(fn: Callable[[str], None], ids: Iterable[str], parallelism: int) -> Non
         return
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
         list(pool.map(fn, ids))
+
+
+def roll_out(api: HfApi, space_id: str, folder: Path, poll_s: float) -> tuple[str, int]:
+    """What a script does to deploy and wait: upload the folder, then `wait_for_space` (which polls
+    GET runtime until the stage is not a build or start stage). Returns (final stage, polls made);
+    one poll means it returned on the stage the Space showed before the push."""
+    api.upload_folder(folder_path=folder, repo_id=space_id, repo_type="space", commit_message="deploy")
+    polls = 0
+    real = api.get_space_runtime
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal polls
+        polls += 1
+        return real(*args, **kwargs)
+
+    api.get_space_runtime = counted  # type: ignore[method-assign]
+    try:
+        runtime = api.wait_for_space(space_id, poll_interval=poll_s, timeout=600)
+    finally:
+        del api.get_space_runtime
+    return str(runtime.stage), polls
