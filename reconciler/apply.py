@@ -15,6 +15,7 @@ from reconciler.executor import Executor, merge_volumes
 from reconciler.gate import PollingGate, Timing, Verdict
 from reconciler.health import Stage
 from reconciler.hub import status as hub_status
+from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.writes import SpaceWriter
 from reconciler.model import DesiredSpace, ObservedSpace, PlanEntry, Rung
@@ -32,13 +33,14 @@ def apply_one(
     observed: ObservedSpace | None,
     options: ApplyOptions,
     progress: Progress,
+    cache: TreeCache | None = None,
 ) -> SpaceResult:
     def say(text: str) -> None:
         progress(entry.id, text)
 
     timing = Timing(poll_s=options.poll_s, grace_s=options.grace_s, timeout_s=options.timeout_s)
     gate = PollingGate(lambda space_id: hub_status.read_status(client, space_id), timing)
-    run = Executor(SpaceWriter(client, entry.id), gate, entry, desired, observed, options, say)
+    run = Executor(SpaceWriter(client, entry.id), gate, entry, desired, observed, options, say, cache=cache)
     outcome, message = Outcome.APPLIED, "applied"
     stage: Stage | None = None
     tail: tuple[str, ...] = ()
@@ -80,11 +82,14 @@ def apply_entries(
     observed: Mapping[str, ObservedSpace],
     options: ApplyOptions,
     progress: Progress,
+    cache: TreeCache | None = None,
 ) -> tuple[SpaceResult, ...]:
-    """Apply every entry, `parallelism` Spaces at a time; one failing Space never stops the others."""
+    """Apply every entry, `parallelism` Spaces at a time; one failing Space never stops the others.
+
+    `cache`: where each commit's tree is written, so the next plan need not read it from the Hub."""
 
     def one(entry: PlanEntry) -> SpaceResult:
-        return apply_one(client, entry, desired.get(entry.id), observed.get(entry.id), options, progress)
+        return apply_one(client, entry, desired.get(entry.id), observed.get(entry.id), options, progress, cache)
 
     with ThreadPoolExecutor(max_workers=max(1, options.parallelism)) as pool:
         results = list(pool.map(one, entries))

@@ -17,6 +17,7 @@ from reconciler.gate import HealthGate, Verdict
 from reconciler.health import Stage
 from reconciler.hotreload import ReloadCheck, check_reload
 from reconciler.hub import status as hub_status
+from reconciler.hub.cache import TreeCache
 from reconciler.hub.writes import SpaceWriter
 from reconciler.manifests import resolve_secret
 from reconciler.model import (
@@ -30,6 +31,7 @@ from reconciler.model import (
     ObservedSpace,
     Pause,
     PlanEntry,
+    RemoteFile,
     Resume,
     Rollback,
     SetDevMode,
@@ -61,9 +63,15 @@ class Executor:
         observed: ObservedSpace | None,
         options: ApplyOptions,
         say: Callable[[str], None],
+        *,
+        cache: TreeCache | None = None,
     ) -> None:
         self.writer, self.gate, self.entry, self.desired, self.observed = writer, gate, entry, desired, observed
-        self.options, self.say = options, say
+        self.options, self.say, self.cache = options, say, cache
+        # The files at the Space's head as far as they are known exactly: the tree the plan read at the
+        # commit apply builds on, then each commit's (None once unknown, e.g. for a new Space).
+        known = entry.action is Action.UPDATE and observed is not None and observed.sha == entry.observed.sha
+        self.tree: dict[str, RemoteFile] | None = {f.path: f for f in observed.files} if known and observed else None
         self.written: list[str] = []
         self.commit: str | None = None
         self.values: dict[str, str] = {}
@@ -198,6 +206,7 @@ class Executor:
             hot_reload=step.hot_reload,
         )
         self._wrote(f"commit {self.commit[:12]}")
+        self._remember_tree(deletions)
         self.restarted = self.restarted or not step.hot_reload
 
     def do_verify_hot_reload(self, step: VerifyHotReload) -> None:
@@ -264,6 +273,20 @@ class Executor:
             return None  # a static Space serves a commit without a build: no transition to wait for
         return self.observed.stage if self.observed else None
 
+    def _remember_tree(self, deletions: list[str]) -> None:
+        """Write the new commit's tree to the tree cache from what it sent, so the next plan need not
+        read it: the parent's files, minus the deletions, plus each addition as the Hub stored it.
+        Only for a commit whose parent tree is known (an update, not a new Space's first commit)."""
+        stored = self.writer.stored
+        if self.tree is None or stored is None or self.commit is None:
+            self.tree = None
+            return
+        tree = {path: f for path, f in self.tree.items() if path not in set(deletions)}
+        tree.update((f.path, f) for f in stored)
+        self.tree = tree
+        if self.cache is not None:
+            self.cache.put(self.commit, tuple(sorted(tree.values(), key=lambda f: f.path)), derived=True)
+
     def rollback(self, failure: SpaceFailed) -> None:
         """Commit the previous files back, then wait again; the original failure stands."""
         assert self.commit is not None and self.entry.observed.sha is not None
@@ -283,6 +306,7 @@ class Executor:
             hot_reload=False,
         )
         self._wrote(f"rollback commit {self.commit[:12]}")
+        self._remember_tree([f.path for f in self.entry.files.added])
         self.restarted = True
         try:
             self.do_wait_healthy(WaitHealthy(), before=failure.stage)

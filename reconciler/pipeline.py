@@ -25,6 +25,7 @@ from reconciler.hub.observe import (
     info_one,
     list_namespace,
     observe_one,
+    read_tree,
     recent_commits,
     whoami,
 )
@@ -90,6 +91,9 @@ class Observation:
 
     observed: Mapping[str, ObservedSpace]
     unmanaged: tuple[ObservedSpace, ...]
+    # Spaces whose tree came from a tree apply derived (hub.cache): good for "unchanged",
+    # read from the Hub before anything is written on it (verified_trees).
+    derived: frozenset[str] = frozenset()
 
 
 def select(desired: Sequence[DesiredSpace], selection: Selection) -> list[DesiredSpace]:
@@ -119,13 +123,14 @@ def observe(
     # `acme/demo`. Observations are keyed by the id as the manifest spells it.
     wanted = {d.id.lower(): d.id for d in desired}
     reads: dict[str, Future[ObservedSpace]] = {}
+    derived: set[str] = set()
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
 
         def consider(item: Listed) -> None:
             listed[item.id] = item
             desired_id = wanted.get(item.id.lower())
             if desired_id is not None and desired_id not in reads:
-                reads[desired_id] = pool.submit(observe_one, client, item, cache)
+                reads[desired_id] = pool.submit(observe_one, client, item, cache, derived)
 
         if selection.targets:
             for target in (*selection.targets, *selection.also):
@@ -142,7 +147,34 @@ def observe(
         for space_id, item in sorted(listed.items())
         if space_id.lower() not in wanted and selection.keeps(space_id)
     )
-    return Observation(observed=observed, unmanaged=others)
+    spelled_as = {space_id.lower(): space_id for space_id in observed}  # derived holds the Hub's spelling
+    from_apply = frozenset(spelled_as[i.lower()] for i in derived if i.lower() in spelled_as)
+    return Observation(observed=observed, unmanaged=others, derived=from_apply)
+
+
+def verified_trees(
+    client: HubClient, observation: Observation, space_ids: Iterable[str], cache: TreeCache, parallelism: int
+) -> Observation:
+    """`observation` with the real tree read for each of `space_ids` whose tree was derived.
+
+    A derived tree is what apply computed from its own commit; the plan trusts it to find no
+    difference, and reads the Hub's tree before a difference it finds becomes a write."""
+    todo = sorted(set(space_ids) & observation.derived)
+    if not todo:
+        return observation
+
+    def reread(space_id: str) -> ObservedSpace:
+        space = observation.observed[space_id]
+        assert space.sha is not None
+        return space.model_copy(update={"files": read_tree(client, space_id, space.sha, cache)})
+
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        fresh = dict(zip(todo, pool.map(reread, todo), strict=True))
+    return Observation(
+        observed={**observation.observed, **fresh},
+        unmanaged=observation.unmanaged,
+        derived=observation.derived - set(todo),
+    )
 
 
 def probe_secrets(
@@ -181,20 +213,28 @@ def make_plan(
     rewrite_unreadable_secrets: bool = False,
 ) -> tuple[Plan, Observation]:
     chosen = select(desired, selection)
-    observation = observe(
-        client, chosen, selection=selection, cache=cache or TreeCache(tree_cache_dir()), parallelism=parallelism
-    )
+    cache = cache or TreeCache(tree_cache_dir())
+    observation = observe(client, chosen, selection=selection, cache=cache, parallelism=parallelism)
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
     prune_candidates = [o for o in observation.unmanaged if o.managed and not o.preview] if prune else []
-    pairs = pair_up(chosen, observation.observed, probe_secrets(chosen, rewrite_unreadable_secrets), prune_candidates)
-    plan = build_plan(
-        pairs,
-        hub=client.endpoint,
-        created_at=now_utc(),
-        costs=hardware_costs(client),
-        has_key=secrets.fingerprint_key() is not None,
-        notes=() if client.has_token else (ANONYMOUS_NOTE,),
-    )
+    probes = probe_secrets(chosen, rewrite_unreadable_secrets)
+    costs = hardware_costs(client)
+
+    def planned(observation: Observation) -> Plan:
+        return build_plan(
+            pair_up(chosen, observation.observed, probes, prune_candidates),
+            hub=client.endpoint,
+            created_at=now_utc(),
+            costs=costs,
+            has_key=secrets.fingerprint_key() is not None,
+            notes=() if client.has_token else (ANONYMOUS_NOTE,),
+        )
+
+    plan = planned(observation)
+    differ = [e.id for e in plan.spaces if e.files and e.id in observation.derived]
+    if differ:
+        observation = verified_trees(client, observation, differ, cache, parallelism)
+        plan = planned(observation)
     if policies:
         desired_by_id = {d.id: d for d in chosen}
         plan = with_policy(plan, policies, desired_by_id, observation.observed, shared_inputs(context_env or {}))
@@ -228,18 +268,23 @@ def make_drift(
 ) -> DriftReport:
     """Drift of every watched Space: the plan's observation and diff, classified (see drift.py)."""
     chosen = select(desired, selection)
+    cache = cache or TreeCache(tree_cache_dir())
     observation = observe(
-        client,
-        chosen,
-        selection=selection,
-        namespaces=namespaces,
-        cache=cache or TreeCache(tree_cache_dir()),
-        parallelism=parallelism,
+        client, chosen, selection=selection, namespaces=namespaces, cache=cache, parallelism=parallelism
     )
-    pairs = pair_up(chosen, observation.observed, probe_secrets(chosen))
-    plan = build_plan(
-        pairs, hub=client.endpoint, created_at=now_utc(), costs={}, has_key=secrets.fingerprint_key() is not None
-    )
+    probes = probe_secrets(chosen)
+
+    def planned(observation: Observation) -> Plan:
+        pairs = pair_up(chosen, observation.observed, probes)
+        has_key = secrets.fingerprint_key() is not None
+        return build_plan(pairs, hub=client.endpoint, created_at=now_utc(), costs={}, has_key=has_key)
+
+    plan = planned(observation)
+    # Drift in files is reported from the Hub's own tree, never from one apply derived.
+    differ = [e.id for e in plan.spaces if e.files and e.id in observation.derived]
+    if differ:
+        observation = verified_trees(client, observation, differ, cache, parallelism)
+        plan = planned(observation)
 
     def read_commits(space_id: str) -> list[CommitRef]:
         return [CommitRef(id=i, author=a, title=t, date=d) for i, a, t, d in recent_commits(client, space_id)]

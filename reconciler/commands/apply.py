@@ -18,6 +18,7 @@ from reconciler.commands._common import (
     write_output,
 )
 from reconciler.errors import UserError
+from reconciler.hub.cache import TreeCache
 from reconciler.model import Plan, Rung
 from reconciler.pipeline import make_plan
 from reconciler.policy.check import blocking
@@ -28,6 +29,7 @@ from reconciler.render.plan_json import plan_from_json
 from reconciler.render.plan_text import render_plan_text
 from reconciler.render.policy_text import finding_text
 from reconciler.reviewed import check_reviewed, check_write_access, reobservation
+from reconciler.workspace import tree_cache_dir
 
 
 def parse_duration(text: str) -> float:
@@ -100,10 +102,12 @@ def command(
     fleet = load_fleet(paths)
     desired = fleet.spaces
     selection, prune = reobservation(reviewed, desired, targets=targets, shard=shard, prune=prune)
+    cache = TreeCache(tree_cache_dir())
     with hub_client(ctx, parallelism) as client:
         fresh, observation = make_plan(
             client,
             desired,
+            cache=cache,
             selection=selection,
             prune=prune,
             parallelism=parallelism,
@@ -130,6 +134,7 @@ def command(
                 {**observation.observed, **{o.id: o for o in observation.unmanaged}},
                 options,
                 progress,
+                cache,
             )
     write_output(
         render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None

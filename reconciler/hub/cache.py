@@ -21,7 +21,10 @@ FORMAT = 2
 class TreeCache:
     """Trees keyed by commit sha under `directory` (default .reconcile/cache/trees/).
 
-    Safe to keep between CI runs and to share between jobs: writes are atomic renames.
+    Safe to keep between CI runs and to share between jobs: writes are atomic renames. An entry
+    is either read from the Hub, or `derived`: computed by apply from the commit it made (its
+    parent's tree and what it sent). A plan trusts a derived tree to say nothing changed; before
+    it writes on one, it reads the real tree (pipeline.make_plan), which replaces the entry.
     """
 
     def __init__(self, directory: Path | None) -> None:
@@ -33,20 +36,27 @@ class TreeCache:
         return self.directory / sha[:2] / f"{sha}.v{FORMAT}.json"
 
     def get(self, sha: str) -> tuple[RemoteFile, ...] | None:
+        found = self.lookup(sha)
+        return found[0] if found is not None else None
+
+    def lookup(self, sha: str) -> tuple[tuple[RemoteFile, ...], bool] | None:
+        """(files, derived) of the entry for `sha`, or None."""
         path = self._path(sha)
         try:
             data = json.loads(path.read_text("utf-8")) if path else None
             files = _decode(data) if data is not None else None
         except (OSError, ValueError, TypeError, KeyError):
             files = None
-        return files
+        return None if files is None else (files, isinstance(data, dict) and data.get("derived") is True)
 
-    def put(self, sha: str, files: tuple[RemoteFile, ...]) -> None:
+    def put(self, sha: str, files: tuple[RemoteFile, ...], *, derived: bool = False) -> None:
         path = self._path(sha)
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"format": FORMAT, "files": [_encode(f) for f in files]}
+        data: dict[str, Any] = {"format": FORMAT, "files": [_encode(f) for f in files]}
+        if derived:
+            data["derived"] = True
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(data, out, separators=(",", ":"))

@@ -118,10 +118,16 @@ def remote_file(item: RepoFile) -> RemoteFile:
     return RemoteFile(path=item.path, blob_id=item.blob_id, size=item.size, lfs=info, xet_hash=item.xet_hash)
 
 
-def read_tree(client: HubClient, space_id: str, sha: str, cache: TreeCache) -> tuple[RemoteFile, ...]:
-    cached = cache.get(sha)
-    if cached is not None:
-        return cached
+def read_tree(
+    client: HubClient, space_id: str, sha: str, cache: TreeCache, derived: set[str] | None = None
+) -> tuple[RemoteFile, ...]:
+    """The tree at `sha`, from the cache when it has it. A derived entry (written by apply) adds
+    `space_id` to `derived`; `derived` None reads past derived entries (the real tree replaces them)."""
+    cached = cache.lookup(sha)
+    if cached is not None and (derived is not None or not cached[1]):
+        if cached[1] and derived is not None:
+            derived.add(space_id)
+        return cached[0]
 
     def fetch() -> tuple[RemoteFile, ...]:
         items = client.api.list_repo_tree(space_id, repo_type="space", revision=sha, recursive=True)
@@ -154,9 +160,10 @@ def from_listing(listed: Listed) -> ObservedSpace:
     )
 
 
-def observe_one(client: HubClient, listed: Listed, cache: TreeCache) -> ObservedSpace:
+def observe_one(client: HubClient, listed: Listed, cache: TreeCache, derived: set[str] | None = None) -> ObservedSpace:
+    """`derived`: see read_tree; the default trusts only trees read from the Hub."""
     space_id = listed.id
-    files = read_tree(client, space_id, listed.sha, cache) if listed.sha else ()
+    files = read_tree(client, space_id, listed.sha, cache, derived) if listed.sha else ()
     try:
         variables = client.read(lambda: client.api.get_space_variables(space_id), space_id=space_id)
         secrets = client.read(lambda: client.api.get_space_secrets(space_id), space_id=space_id)

@@ -19,7 +19,7 @@ from reconciler import identity
 from reconciler.errors import TerminalHubError
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import remote_file, volumes_from_runtime
-from reconciler.model import ContentId, RemoteFile, SourceFile, Volume
+from reconciler.model import ContentId, LfsInfo, RemoteFile, SourceFile, Volume
 
 # huggingface_hub's create_commit takes the Hub's hot-reload flag through the private keyword
 # `_hot_reload`; tests/hub/test_private_api.py fails loudly if the client's signature changes.
@@ -53,6 +53,9 @@ class SpaceWriter:
         self.client = client
         self.api = client.api
         self.id = space_id
+        # The tree entries the last acknowledged commit stored for its additions (see stored_entry),
+        # None when it is not known exactly (no commit yet, or its response was lost).
+        self.stored: tuple[RemoteFile, ...] | None = None
 
     def _write(self, fn: Any, already_done: Any = None) -> Any:
         return self.client.call(fn, space_id=self.id, already_done=already_done)
@@ -229,6 +232,7 @@ class SpaceWriter:
             sha = self.sha()
             return sha is not None and sha != parent and self.holds(sha, wanted, removed)
 
+        self.stored = None
         info = self._write(
             lambda: self.api.create_commit(
                 self.id,
@@ -245,7 +249,38 @@ class SpaceWriter:
             sha = self.sha()
             assert sha is not None
             return sha
+        entries = [stored_entry(f, op) for f, op in zip(added, operations, strict=False)]
+        if all(entry is not UNKNOWN for entry in entries):
+            self.stored = tuple(entry for entry in entries if isinstance(entry, RemoteFile))
         return str(info.oid)
+
+
+# The Git LFS pointer git stores for an LFS/Xet file (git-lfs spec v1; hub-contract §8.2, §11:
+# the tree's `oid` of such a file is the git blob id of exactly this text).
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n"
+
+
+UNKNOWN = object()
+
+
+def stored_entry(source: SourceFile, operation: Any) -> RemoteFile | object | None:
+    """The tree entry the Hub holds for `source` after a commit that sent it, computed locally.
+
+    huggingface_hub records on each operation how preupload told it to send the file
+    (`_upload_mode`, `_should_ignore`; _commit_api._fetch_upload_modes): a regular file is
+    stored as its bytes (blob id = the content's), an "lfs" one (LFS or Xet transport) as a
+    pointer. A file the Space's .gitignore ignores is not committed at all (None); any other
+    mode is UNKNOWN. The Xet hash is not known locally; it is never compared (RemoteFile)."""
+    if getattr(operation, "_should_ignore", False):
+        return None
+    mode = getattr(operation, "_upload_mode", None)
+    if mode == "regular":
+        return RemoteFile(path=source.path, blob_id=source.blob_id, size=source.size)
+    if mode == "lfs":
+        pointer = LFS_POINTER.format(sha256=source.sha256, size=source.size).encode()
+        lfs = LfsInfo(sha256=source.sha256, size=source.size, pointer_size=len(pointer))
+        return RemoteFile(path=source.path, blob_id=identity.of_bytes(pointer).blob_id, size=source.size, lfs=lfs)
+    return UNKNOWN
 
 
 def missing_write_access(client: HubClient, namespaces: Mapping[str, str | None]) -> list[str]:
