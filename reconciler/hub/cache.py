@@ -29,6 +29,21 @@ class TreeCache:
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
+        # One RemoteFile per distinct entry: a fleet built from one app folder has the same files
+        # in every Space, so a plan of N Spaces holds each entry once, not N times (P6).
+        self._entries: dict[tuple[Any, ...], RemoteFile] = {}
+
+    def shared(self, file: RemoteFile) -> RemoteFile:
+        """The one RemoteFile equal to `file` this cache has handed out (`file` the first time)."""
+        lfs = file.lfs
+        key = (
+            file.path,
+            file.blob_id,
+            file.size,
+            file.xet_hash,
+            *((lfs.sha256, lfs.size, lfs.pointer_size) if lfs else ()),
+        )
+        return self._entries.setdefault(key, file)
 
     def _path(self, sha: str) -> Path | None:
         if self.directory is None or not _SHA.match(sha):
@@ -44,7 +59,7 @@ class TreeCache:
         path = self._path(sha)
         try:
             data = json.loads(path.read_text("utf-8")) if path else None
-            files = _decode(data) if data is not None else None
+            files = _decode(data, self._entries) if data is not None else None
         except (OSError, ValueError, TypeError, KeyError):
             files = None
         return None if files is None else (files, isinstance(data, dict) and data.get("derived") is True)
@@ -68,12 +83,19 @@ def _encode(file: RemoteFile) -> list[Any]:
     return [file.path, file.blob_id, file.size, lfs, file.xet_hash]
 
 
-def _decode(data: Any) -> tuple[RemoteFile, ...] | None:
-    """The files of a cache entry, or None when it is not of this format (then read again)."""
+def _decode(data: Any, shared: dict[tuple[Any, ...], RemoteFile]) -> tuple[RemoteFile, ...] | None:
+    """The files of a cache entry, or None when it is not of this format (then read again).
+    An entry already in `shared` (see TreeCache.shared) is reused, not built again."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list):
         return None
     files = []
     for path, blob_id, size, lfs, xet_hash in data["files"]:
-        info = LfsInfo(sha256=lfs[0], size=lfs[1], pointer_size=lfs[2]) if lfs is not None else None
-        files.append(RemoteFile(path=path, blob_id=blob_id, size=size, lfs=info, xet_hash=xet_hash))
+        key = (path, blob_id, size, xet_hash, *(lfs if lfs is not None else ()))
+        file = shared.get(key)
+        if file is None:
+            info = LfsInfo(sha256=lfs[0], size=lfs[1], pointer_size=lfs[2]) if lfs is not None else None
+            file = shared.setdefault(
+                key, RemoteFile(path=path, blob_id=blob_id, size=size, lfs=info, xet_hash=xet_hash)
+            )
+        files.append(file)
     return tuple(files)

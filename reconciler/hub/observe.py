@@ -131,7 +131,7 @@ def read_tree(
 
     def fetch() -> tuple[RemoteFile, ...]:
         items = client.api.list_repo_tree(space_id, repo_type="space", revision=sha, recursive=True)
-        files = [remote_file(i) for i in items if isinstance(i, RepoFile)]
+        files = [cache.shared(remote_file(i)) for i in items if isinstance(i, RepoFile)]
         return tuple(sorted(files, key=lambda f: f.path))
 
     files = client.read(fetch, space_id=space_id, paginated=True)

@@ -150,3 +150,19 @@ def test_lfs_pointer_is_recognised(tmp_path: Path) -> None:
     (tmp_path / "real.bin").write_bytes(PNG)
     assert identity.looks_like_lfs_pointer(str(tmp_path / "p.bin"), len(pointer(PNG)))
     assert not identity.looks_like_lfs_pointer(str(tmp_path / "real.bin"), len(PNG))
+
+
+def test_tree_cache_shares_equal_entries_across_trees(tmp_path: Path) -> None:
+    # A fleet from one app folder has the same entries in every Space's tree: one object each.
+    common = (regular_entry("app.py", b"x\n"), lfs_entry("logo.png", PNG))
+    writer = TreeCache(tmp_path)
+    writer.put("c" * 40, (*common, regular_entry("README.md", b"one\n")))
+    writer.put("d" * 40, (*common, regular_entry("README.md", b"two\n")))
+    reader = TreeCache(tmp_path)
+    first, second = reader.get("c" * 40), reader.get("d" * 40)
+    assert first is not None and second is not None
+    assert all(a is b for a, b in zip(first[:2], second[:2], strict=True))
+    assert first[2] is not second[2] and first[2] != second[2]
+    fetched = regular_entry("app.py", b"x\n")
+    assert reader.shared(fetched) is first[0]
+    assert reader.shared(regular_entry("other.py", b"x\n")).path == "other.py"
