@@ -13,6 +13,7 @@ from typing import Any
 
 from huggingface_hub import get_token
 from huggingface_hub._hot_reload.client import ReloadClient
+from huggingface_hub.hf_api import SpaceInfo
 
 from reconciler.health import HotReloadStatus, Stage
 from reconciler.hub.client import HubClient
@@ -42,8 +43,29 @@ class ReloadProblem:
     region: str | None  # "line 3" or "lines 3-5" of the reloaded file, for an exception
 
 
+# What the fleet gate asks the listing for: the commit at the head and the runtime (hub-contract §3,
+# observed `GET /api/spaces?author=alice&expand=sha&expand=runtime`). Not `host`/`subdomain`: host
+# is not an expand value, and only the hot-reload check (per Space, read_status) needs them.
+STATUS_EXPAND = ["sha", "runtime"]
+
+
+def list_statuses(client: HubClient, namespace: str) -> dict[str, SpaceStatus]:
+    """Every Space of `namespace` as the listing shows it, by lower-case id (Hub ids are
+    case-insensitive, hub-contract §13): one call per page."""
+
+    def fetch() -> dict[str, SpaceStatus]:
+        found = client.api.list_spaces(author=namespace, expand=STATUS_EXPAND)  # type: ignore[arg-type]
+        return {info.id.lower(): _status(info) for info in found}
+
+    return client.read(fetch, paginated=True)
+
+
 def read_status(client: HubClient, space_id: str) -> SpaceStatus:
     info = client.read(lambda: client.api.space_info(space_id), space_id=space_id)
+    return _status(info)
+
+
+def _status(info: SpaceInfo) -> SpaceStatus:
     raw: dict[str, Any] = info.runtime.raw if info.runtime is not None else {}
     hot = raw.get("hotReloading") or {}
     replicas = tuple(
