@@ -423,6 +423,9 @@ def list_repos(ctx: Ctx, p: Params) -> Response:
         raise bad_request(f"Invalid sort {sort!r}")
     else:
         repos.sort(key=lambda r: r.id)
+    # Each item is shaped as space_info shapes it, `expand` included (hub-contract §3: list_spaces
+    # items are SpaceInfo dicts; observed `GET /api/spaces?author=alice&expand=sha&expand=runtime`),
+    # so the fleet health gate reads every Space's sha and runtime stage from one listing.
     return paginate(ctx, repos, 100, lambda page: [_shaped(ctx, repo, repo.head) for repo in page])
 
 
