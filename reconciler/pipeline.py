@@ -7,7 +7,7 @@ stages (diff, planner). `apply` and `drift` reuse it, so there is one observatio
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,8 +31,8 @@ from reconciler.hub.observe import (
 )
 from reconciler.manifests import resolve_secret
 from reconciler.manifests.hub_rules import FREE_HARDWARE, account_diagnostics, written_account_settings
-from reconciler.model import DesiredSpace, ObservedSpace, Plan
-from reconciler.planner import build_plan, pair_up
+from reconciler.model import DesiredSpace, ObservedSpace, Plan, PlanEntry
+from reconciler.planner import Pair, build_plan, pair_up, plan_pair
 from reconciler.policy import CompiledPolicy
 from reconciler.policy.check import shared_inputs, with_policy
 from reconciler.workspace import tree_cache_dir
@@ -112,11 +112,13 @@ def observe(
     namespaces: Iterable[str] = (),
     cache: TreeCache,
     parallelism: int,
+    then: Callable[[str, ObservedSpace], None] | None = None,
 ) -> Observation:
     """Read the Hub: one listing per namespace (or one info per --target) and per-Space reads.
 
     Per-Space reads start on a worker pool as soon as the listing shows the Space, so the
-    listing's pages and the reads overlap instead of running one after the other.
+    listing's pages and the reads overlap instead of running one after the other. `then(id,
+    observed)` runs on the worker right after a Space is read, while other reads are in flight.
     """
     listed: dict[str, Listed] = {}
     # Hub ids are case-insensitive (hub-contract §13): `Acme/Demo` in git is the Hub's
@@ -130,7 +132,7 @@ def observe(
             listed[item.id] = item
             desired_id = wanted.get(item.id.lower())
             if desired_id is not None and desired_id not in reads:
-                reads[desired_id] = pool.submit(observe_one, client, item, cache, derived)
+                reads[desired_id] = pool.submit(_read_one, client, item, cache, derived, desired_id, then)
 
         if selection.targets:
             for target in (*selection.targets, *selection.also):
@@ -150,6 +152,20 @@ def observe(
     spelled_as = {space_id.lower(): space_id for space_id in observed}  # derived holds the Hub's spelling
     from_apply = frozenset(spelled_as[i.lower()] for i in derived if i.lower() in spelled_as)
     return Observation(observed=observed, unmanaged=others, derived=from_apply)
+
+
+def _read_one(
+    client: HubClient,
+    item: Listed,
+    cache: TreeCache,
+    derived: set[str],
+    desired_id: str,
+    then: Callable[[str, ObservedSpace], None] | None,
+) -> ObservedSpace:
+    observed = observe_one(client, item, cache, derived)
+    if then is not None:
+        then(desired_id, observed)
+    return observed
 
 
 def verified_trees(
@@ -214,27 +230,42 @@ def make_plan(
 ) -> tuple[Plan, Observation]:
     chosen = select(desired, selection)
     cache = cache or TreeCache(tree_cache_dir())
-    observation = observe(client, chosen, selection=selection, cache=cache, parallelism=parallelism)
+    probes = probe_secrets(chosen, rewrite_unreadable_secrets)
+    has_key = secrets.fingerprint_key() is not None
+    by_id = {d.id: d for d in chosen}
+    early: dict[str, PlanEntry] = {}
+    # The hardware prices are read beside the listing, and each Space is planned on its worker as
+    # soon as it is read: the plan's own work overlaps the reads still in flight (P2).
+    with ThreadPoolExecutor(max_workers=1) as side:
+        prices = side.submit(hardware_costs, client)
+
+        def plan_early(space_id: str, observed: ObservedSpace) -> None:
+            pair = Pair(space_id, by_id[space_id], observed, probes.get(space_id, {}))
+            early[space_id] = plan_pair(pair, prices.result(), has_key)
+
+        observation = observe(
+            client, chosen, selection=selection, cache=cache, parallelism=parallelism, then=plan_early
+        )
+        costs = prices.result()
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
     prune_candidates = [o for o in observation.unmanaged if o.managed and not o.preview] if prune else []
-    probes = probe_secrets(chosen, rewrite_unreadable_secrets)
-    costs = hardware_costs(client)
 
-    def planned(observation: Observation) -> Plan:
+    def planned(observation: Observation, reuse: Mapping[str, PlanEntry]) -> Plan:
         return build_plan(
             pair_up(chosen, observation.observed, probes, prune_candidates),
             hub=client.endpoint,
             created_at=now_utc(),
             costs=costs,
-            has_key=secrets.fingerprint_key() is not None,
+            has_key=has_key,
             notes=() if client.has_token else (ANONYMOUS_NOTE,),
+            planned=reuse,
         )
 
-    plan = planned(observation)
+    plan = planned(observation, early)
     differ = [e.id for e in plan.spaces if e.files and e.id in observation.derived]
     if differ:
         observation = verified_trees(client, observation, differ, cache, parallelism)
-        plan = planned(observation)
+        plan = planned(observation, {k: v for k, v in early.items() if k not in differ})
     if policies:
         desired_by_id = {d.id: d for d in chosen}
         plan = with_policy(plan, policies, desired_by_id, observation.observed, shared_inputs(context_env or {}))

@@ -268,9 +268,12 @@ def build_plan(
     costs: Mapping[str, float],
     has_key: bool,
     notes: Iterable[str] = (),
+    planned: Mapping[str, PlanEntry] | None = None,
 ) -> Plan:
+    """`planned`: entries already made with plan_pair for some of these pairs (same costs and key)."""
     pairs = list(pairs)
-    entries = sorted((plan_pair(p, costs, has_key) for p in pairs), key=lambda e: e.id)
+    ready = planned or {}
+    entries = sorted((ready.get(p.id) or plan_pair(p, costs, has_key) for p in pairs), key=lambda e: e.id)
     summary = {rung.value: 0 for rung in RUNG_ORDER}
     for entry in entries:
         summary[entry.rung.value] += 1
