@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from reconciler.errors import ConflictError, HubError, ReconcileError
-from reconciler.executor import Executor, merge_volumes
+from reconciler.executor import Executor
 from reconciler.gate import PollingGate, Timing, Verdict
 from reconciler.health import Stage
 from reconciler.hub import status as hub_status
@@ -19,11 +18,11 @@ from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.writes import SpaceWriter
 from reconciler.model import DesiredSpace, ObservedSpace, PlanEntry, Rung
-from reconciler.results import ApplyOptions, Outcome, SpaceFailed, SpaceResult
+from reconciler.results import ApplyOptions, Failure, Outcome, SpaceFailed, SpaceResult
+from reconciler.runstate import RunState
 from reconciler.steps import steps_for
 
 Progress = Callable[[str, str], None]
-NOT_RESTARTED = "committed; the Space has not restarted yet"
 
 
 def apply_one(
@@ -40,38 +39,43 @@ def apply_one(
 
     timing = Timing(poll_s=options.poll_s, grace_s=options.grace_s, timeout_s=options.timeout_s)
     gate = PollingGate(lambda space_id: hub_status.read_status(client, space_id), timing)
-    run = Executor(SpaceWriter(client, entry.id), gate, entry, desired, observed, options, say, cache=cache)
-    outcome, message = Outcome.APPLIED, "applied"
-    stage: Stage | None = None
-    tail: tuple[str, ...] = ()
-    try:
-        run.run(steps_for(entry, desired, rollback=options.rollback_on_failure))
-    except SpaceFailed as failure:
-        outcome, message, stage, tail = Outcome.FAILED, str(failure), failure.stage, failure.log_tail
-    except (HubError, ReconcileError) as problem:
-        outcome, message = Outcome.FAILED, str(problem)
-        if isinstance(problem, ConflictError):
-            message = f"{entry.id} changed since it was observed; nothing more was written. {problem}"
-    if outcome is Outcome.APPLIED:
-        if entry.rung is Rung.NONE:
-            outcome, message, stage = Outcome.UNCHANGED, "no changes", observed.stage if observed else None
-        elif run.verdict is Verdict.NOT_RESTARTED:
-            outcome, message = Outcome.COMMITTED, NOT_RESTARTED
-        elif run.verdict is Verdict.RUNNING:
-            stage = Stage.RUNNING
-    if outcome is Outcome.FAILED and run.written:
-        message += f" (already written: {', '.join(run.written)}; run apply again to converge)"
-    say(outcome.value if stage is None else f"{outcome.value} ({stage.value})")
+    state = RunState(SpaceWriter(client, entry.id), entry, desired, observed, options, say, cache=cache)
+    Executor(state, gate, steps_for(entry, desired, rollback=options.rollback_on_failure)).run()
+    result = result_of(state)
+    say(result.outcome.value if result.stage is None else f"{result.outcome.value} ({result.stage.value})")
+    return result.model_copy(update={"attempts": 1 + sum(1 for space_id, _ in client.retries if space_id == entry.id)})
+
+
+def outcome_of(state: RunState) -> tuple[Outcome, Stage | None]:
+    """The outcome and the stage to report, from the run's record alone."""
+    failure, observed = state.failure, state.observed
+    if failure is not None:
+        if state.rollback is not None and state.rollback.verdict is Verdict.RUNNING:
+            return Outcome.ROLLED_BACK, Stage.RUNNING
+        verify = failure.failure is Failure.VERIFY_FAILED
+        return (Outcome.VERIFY_FAILED if verify else Outcome.FAILED), failure.stage
+    if state.entry.rung is Rung.NONE:
+        return Outcome.UNCHANGED, observed.stage if observed else None
+    if state.verdict is Verdict.NOT_RESTARTED:
+        return Outcome.COMMITTED, None
+    return Outcome.APPLIED, Stage.RUNNING if state.verdict is Verdict.RUNNING else None
+
+
+def result_of(state: RunState) -> SpaceResult:
+    outcome, stage = outcome_of(state)
+    failure: SpaceFailed | None = state.failure
     return SpaceResult(
-        id=entry.id,
-        rung=entry.rung,
+        id=state.entry.id,
+        rung=state.entry.rung,
         outcome=outcome,
-        message=message,
-        commit=run.commit,
+        message=str(failure) if failure else "",
+        failure=failure.failure if failure else None,
+        rollback_reason=state.rollback.reason if state.rollback else None,
+        commit=state.commit,
         stage=stage,
-        attempts=1 + sum(1 for space_id, _ in client.retries if space_id == entry.id),
-        written=tuple(run.written),
-        log_tail=tail,
+        written=tuple(state.writes),
+        log_tail=failure.log_tail if failure else (),
+        verification=tuple(state.verification),
     )
 
 
@@ -96,4 +100,4 @@ def apply_entries(
     return tuple(sorted(results, key=lambda r: r.id))
 
 
-__all__ = ["ApplyOptions", "Outcome", "SpaceFailed", "SpaceResult", "apply_entries", "apply_one", "merge_volumes"]
+__all__ = ["ApplyOptions", "Outcome", "SpaceFailed", "SpaceResult", "apply_entries", "apply_one"]

@@ -156,6 +156,14 @@ def hand_mounted_volumes(desired: DesiredSpace, observed: ObservedSpace) -> tupl
     return tuple(v for v in observed.volumes if v.mount_path not in declared)
 
 
+def merge_volumes(live: tuple[Volume, ...], declared: tuple[Volume, ...]) -> list[Volume]:
+    """What apply mounts: the declared volumes replace only their own mount paths; mounts added
+    by hand are kept (drift reports them, see hand_mounted_volumes)."""
+    declared_paths = {v.mount_path for v in declared}
+    kept = [v for v in live if v.mount_path not in declared_paths]
+    return sorted([*kept, *declared], key=lambda v: v.mount_path)
+
+
 def _fold(path: str) -> str:
     # Manifests name card fields in camelCase (spec.card.shortDescription) while front matter
     # keys are snake_case (short_description): compare paths with both spellings folded.

@@ -37,6 +37,17 @@ class GateResult:
     waited_s: float
 
 
+@dataclass(frozen=True)
+class GateRequest:
+    """What one wait is about: everything a gate needs, so a fleet-wide gate can collect the
+    requests of many Spaces (reconciler.waiting.gate_request) and answer them together."""
+
+    space_id: str
+    commit: str | None  # None: a restart of the same commit
+    before: Stage | None  # the stage the Space showed before the change
+    expected_s: float  # how long the build or start is expected to take (sets the backoff)
+
+
 class HealthGate(Protocol):
     def wait(self, space_id: str, commit: str | None, before: Stage | None, expected_s: float) -> GateResult:
         """Wait for `commit` (None: a restart of the same commit) to run; `before` is the pre-change stage."""

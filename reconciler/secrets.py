@@ -49,3 +49,9 @@ def parse(description: str | None) -> Recorded | None:
     if not match:
         return None
     return Recorded(match.group(1), int(match.group(2)))
+
+
+def description_for(space_id: str, name: str, value: str, now: int) -> str:
+    """The description written with a secret: its fingerprint when a key is set, else ownership only."""
+    key = fingerprint_key()
+    return describe(fingerprint(key, space_id, name, value) if key else None, now)

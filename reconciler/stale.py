@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.model import Plan
+from reconciler.model import DesiredSpace, Plan, PlanEntry, SourceFile
 
 
 def stale_entries(reviewed: Plan, fresh: Plan) -> list[str]:
@@ -25,3 +25,16 @@ def stale_entries(reviewed: Plan, fresh: Plan) -> list[str]:
                 f"(rung {entry.rung.value} -> {current.rung.value})"
             )
     return problems
+
+
+def changed_since_plan(entry: PlanEntry, desired: DesiredSpace) -> tuple[list[SourceFile], str | None]:
+    """The files to commit, by path (the commit streams them from disk), and the first one that
+    is no longer the content the plan reviewed (None when all are)."""
+    by_path = {f.path: f for f in desired.files}
+    files: list[SourceFile] = []
+    for planned in sorted((*entry.files.added, *entry.files.modified), key=lambda f: f.path):
+        source = by_path.get(planned.path)
+        if source is None or (planned.oid is not None and source.blob_id != planned.oid):
+            return files, planned.path
+        files.append(source)
+    return files, None

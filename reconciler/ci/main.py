@@ -29,6 +29,8 @@ from reconciler.manifests import load_manifests
 from reconciler.preview import PreviewOutcome
 
 STATE = "state.json"
+# Outcomes of apply that wrote to the Hub.
+CHANGED = {Outcome.APPLIED, Outcome.COMMITTED, Outcome.VERIFY_FAILED, Outcome.ROLLED_BACK}
 OutcomeT = TypeVar("OutcomeT", bound=Enum)
 
 
@@ -79,7 +81,7 @@ def run_command(context: Context) -> dict[str, Any]:
     elif context.command == "apply":
         code, stdout = invoke(["apply", path, "--auto-approve", "--format", "json", *args], capture=True)
         state.update(_keep(work / "apply.json", stdout), exitcode=code)
-        state["changes"] = bool(_outcomes(stdout, "results", Outcome) & {Outcome.APPLIED, Outcome.COMMITTED})
+        state["changes"] = bool(_outcomes(stdout, "results", Outcome) & CHANGED)
     elif context.command == "drift":
         out = work / "drift.json"
         code, _ = invoke(["drift", path, "--format", "json", "--out", str(out), "--detailed-exitcode", *args])

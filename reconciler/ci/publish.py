@@ -58,7 +58,8 @@ def publish(context: Context, state: dict[str, Any], artifact_url: str) -> None:
         text = views.apply_results(document, context.scope) if document else _failure(context, "", links, notes)
         add_summary(context.summary_file, text)
         for result in (document or {}).get("results", []):
-            if result["outcome"] == "failed":
+            outcome = views.outcome_of(result)
+            if outcome is not None and outcome.failing:
                 annotate("error", f"{result['id']}: {result['message']}")
     elif command == "drift":
         _drift(context, github, state, links, notes)

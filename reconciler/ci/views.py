@@ -7,9 +7,34 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.render._markdown import html_text, md_code, md_fence, md_link, md_text
+from reconciler.render.apply_words import ROLLBACK_REASONS
+from reconciler.results import Outcome, RollbackReason
 
-_ICON = {"applied": "✅", "unchanged": "➖", "failed": "❌", "skipped": "⏭️", "refused": "⛔", "deleted": "🗑️"}
+_ICON = {
+    "applied": "✅",
+    "unchanged": "➖",
+    "failed": "❌",
+    "verify-failed": "❌",
+    "rolled-back": "↩️",
+    "skipped": "⏭️",
+    "refused": "⛔",
+    "deleted": "🗑️",
+}
 LOG_LINES = 20
+
+
+def outcome_of(result: Mapping[str, Any]) -> Outcome | None:
+    """The result's outcome as apply's own vocabulary (None for a value this version does not know)."""
+    value = result.get("outcome")
+    return Outcome(value) if value in {o.value for o in Outcome} else None
+
+
+def _headline(result: Mapping[str, Any], outcome: Outcome) -> str:
+    if outcome is Outcome.ROLLED_BACK:
+        value = result.get("rollback_reason")
+        reason = RollbackReason(value) if value in {r.value for r in RollbackReason} else None
+        return f"rolled back: {ROLLBACK_REASONS[reason]}" if reason else "rolled back"
+    return "failed verification" if outcome is Outcome.VERIFY_FAILED else "failed"
 
 
 def apply_results(document: Mapping[str, Any], path: str) -> str:
@@ -26,9 +51,11 @@ def apply_results(document: Mapping[str, Any], path: str) -> str:
                 f"| {md_text(r['outcome'])} | {commit} | {md_text(r.get('stage') or '')} |"
             )
     for r in results:
-        if r["outcome"] != "failed":
+        outcome = outcome_of(r)
+        if outcome is None or not outcome.failing:
             continue
-        lines += ["", f"<details open><summary>❌ <code>{html_text(r['id'])}</code> failed</summary>", ""]
+        icon, headline = _ICON[outcome.value], _headline(r, outcome)
+        lines += ["", f"<details open><summary>{icon} <code>{html_text(r['id'])}</code> {headline}</summary>", ""]
         lines += [md_text(r.get("message") or ""), ""]
         tail = list(r.get("log_tail") or [])[-LOG_LINES:]
         if tail:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.apply import ApplyOptions, Outcome, apply_entries
+from reconciler.apply import ApplyOptions, apply_entries
 from reconciler.commands._common import (
     hub_client,
     load_fleet,
@@ -139,7 +139,7 @@ def command(
     write_output(
         render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None
     )
-    return 1 if any(r.outcome is Outcome.FAILED for r in results) else 0
+    return 1 if any(r.outcome.failing for r in results) else 0
 
 
 def _refuse_policy_violations(fresh: Plan) -> None:

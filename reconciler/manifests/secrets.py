@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 
 from reconciler.errors import UserError
 from reconciler.model import SecretRef
@@ -40,3 +41,17 @@ def _is_utf8(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def resolve_all(refs: Mapping[str, SecretRef], names: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """The values of `names` this environment can read, and those it cannot (each with where it
+    was looked for, never a value)."""
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for name in names:
+        value = resolve_secret(refs[name])
+        if value is None:
+            missing.append(f"{name} ({refs[name].describe()})")
+        else:
+            values[name] = value
+    return values, missing

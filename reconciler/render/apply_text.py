@@ -8,13 +8,16 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler.apply import Outcome, SpaceResult
+from reconciler.render.apply_words import result_message, write_text
+from reconciler.results import Outcome, SpaceResult
 
 _COLORS = {
     Outcome.APPLIED: "green",
     Outcome.COMMITTED: "yellow",
     Outcome.UNCHANGED: None,
     Outcome.FAILED: "red",
+    Outcome.VERIFY_FAILED: "red",
+    Outcome.ROLLED_BACK: "yellow",
     Outcome.SKIPPED: "yellow",
 }
 
@@ -34,9 +37,9 @@ def render_results_text(results: Sequence[SpaceResult], color: bool) -> str:
             text = click.style(text, fg=_COLORS[results[index - 1].outcome])
         lines.append(text)
     for result in results:
-        if result.outcome is Outcome.FAILED:
+        if result.outcome.failing:
             lines.append("")
-            lines.append(f"{result.id}: {result.message}")
+            lines.append(f"{result.id}: {result_message(result)}")
             lines.extend(f"  | {line}" for line in result.log_tail)
     counts = Counter(r.outcome.value for r in results)
     summary = ", ".join(f"{counts.get(o.value, 0)} {o.value}" for o in Outcome)
@@ -54,11 +57,14 @@ def render_results_json(results: Sequence[SpaceResult]) -> str:
                 "id": r.id,
                 "rung": r.rung.value,
                 "outcome": r.outcome.value,
-                "message": r.message,
+                "failure": r.failure.value if r.failure else None,
+                "rollback_reason": r.rollback_reason.value if r.rollback_reason else None,
+                "message": result_message(r),
                 "commit": r.commit,
                 "stage": r.stage,
                 "attempts": r.attempts,
-                "written": list(r.written),
+                "written": [write_text(w) for w in r.written],
+                "writes": [{"kind": w.kind.value, "subject": w.subject} for w in r.written],
                 "log_tail": list(r.log_tail),
             }
             for r in results

@@ -75,7 +75,15 @@ def test_rollback_waits_for_the_rolled_back_version_not_the_failed_one(hub: Loca
     assert apply_json()["outcome"] == "applied"
     (APP / "requirements.txt").write_text("# localhub: build-error\n")
     outcome = apply_json("--rollback-on-failure")
-    assert outcome["outcome"] == "failed" and any(w.startswith("rollback commit") for w in outcome["written"])
+    # Its own outcome, with the reason as a value; not "failed ... run apply again to converge".
+    assert (outcome["outcome"], outcome["rollback_reason"], outcome["failure"], outcome["code"]) == (
+        "rolled-back",
+        "build-error",
+        "build-error",
+        1,
+    ), outcome
+    assert outcome["stage"] == "RUNNING" and [w["kind"] for w in outcome["writes"]][-1] == "rollback-commit"
+    assert "runs the previous commit" in outcome["message"] and "apply again to converge" not in outcome["message"]
     (APP / "requirements.txt").unlink()
     assert plan_rung() == "none"  # the rolled-back files are the manifest's again
     runtime = HfApi(endpoint=hub.endpoint, token=hub.token).get_space_runtime(GRADIO)

@@ -11,6 +11,7 @@ from reconciler.hub.client import HubClient
 from reconciler.localhub import LocalHub
 from reconciler.model import OWNERSHIP_TAG, Action, FileChanges, FileEntry, ObservedDigest, PlanEntry, Rung
 from reconciler.planner import PREVENT_DESTROY_TAG
+from reconciler.results import Write, WriteKind
 from tests.e2e.conftest import run_cli
 
 
@@ -73,6 +74,6 @@ def test_canceled_hot_reload_falls_back_to_a_restart_running_the_new_code(hub: L
         result = apply_one(client, entry, want, None, options, lambda _, text: progress.append(text))
     assert result.outcome is Outcome.APPLIED, result.message
     assert any("hot reload not confirmed" in line for line in progress)
-    assert "restart (hot reload fallback)" in result.written
+    assert Write(kind=WriteKind.RESTART) in result.written
     runtime = api.get_space_runtime("local-org/old-gradio")
     assert runtime.stage == "RUNNING" and api.space_info("local-org/old-gradio").sha == result.commit
