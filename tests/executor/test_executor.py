@@ -41,6 +41,7 @@ OLD, NEW, BACK = "a" * 40, "b" * 40, "c" * 40
 class RecordingWriter:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     shas: list[str] = field(default_factory=lambda: [NEW, BACK])
+    stored: Any = None  # what the last commit stored: unknown here, so no tree is cached
 
     def set_variable(self, key: str, value: str) -> None:
         self.calls.append(("set_variable", key))
