@@ -10,14 +10,19 @@ from pathlib import Path
 from reconciler.errors import Severity
 from reconciler.manifests.card import MANAGED_KEYS, app_file
 from reconciler.manifests.context import DocContext, secret_name
-from reconciler.manifests.lint import RULES
+from reconciler.manifests.lint import RETIRED_RULES, RULES
 from reconciler.manifests.schema_models import Space, SpaceSpec
 from reconciler.manifests.sensitive import workflow_credential
 from reconciler.manifests.source import Listing, SourceCache, in_git_dir, is_inside
 from reconciler.manifests.validation import did_you_mean
 from reconciler.model import SecretRef
 
-REPO_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
+# A namespace or repository name as the Hub accepts it: huggingface_hub's validate_repo_id
+# (utils/_validators.py; it mirrors the Hub's internal validation) allows 1-96 ASCII letters,
+# digits, "-", "_" and "."; its regex `\b[\w\-.]{1,96}\b` makes the first and last characters
+# word characters (a letter, a digit or "_": "cannot start or end with '-' or '.'"); no "--" or
+# "..", no ".git" ending. The local Hub refuses and accepts the same names (localhub/state.py).
+REPO_PART = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+){1,2}([.-]?[A-Za-z]+[0-9]*)?$")
 IGNORABLE = tuple(
@@ -28,7 +33,10 @@ NESTED = ("variables", "secrets", "card")
 
 def repo_part_problem(value: str) -> str | None:
     if not REPO_PART.match(value) or "--" in value or ".." in value or value.endswith(".git"):
-        return "must be 1-96 letters, digits, '-', '_' or '.', start and end with a letter or digit, no '--' or '..'"
+        return (
+            "must be 1-96 letters, digits, '-', '_' or '.', start and end with a letter, digit or '_', "
+            "no '--' or '..', not ending in '.git'"
+        )
     return None
 
 
@@ -98,7 +106,7 @@ def _volumes(ctx: DocContext, spec: SpaceSpec) -> None:
             ctx.error(path, f"mountPath {normal} is already used by spec.volumes[{seen[normal]}]")
         else:
             seen[normal] = index
-        if volume.source.count("/") != 1 or not all(REPO_PART.match(p) for p in volume.source.split("/")):
+        if volume.source.count("/") != 1 or any(map(repo_part_problem, volume.source.split("/"))):
             ctx.error(
                 ("spec", "volumes", index, "source"),
                 f"volume source {volume.source!r} must be a repository or bucket id like acme/data",
@@ -121,7 +129,7 @@ def _lifecycle(ctx: DocContext, space: Space) -> None:
         elif len(parts) > 2 and parts[1] not in NESTED:
             ctx.error(where, f"ignoreChanges entry {field_path!r}: spec.{parts[1]} has no sub-fields")
     for index, rule in enumerate(lifecycle.ignore_lint):
-        if rule not in RULES:
+        if rule not in RULES and rule not in RETIRED_RULES:
             guess = did_you_mean(rule, list(RULES))
             ctx.error(
                 ("spec", "lifecycle", "ignoreLint", index),
