@@ -94,3 +94,20 @@ def test_only_planned_writes_are_refused_with_the_manifest_position() -> None:
     )
     ((found,),) = account_diagnostics(plan.model_copy(update={"spaces": (changed,)}), {want.id: want}, WHOAMI).values()
     assert str(found).startswith("manifests/demo.yaml:1:1: error: alice/demo: dev mode needs a PRO plan")
+
+
+def _diagnostics(tmp_path: Path, spec: str, sdk: str = "static") -> list[str]:
+    _errors(tmp_path, spec, sdk)  # writes the manifest and its app
+    result = load_manifests([tmp_path / "m.yaml"], repo_root=tmp_path)
+    return [
+        f"{d.location.line}:{d.location.col} {d.severity.value} {d.message}" for d in result.diagnostics if d.location
+    ]
+
+
+def test_a_static_space_on_paid_hardware_is_told_once(tmp_path: Path) -> None:
+    (found,) = _diagnostics(tmp_path, "  hardware: t4-small\n")
+    assert found.startswith("7:13 error") and "runs on no hardware" in found
+
+
+def test_the_retired_static_hardware_rule_may_still_be_named(tmp_path: Path) -> None:
+    assert _diagnostics(tmp_path, "  lifecycle: {ignoreLint: [static-hardware]}\n", sdk="docker") == []
