@@ -3,10 +3,14 @@
 Commands run exactly as a user runs them (argv through the CLI's error boundary), against
 the local Hub over loopback HTTP via HF_ENDPOINT/HF_TOKEN. Builds take a fraction of a
 second so the health gate is exercised for real without slowing the suite.
+
+The local Hub runs with its §13 switches in their default (pessimistic) positions;
+RECONCILE_E2E_FIDELITY=flipped runs the whole suite with every switch the other way.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,13 +53,24 @@ def run_cli(*args: str, input: str | None = None) -> Run:
 
 
 SWITCH_POSITIONS = {"default": Fidelity, "flipped": Fidelity.flipped}
+FIDELITY_ENV = "RECONCILE_E2E_FIDELITY"
+
+
+def suite_fidelity() -> Fidelity:
+    """The §13 switch positions this run uses: RECONCILE_E2E_FIDELITY (default, or flipped)."""
+    position = os.environ.get(FIDELITY_ENV) or "default"
+    if position not in SWITCH_POSITIONS:
+        raise pytest.UsageError(f"{FIDELITY_ENV}={position!r}: use one of {', '.join(SWITCH_POSITIONS)}")
+    return SWITCH_POSITIONS[position]()
 
 
 @pytest.fixture
 def hub(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    """The local Hub with its §13 switches in their default positions, or all flipped when a test
-    is parametrized with `@pytest.mark.parametrize("hub", ["default", "flipped"], indirect=True)`."""
-    fidelity = SWITCH_POSITIONS[getattr(request, "param", "default")]()
+    """The local Hub with its §13 switches as RECONCILE_E2E_FIDELITY says (default positions
+    unless set), or in the position a test names when parametrized with
+    `@pytest.mark.parametrize("hub", ["default", "flipped"], indirect=True)`."""
+    param = getattr(request, "param", None)
+    fidelity = SWITCH_POSITIONS[param]() if param is not None else suite_fidelity()
     with LocalHub(
         tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=0.3, fidelity=fidelity
     ) as local:

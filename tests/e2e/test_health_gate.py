@@ -10,13 +10,13 @@ import pytest
 from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import run_cli, suite_fidelity
 
 
 def test_a_build_slower_than_the_timeout_fails_with_the_stage(
     tmp_path: Path, fleet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with LocalHub(tmp_path / "slow-hub", build_seconds=600, restart_seconds=5) as slow:
+    with LocalHub(tmp_path / "slow-hub", build_seconds=600, restart_seconds=5, fidelity=suite_fidelity()) as slow:
         monkeypatch.setenv("HF_ENDPOINT", slow.endpoint)
         monkeypatch.setenv("HF_TOKEN", slow.token)
         monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
