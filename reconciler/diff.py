@@ -34,9 +34,12 @@ SERVER_OWNED_FILES = frozenset({".gitattributes"})
 # Volume types backed by a Hub repository: huggingface_hub 2.4 `Volume` documents readOnly as
 # "Forced `True` for repos" (_space_api.py), so such a mount is read-only whatever was written.
 REPO_VOLUME_TYPES = frozenset({"model", "dataset", "space"})
-# A secret rewritten on the Hub later than this after the reconciler's own write was
-# rewritten by someone else (the margin absorbs clock skew between us and the Hub).
-OUTSIDE_WRITE_MARGIN_S = 300
+# A secret the Hub dates later than this after the reconciler's own write was rewritten by
+# someone else. Both times are the Hub's: `updatedAt`, and the write time in the description,
+# taken from the Hub's Date headers (hub/clock.py) when the write was sent; the runner's clock,
+# however far off, plays no part. The margin covers the request's travel and the Date header's
+# one-second resolution; a rewrite within it of our own write goes unseen.
+OUTSIDE_WRITE_MARGIN_S = 60
 
 
 @dataclass(frozen=True)

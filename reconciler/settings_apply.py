@@ -6,7 +6,7 @@ Each handler makes its Hub writes through the Space's writer and records each on
 
 from __future__ import annotations
 
-import time
+import functools
 
 from reconciler import secrets
 from reconciler.diff import SERVER_OWNED_FILES, merge_volumes
@@ -40,8 +40,10 @@ def check_secrets(run: RunState, step: CheckSecrets) -> None:
         )
 
 
-def _described(run: RunState, name: str) -> str:
-    return secrets.description_for(run.space_id, name, run.values[name], int(time.time()))
+def _described(run: RunState, name: str, hub_time: int) -> str:
+    """`hub_time` is the Hub's clock at the write (the writer reads it from the Hub's responses,
+    hub/clock.py), never this machine's: the Hub compares it with the `updatedAt` it stamps."""
+    return secrets.description_for(run.space_id, name, run.values[name], hub_time)
 
 
 def seeded(desired: DesiredSpace | None, paths: tuple[str, ...]) -> list[str]:
@@ -60,7 +62,8 @@ def create(run: RunState, step: CreateSpace) -> None:
         hardware=step.hardware,
         sleep_time=step.sleep_time,
         visibility=step.visibility,
-        secrets=[{"key": k, "value": run.values[k], "description": _described(run, k)} for k in step.secrets],
+        secrets={k: run.values[k] for k in step.secrets},
+        describe=functools.partial(_described, run),
         variables=[{"key": k, "value": v} for k, v in step.variables.items()],
     )
     run.wrote(WriteKind.CREATE, restarts=True)
@@ -96,7 +99,7 @@ def set_variables(run: RunState, step: SetVariables) -> None:
 
 def set_secrets(run: RunState, step: SetSecrets) -> None:
     for key in step.set:
-        run.writer.set_secret(key, run.values[key], _described(run, key))
+        run.writer.set_secret(key, run.values[key], functools.partial(_described, run, key))
         run.wrote(WriteKind.SECRET_SET, key, restarts=True)
     for key in step.delete:
         run.writer.delete_secret(key)

@@ -16,6 +16,7 @@ from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.utils import _http as hf_http
 
 from reconciler.errors import UnreachableHubError
+from reconciler.hub.clock import HubClock
 from reconciler.hub.errors import EndpointUnreachable, translate
 from reconciler.hub.pacing import CallStats, Pacer, RetryPolicy, with_retries
 
@@ -38,6 +39,7 @@ def _on_response(response: httpx2.Response) -> None:
     client = _active
     if client is not None and client.owns(str(response.request.url)):
         client.pacer.after_response(response.headers, response.status_code)
+        client.clock.observe(response.headers.get("date"))
 
 
 class _Transport(httpx2.HTTPTransport):
@@ -75,7 +77,8 @@ def _only_unreachable(problem: Exception) -> bool:
 
 
 class HubClient:
-    """One Hub endpoint and token. `stats` counts requests by route; `pacer` spends the rate limit."""
+    """One Hub endpoint and token. `stats` counts requests by route; `pacer` spends the rate limit;
+    `clock` is the Hub's time as its responses state it (hub/clock.py)."""
 
     def __init__(
         self,
@@ -92,6 +95,7 @@ class HubClient:
         self.api = HfApi(endpoint=self.endpoint, token=token)
         self.stats = CallStats()
         self.pacer = Pacer(reserve=parallelism)
+        self.clock = HubClock()
         self.parallelism = parallelism
         self.retry = retry or RetryPolicy()
         self._sleep = sleep

@@ -7,7 +7,7 @@ never logged, and error messages built in hub.errors never include request bodie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,11 +140,15 @@ class SpaceWriter:
         hardware: str,
         sleep_time: int | None,
         visibility: str,
-        secrets: Sequence[dict[str, str]],
+        secrets: Mapping[str, str],
+        describe: Callable[[str, int], str],
         variables: Sequence[dict[str, str]],
     ) -> None:
+        """`describe(key, hub_time)`: each secret's description, made per attempt (set_secret)."""
+
         def create() -> None:
             with self.client.create_lock:
+                now = self.hub_time()
                 self.api.create_repo(
                     self.id,
                     repo_type="space",
@@ -153,7 +157,10 @@ class SpaceWriter:
                     space_hardware=None if sdk == "static" else hardware,  # type: ignore[arg-type]
                     space_sleep_time=sleep_time,
                     visibility=visibility,  # type: ignore[arg-type]
-                    space_secrets=list(secrets),
+                    space_secrets=[
+                        {"key": key, "value": value, "description": describe(key, now)}
+                        for key, value in secrets.items()
+                    ],
                     space_variables=list(variables),
                 )
 
@@ -174,9 +181,15 @@ class SpaceWriter:
     def delete_variable(self, key: str) -> None:
         self._write(lambda: self.api.delete_space_variable(self.id, key))
 
-    def set_secret(self, key: str, value: str, description: str) -> None:
+    def hub_time(self) -> int:
+        """The Hub's clock now, in whole seconds (hub/clock.py)."""
+        return int(self.client.clock.now())
+
+    def set_secret(self, key: str, value: str, describe: Callable[[int], str]) -> None:
+        """`describe(hub_time)` makes the description, which records the write time: made for
+        each attempt, so a retry after a wait records when it was sent, as the Hub will."""
         # Re-writing the same secret is harmless (an upsert), so no already_done check is needed.
-        self._write(lambda: self.api.add_space_secret(self.id, key, value, description=description))
+        self._write(lambda: self.api.add_space_secret(self.id, key, value, description=describe(self.hub_time())))
 
     def delete_secret(self, key: str) -> None:
         self._write(lambda: self.api.delete_space_secret(self.id, key))

@@ -12,6 +12,7 @@ from types import TracebackType
 import uvicorn
 
 from reconciler.localhub.apprunner import AppRunner, gradio_available
+from reconciler.localhub.clock import Clock
 from reconciler.localhub.fidelity import Fidelity
 from reconciler.localhub.runtime import Durations
 from reconciler.localhub.server import HubApp
@@ -31,10 +32,15 @@ class LocalHub:
         fidelity: Fidelity | None = None,
         run_apps: bool = False,
         max_apps: int = 4,
+        clock_offset_s: float | None = None,
     ) -> None:
         """`run_apps`: gradio Spaces run for real when gradio is importable (apprunner.py);
-        at most `max_apps` at once."""
+        at most `max_apps` at once. `clock_offset_s`: the Hub's clock runs this far ahead of
+        this machine's (negative: behind), as a runner with a skewed clock sees the Hub."""
         self.store = Store(Path(state_dir))
+        if clock_offset_s is not None:
+            self.store.clock = Clock(clock_offset_s)
+            self.store.save_clock()
         apps = None
         if run_apps:
             if not gradio_available():
@@ -93,6 +99,7 @@ class LocalHub:
             log_level="warning",
             timeout_graceful_shutdown=2,
             server_header=False,
+            date_header=False,  # the app sends the Hub clock's (server.dated)
         )
         self._server = uvicorn.Server(config)
         return self._server

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from typing import Any
 
 from starlette.responses import Response
@@ -87,16 +86,16 @@ def set_secret(ctx: Ctx, repo: Repo, item: Any) -> None:
     key, value, description = parse_key_value(item, secret=True)
     # Only a digest is kept: no secret value is ever written anywhere.
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
-    # Metadata dates use wall time, as on the Hub: the simulated clock only drives the
-    # runtime, and clients compare these dates with their own clock.
-    repo.secrets[key] = {"sha256": digest, "description": description, "updatedAt": iso(time.time())}
+    # Dates come from the Hub's clock (the store's: the one its Date header and commit dates
+    # use), which a client's own clock may disagree with (hub-contract §13 has no bound on it).
+    repo.secrets[key] = {"sha256": digest, "description": description, "updatedAt": iso(ctx.store.clock.now())}
     if ctx.core.apps is not None:
         ctx.core.apps.remember_secret(repo.id, key, value)  # in memory, for the app's environment
 
 
 def set_variable(ctx: Ctx, repo: Repo, item: Any) -> None:
     key, value, description = parse_key_value(item, secret=False)
-    repo.variables[key] = {"value": value, "description": description, "updatedAt": iso(time.time())}
+    repo.variables[key] = {"value": value, "description": description, "updatedAt": iso(ctx.store.clock.now())}
 
 
 def variables_json(repo: Repo) -> dict[str, Any]:
@@ -253,12 +252,11 @@ def delete_volumes(ctx: Ctx, p: Params) -> Response:
     return _runtime(ctx, repo)
 
 
-def _sse(lines: list[tuple[float, str]]) -> Response:
-    # The client stops a replay at the first event later than the Date header plus 1 s; that
-    # header is real time and can lag by up to a second, so simulated timestamps are kept
-    # at least 2 s behind the wall clock.
-    wall = time.time() - 2
-    events = [f"data: {json.dumps({'data': text, 'timestamp': iso(min(ts, wall))})}\n\n" for ts, text in lines]
+def _sse(lines: list[tuple[float, str]], now: float) -> Response:
+    # The client stops a replay at the first event later than the Date header plus 1 s; the
+    # header is stamped from the same clock after the body is made (server.py), so no event
+    # is later than `now`.
+    events = [f"data: {json.dumps({'data': text, 'timestamp': iso(min(ts, now))})}\n\n" for ts, text in lines]
     return Response("".join(events), media_type="text/event-stream")
 
 
@@ -266,11 +264,11 @@ def logs(ctx: Ctx, p: Params) -> Response:
     repo = _space(ctx, p)
     now = ctx.store.clock.now()
     if p["kind"] == "build":
-        return _sse(runtime.build_log(repo.run, ctx.core.durations, now))
+        return _sse(runtime.build_log(repo.run, ctx.core.durations, now), now)
     if p["kind"] == "run":
         if ctx.core.apps is not None and (lines := _app_log(ctx, repo)) is not None:
-            return _sse(lines)
-        return _sse(runtime.run_log(repo.run, lifecycle.is_static(repo), ctx.core.durations, now))
+            return _sse(lines, now)
+        return _sse(runtime.run_log(repo.run, lifecycle.is_static(repo), ctx.core.durations, now), now)
     raise HubError(404, f"Unknown log kind {p['kind']!r}; use build or run")
 
 

@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
@@ -177,6 +178,16 @@ def error_response(error: HubError) -> Response:
     return json_response({"error": error.message, **error.extra}, status=error.status, headers=headers)
 
 
+def dated(message: MutableMapping[str, Any], now: float) -> MutableMapping[str, Any]:
+    """A response start with the Hub's Date header (RFC 9110 §6.6.1; every recorded response has
+    one, e.g. hub-cassettes space-test_manage_secrets.yaml), read from the store's clock so it
+    agrees with the dates in the Hub's bodies. Kept when the response already has one."""
+    headers = list(message.get("headers") or [])
+    if not any(name.lower() == b"date" for name, _ in headers):
+        headers.append((b"date", formatdate(now, usegmt=True).encode("latin-1")))
+    return {**message, "headers": headers}
+
+
 class HubApp:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -185,12 +196,19 @@ class HubApp:
         methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
         self.starlette = Starlette(routes=[Route("/{path:path}", self.endpoint, methods=methods)])
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, plain_send: Any) -> None:
         if scope["type"] != "http":
-            await self.starlette(scope, receive, send)
+            await self.starlette(scope, receive, plain_send)
             return
         flags: dict[str, Any] = {}
         scope["localhub"] = flags
+        clock = self.core.store.clock
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = dated(message, clock.now())
+            await plain_send(message)
+
         running_app = self.core.apps is not None and scope["path"].startswith(APPS_PREFIX)
         if running_app and not appproxy.replica_route(scope):
             await appproxy.forward(self.core, scope, receive, send)
