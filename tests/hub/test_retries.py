@@ -97,13 +97,18 @@ def test_plan_against_an_unreachable_hub_exits_1_in_seconds(tmp_path: Path, monk
     assert len(result.stderr.strip().splitlines()) <= 3, result.stderr
 
 
-def test_a_per_action_429_waits_out_only_that_call(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_api_bucket", [True, False], ids=["api-bucket-r>0", "own-bucket-r=0"])
+def test_a_per_action_429_waits_out_only_that_call(tmp_path: Path, in_api_bucket: bool) -> None:
+    # Both positions of the §13 switch: the 429 carries the api bucket with budget left, or
+    # names the action's own bucket with nothing left; either way only that call waits.
     from huggingface_hub import CommitOperationAdd
 
     from reconciler.localhub import LocalHub
+    from reconciler.localhub.fidelity import Fidelity
     from tests.localhub.hubtools import admin
 
-    with LocalHub(tmp_path / "hub", build_seconds=0.2, restart_seconds=0.1) as hub:
+    fidelity = Fidelity(per_action_429_in_api_bucket=in_api_bucket)
+    with LocalHub(tmp_path / "hub", build_seconds=0.2, restart_seconds=0.1, fidelity=fidelity) as hub:
         admin(hub, "POST", "faults", {"action_limits": {"commit": {"requests": 1, "window_s": 2}}})
         with HubClient(hub.endpoint, hub.token) as client:
             client.api.create_repo("local/act", repo_type="space", space_sdk="docker")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -37,6 +39,13 @@ def test_flipped_turns_every_switch_the_other_way() -> None:
     default, flipped = Fidelity().as_dict(), Fidelity.flipped().as_dict()
     assert set(default) == set(SWITCHES)
     assert all(flipped[name] is not default[name] for name in SWITCHES)
+
+
+def test_the_readme_lists_every_switch_with_its_default() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The local Hub") : readme.index("#### Running gradio apps")]
+    rows = dict(re.findall(r"^\| `(\w+)` \| `(true|false)`", section, flags=re.MULTILINE))
+    assert rows == {name: str(value).lower() for name, value in Fidelity().as_dict().items()}
 
 
 @pytest.mark.parametrize(

@@ -166,7 +166,7 @@ MODES = ["default", "flipped"]
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    """A local Hub whose §13 switches the test sets (the end-to-end fixture pins some)."""
+    """A local Hub whose §13 switches the test sets itself (whatever RECONCILE_E2E_FIDELITY says)."""
     with LocalHub(tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=0.3) as local:
         monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
         monkeypatch.setenv("HF_TOKEN", local.token)
