@@ -41,7 +41,14 @@ GLOBAL_DEDUP_MODULUS = 1024
 
 # Xorb format.
 CHUNK_HEADER_LEN = 8
-MAX_XORB_BYTES = 64 * 1024 * 1024  # "The CAS server will reject Xorb uploads that exceed 64 MiB"
+# The 64 MiB xorb limit. The spec ("Xorb Format") puts it on the serialized xorb; the reference client
+# (xet-core xorb_object/constants.rs MAX_XORB_BYTES, applied in deduplication/file_deduplication.rs)
+# puts it on the chunks' uncompressed bytes, and stores a chunk uncompressed when LZ4 does not shrink it
+# (xorb_chunk_format.rs serialize_chunk), so a xorb of incompressible data is 64 MiB plus 8 header bytes
+# per chunk when serialized (seen: 67,115,028 bytes from hf_xet 1.8 for random data). huggingface.js
+# (createXorbs.ts) fills a 64 MiB serialized buffer instead, whose content can exceed 64 MiB. The Hub takes
+# both clients' xorbs, so a xorb is refused when it is over the limit by both measures, and only then.
+MAX_XORB_BYTES = 64 * 1024 * 1024
 MAX_CHUNK_BYTES = 128 * 1024
 COMPRESSION_NONE, COMPRESSION_LZ4, COMPRESSION_BG4_LZ4 = 0, 1, 2
 _XORB_IDENT = b"XETBLOB"
@@ -303,14 +310,17 @@ def parse_xorb(data: bytes) -> Xorb:
     hashes, boundaries and xorb hash must agree with the chunks. The caller compares `hash` with
     the hash the xorb was uploaded under.
     """
-    if len(data) > MAX_XORB_BYTES:
-        raise XetFormatError(f"Xorb is {len(data)} bytes, over the 64 MiB limit")
     footer = parse_xorb_footer(data) if has_xorb_footer(data) else None
     chunks_end = len(data) - footer.length if footer else len(data)
     chunks: list[Chunk] = []
     unpacked_end = 0
     for offset, stored, content in iter_chunk_data(data, chunks_end):
         unpacked_end += len(content)
+        if unpacked_end > MAX_XORB_BYTES and chunks_end > MAX_XORB_BYTES:
+            raise XetFormatError(
+                f"Xorb is {chunks_end} bytes serialized and holds over {unpacked_end} bytes of content: "
+                "over the 64 MiB limit by both measures"
+            )
         chunks.append(Chunk(chunk_hash(content), offset, stored, len(content)))
         if footer is None:
             continue

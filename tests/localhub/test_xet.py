@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,6 +128,40 @@ def test_corrupted_chunk_data_is_refused() -> None:
     except fmt.XetFormatError:
         return
     assert parsed.hash != fmt.parse_xorb(body).hash
+
+
+def _xorb_body(chunks: list[bytes], compress: bool = False) -> bytes:
+    """A xorb as xet-core serializes it: per chunk, the 8-byte header, then the (LZ4 frame or raw) bytes."""
+    out = bytearray()
+    for data in chunks:
+        stored = lz4.frame.compress(data) if compress else data
+        scheme = fmt.COMPRESSION_LZ4 if compress else fmt.COMPRESSION_NONE
+        out += b"\x00" + len(stored).to_bytes(3, "little") + bytes([scheme]) + len(data).to_bytes(3, "little")
+        out += stored
+    return bytes(out)
+
+
+def test_a_full_xorb_of_incompressible_data_is_accepted_as_hf_xet_sends_it() -> None:
+    # hf_xet cuts a xorb at 64 MiB of chunk content and stores random bytes uncompressed, so the body is
+    # 64 MiB plus 8 bytes per chunk: the xorb a 2 GiB upload of random data was refused for.
+    content = random.Random(12).randbytes(fmt.MAX_XORB_BYTES)
+    chunks = [content[i : i + fmt.MAX_CHUNK_BYTES] for i in range(0, len(content), fmt.MAX_CHUNK_BYTES)]
+    body = _xorb_body(chunks)
+    assert len(body) == fmt.MAX_XORB_BYTES + 8 * 512
+    xorb = fmt.parse_xorb(body)
+    assert xorb.total_length == fmt.MAX_XORB_BYTES and len(xorb.chunks) == 512
+    assert xorb.hash == fmt.merkle_hash((fmt.chunk_hash(c), len(c)) for c in chunks)
+    # One byte more content, serialized over 64 MiB too: over the limit by both measures.
+    with pytest.raises(fmt.XetFormatError, match="64 MiB"):
+        fmt.parse_xorb(body + _xorb_body([b"x"]))
+
+
+def test_a_xorb_whose_content_exceeds_64_mib_in_a_smaller_body_is_accepted() -> None:
+    # huggingface.js fills a 64 MiB serialized buffer; compressed chunks then hold more than 64 MiB.
+    chunks = [bytes([i % 251]) * fmt.MAX_CHUNK_BYTES for i in range(520)]
+    body = _xorb_body(chunks, compress=True)
+    assert len(body) < fmt.MAX_XORB_BYTES < sum(map(len, chunks))
+    assert fmt.parse_xorb(body).total_length == 520 * fmt.MAX_CHUNK_BYTES
 
 
 def test_byte_grouping_matches_the_specs_description() -> None:
@@ -307,6 +342,23 @@ def test_upload_then_download_through_xet_is_byte_exact(local_hub: LocalHub, xet
         expected_size=len(data),
     )
     assert out.read_bytes() == data
+
+
+def test_a_file_whose_first_xorb_is_full_of_random_bytes_uploads_and_reads_back(
+    local_hub: LocalHub, xet_client: None, tmp_path: Path
+) -> None:
+    # hf_xet fills a xorb with 64 MiB of chunk content; random bytes are stored uncompressed, so that
+    # xorb's body is 64 MiB plus 8 bytes per chunk. These seeded bytes chunk so that the first xorb ends
+    # within 5 KB of 64 MiB: its body is over 64 MiB (asserted below), the case a 2 GiB upload always met.
+    data = random.Random(1).randbytes(66 * 1024 * 1024)
+    (tmp_path / "w.bin").write_bytes(data)
+    client = api(local_hub)
+    client.create_repo("local/full-xorb")
+    client.upload_file(path_or_fileobj=str(tmp_path / "w.bin"), path_in_repo="w.bin", repo_id="local/full-xorb")
+    sizes = sorted(json.loads(p.read_text())["size"] for p in (local_hub.store.root / "cas" / "xorbs").rglob("*.json"))
+    assert len(sizes) == 2 and sizes[-1] > fmt.MAX_XORB_BYTES
+    got = client.hf_hub_download("local/full-xorb", "w.bin", cache_dir=tmp_path / "dl")
+    assert hashlib.sha256(Path(got).read_bytes()).digest() == hashlib.sha256(data).digest()
 
 
 def test_reconstruction_of_a_range_and_signed_fetch_urls(local_hub: LocalHub, xet_client: None, tmp_path: Path) -> None:
