@@ -201,6 +201,26 @@ def test_app_py_edit_is_a_hot_reload_next_to_media(hub: LocalHub, media: Path) -
     assert_converged()
 
 
+def test_a_reviewed_plan_next_to_media_applies_and_a_hand_change_makes_it_stale(hub: LocalHub, media: Path) -> None:
+    apply_ok()
+    (media / "app.py").write_text(APP + "# reviewed\n")
+    planned = run_cli("plan", "--out", "plan.json")
+    assert planned.code in (0, 2), planned.output
+    (entry,) = json.loads(Path("plan.json").read_text())["spaces"]
+    assert (entry["rung"], [f["path"] for f in entry["files"]["modified"]]) == ("hot-reload", ["app.py"])
+    applied = run_cli("apply", "--plan", "plan.json", "--timeout", "60s")
+    assert applied.code == 0 and "stale" not in applied.output, applied.output
+    assert_converged()
+    # A media file changed by hand after the review: the plan no longer describes the Hub.
+    (media / "app.py").write_text(APP + "# reviewed twice\n")
+    assert run_cli("plan", "--out", "plan.json").code in (0, 2)
+    api(hub).upload_file(
+        path_or_fileobj=png(64, 48, 6), path_in_repo="assets/logo.png", repo_id=SPACE, repo_type="space"
+    )
+    refused = run_cli("apply", "--plan", "plan.json", "--timeout", "60s")
+    assert refused.code == 1 and "changed on the Hub since the plan was made" in refused.output, refused.output
+
+
 def test_changed_bin_uploads_that_file_only(hub: LocalHub, media: Path) -> None:
     apply_ok()
     (media / BIN).write_bytes(os.urandom(12 * 1024 * 1024))

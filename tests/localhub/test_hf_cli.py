@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .hubtools import GRADIO_APP, GRADIO_README, HF_BIN, LOCAL_USER, api
+from .hubtools import GRADIO_APP, GRADIO_README, HF_BIN, LOCAL_USER, api, reset_stats, stats
 
 SPACE = f"{LOCAL_USER}/cli-space"
 
@@ -117,10 +117,13 @@ def test_hf_spaces_settings_secrets_variables_volumes(hf: Any, local_hub: Any) -
 
 
 @pytest.mark.timeout(600)
-def test_hf_upload_of_images_and_a_50_mb_file_through_lfs(hf: Any, local_hub: Any, tmp_path: Path) -> None:
-    """`hf upload` with HF_HUB_DISABLE_XET=1: the legacy LFS batch API, then `hf download` byte-exact."""
-    no_xet = {"HF_HUB_DISABLE_XET": "1"}
+@pytest.mark.parametrize("transport", ["xet", "lfs"])
+def test_hf_upload_of_images_and_a_50_mb_file(hf: Any, local_hub: Any, tmp_path: Path, transport: str) -> None:
+    """`hf upload` through Xet (hf_xet installed: the default) or, with HF_HUB_DISABLE_XET=1, the
+    legacy LFS batch API; then `hf download` byte-exact the same way."""
+    no_xet = {"HF_HUB_DISABLE_XET": "1"} if transport == "lfs" else {}
     client = api(local_hub)
+    reset_stats(local_hub)
     client.create_repo(SPACE, repo_type="space", space_sdk="gradio")
     folder = tmp_path / "media"
     (folder / "images").mkdir(parents=True)
@@ -143,6 +146,12 @@ def test_hf_upload_of_images_and_a_50_mb_file_through_lfs(hf: Any, local_hub: An
     for rel, data in images.items():
         assert tree[rel].lfs is not None and tree[rel].lfs.sha256 == hashlib.sha256(data).hexdigest()
     assert tree["app.py"].lfs is None
+    # The route each transport takes, and none of the other's.
+    uploads = stats(local_hub)["by_route"]
+    xorbs = uploads.get("POST /cas/v1/xorbs/{prefix}/{hash}", 0)
+    batch = uploads.get("POST /spaces/{id}/info/lfs/objects/batch", 0)
+    assert (xorbs > 0, batch > 0) == ((True, False) if transport == "xet" else (False, True)), uploads
+    assert (tree["weights.bin"].xet_hash is not None) == (transport == "xet")
 
     target = tmp_path / "back"
     hf("download", SPACE, "weights.bin", "images/2.png", "--repo-type", "space", "--local-dir", str(target),
