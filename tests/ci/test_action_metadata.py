@@ -133,6 +133,17 @@ def test_example_workflow_structure(path: Path) -> None:
         assert head and head.group(0) in CONTEXTS, expression
 
 
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_jobs_that_read_the_sources_check_out_lfs_content(path: Path) -> None:
+    # A checkout without `lfs: true` holds Git LFS pointers where images and weights should be: the
+    # reconciler refuses them (or, in drift, would compare pointers). preview-down reads no source file.
+    for job in load(path)["jobs"].values():
+        commands = {s["with"]["command"] for s in job["steps"] if "spaces-reconciler" in s.get("uses", "")}
+        checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout")]
+        if commands - {"preview-down"}:
+            assert checkouts and all(s["with"].get("lfs") is True for s in checkouts), f"{path.name}: {commands}"
+
+
 def test_the_workflows_follow_the_safe_defaults() -> None:
     workflows = {p.stem: load(p) for p in WORKFLOWS}
     for name in ("apply", "sharded-apply", "keyless-apply"):
