@@ -7,6 +7,7 @@ retries transient failures and translates exceptions into our error kinds.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import TypeVar, cast
@@ -19,6 +20,7 @@ from reconciler.errors import UnreachableHubError
 from reconciler.hub.clock import HubClock
 from reconciler.hub.errors import EndpointUnreachable, translate
 from reconciler.hub.pacing import CallStats, Pacer, RetryPolicy, with_retries
+from reconciler.hub.xetconfig import bound_upload_memory
 
 T = TypeVar("T")
 
@@ -109,6 +111,8 @@ class HubClient:
         self.retries: list[tuple[str, str]] = []
         # The client's own http_backoff logs two warnings per retry it makes; ours says it once.
         logging.getLogger("huggingface_hub.utils._http").setLevel(logging.ERROR)
+        # Before the client's Xet session exists: hf_xet reads its settings when it starts one.
+        bound_upload_memory(os.environ)
         with _active_lock:
             _active = self
             hf_http.set_client_factory(_client_factory)
