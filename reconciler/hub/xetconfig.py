@@ -7,11 +7,11 @@ environment at HubClient creation. A value the user set is kept: when any variab
 xet-core xet_runtime/src/config/xet_config.rs `with_high_performance`) is present, nothing of
 that group is set.
 
-What they buy (P9, `benchmarks/run.py`): every xorb hf_xet has in flight is 64 MiB of memory,
-and its adaptive concurrency grows the number in flight on a fast link (to about 8 against the
-local Hub: 605 MB peak for a 2 GiB file). One upload stream keeps it at the floor, which is
-one xorb uploading, the next one serialized and, while that one is serialized, its chunks
-(about 200 MB; the README's P9 note gives the figures).
+What they buy (benchmark P9): every xorb hf_xet has in flight is 64 MiB of memory, and its
+adaptive concurrency grows the number in flight on a fast link (803 MB peak for a 2 GiB upload
+to the local Hub with hf_xet's own settings, 393 MB with these). One upload stream keeps it at
+the floor: one xorb uploading, the next one serialized and, while that one is serialized, its
+chunks (about 200 MB; the README's P9 note gives the figures).
 """
 
 from __future__ import annotations
