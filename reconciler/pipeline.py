@@ -7,6 +7,7 @@ stages (diff, planner). `apply` and `drift` reuse it, so there is one observatio
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -234,19 +235,28 @@ def make_plan(
     has_key = secrets.fingerprint_key() is not None
     by_id = {d.id: d for d in chosen}
     early: dict[str, PlanEntry] = {}
-    # The hardware prices are read beside the listing, and each Space is planned on its worker as
-    # soon as it is read: the plan's own work overlaps the reads still in flight (P2).
+    # The hardware prices are read beside the per-Space reads, and each Space is planned on its
+    # worker as soon as it is read: the plan's own work overlaps the reads still in flight (P2).
+    # The prices read starts once the first Space has been read, not beside the listing: against
+    # an unreachable Hub the listing alone fails, with one retry line per attempt.
     with ThreadPoolExecutor(max_workers=1) as side:
-        prices = side.submit(hardware_costs, client)
+        started: list[Future[dict[str, float]]] = []
+        lock = threading.Lock()
+
+        def prices() -> dict[str, float]:
+            with lock:
+                if not started:
+                    started.append(side.submit(hardware_costs, client))
+            return started[0].result()
 
         def plan_early(space_id: str, observed: ObservedSpace) -> None:
             pair = Pair(space_id, by_id[space_id], observed, probes.get(space_id, {}))
-            early[space_id] = plan_pair(pair, prices.result(), has_key)
+            early[space_id] = plan_pair(pair, prices(), has_key)
 
         observation = observe(
             client, chosen, selection=selection, cache=cache, parallelism=parallelism, then=plan_early
         )
-        costs = prices.result()
+        costs = prices()
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
     prune_candidates = [o for o in observation.unmanaged if o.managed and not o.preview] if prune else []
 
