@@ -16,6 +16,7 @@ from reconciler.health import Stage
 from reconciler.hub import status as hub_status
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
+from reconciler.hub.live import LiveReader
 from reconciler.hub.writes import SpaceWriter
 from reconciler.model import DesiredSpace, ObservedSpace, PlanEntry, Rung
 from reconciler.results import ApplyOptions, Failure, Outcome, SpaceFailed, SpaceResult
@@ -39,7 +40,9 @@ def apply_one(
 
     timing = Timing(poll_s=options.poll_s, grace_s=options.grace_s, timeout_s=options.timeout_s)
     gate = PollingGate(lambda space_id: hub_status.read_status(client, space_id), timing)
+    live = LiveReader(client)
     state = RunState(SpaceWriter(client, entry.id), entry, desired, observed, options, say, cache=cache)
+    state.live, state.token = live, live.token
     Executor(state, gate, steps_for(entry, desired, rollback=options.rollback_on_failure)).run()
     result = result_of(state)
     say(result.outcome.value if result.stage is None else f"{result.outcome.value} ({result.stage.value})")

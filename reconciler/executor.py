@@ -1,7 +1,7 @@
 """Runs one Space's steps (reconciler/steps.py) in order and keeps the record of what reached the Hub.
 
 The executor only dispatches: each step's handler lives with what it is about (settings_apply,
-commit, hotreload, waiting, rollback) and writes into the run's record (reconciler/runstate.py).
+commit, hotreload, waiting, verify.step, rollback) and writes into the run's record (reconciler/runstate.py).
 The first failing step stops the list; a Rollback step after it still runs when the failure is
 one the previous files can fix. `run(until=...)` stops before a step kind and a later `run()`
 resumes there: a gate serving many Spaces can release the worker after the writes and resume it
@@ -20,6 +20,7 @@ from reconciler.gate import HealthGate
 from reconciler.model import Rollback, Step, WaitHealthy
 from reconciler.results import Failure, SpaceFailed
 from reconciler.runstate import RunState
+from reconciler.verify import step as verify
 
 Handler = Callable[[RunState, Any], None]
 
@@ -39,6 +40,7 @@ HANDLERS: dict[str, Handler] = {
     "verify-hot-reload": hotreload.verify_hot_reload,
     "pause": settings_apply.pause,
     "resume": settings_apply.resume,
+    "verify": verify.verify,
 }
 
 
@@ -82,6 +84,8 @@ class Executor:
                 )
             except (HubError, ReconcileError) as problem:
                 self.state.failure = SpaceFailed(str(problem), Failure.HUB)
+        for cleanup in self.state.cleanups:
+            cleanup()
         return True
 
     def _handle(self, step: Step) -> None:

@@ -597,8 +597,19 @@ class WaitHealthy(Frozen):
     kind: Literal["wait-healthy"] = "wait-healthy"
 
 
+class Verify(Frozen):
+    """One check of spec.verify, after the health gate (reconciler/verify). A failed check is
+    the outcome verify-failed. Smoke call arguments are not copied here: they may hold user data."""
+
+    kind: Literal["verify"] = "verify"
+    check: Literal["logs.expect", "endpoints", "smoke", "logs.forbid"]
+    targets: tuple[str, ...] = ()  # the patterns, the endpoint names, or the smoke call's api_name
+    call: int | None = None  # smoke: the call's index in spec.verify.smoke
+    expect: str | None = None  # smoke: what its output must be, as the verify report words it
+
+
 class Rollback(Frozen):
-    """Only after a failed WaitHealthy: commit the previous files back and wait again."""
+    """Only after a failed WaitHealthy or Verify: commit the previous files back and wait again."""
 
     kind: Literal["rollback"] = "rollback"
 
@@ -623,6 +634,7 @@ Step = Annotated[
     | Pause
     | Resume
     | WaitHealthy
+    | Verify
     | Rollback
     | DeleteSpace,
     Field(discriminator="kind"),

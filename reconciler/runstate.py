@@ -14,7 +14,9 @@ from reconciler.hub.cache import TreeCache
 from reconciler.hub.writes import SpaceWriter
 from reconciler.model import Action, DesiredSpace, ObservedSpace, PlanEntry, RemoteFile, SourceFile
 from reconciler.results import ApplyOptions, RollbackReason, SpaceFailed, Write, WriteKind
+from reconciler.verify.api import Connect
 from reconciler.verify.outcomes import CheckResult
+from reconciler.verify.runner import Live, Session
 
 
 @dataclass
@@ -47,6 +49,13 @@ class RunState:
     # The files at the Space's head as far as they are known exactly: the tree the plan read at the
     # commit apply builds on, then each commit's (None once unknown, e.g. for a new Space).
     tree: dict[str, RemoteFile] | None = None
+    # Verification (reconciler/verify/step.py): the Hub reads, the API port (None: gradio_client),
+    # the token sent to the app, and the session open across the Verify steps.
+    live: Live | None = None
+    connect: Connect | None = None
+    token: str | None = None
+    verify_session: Session | None = None
+    cleanups: list[Callable[[], None]] = field(default_factory=list)  # run when the last step has run
 
     def __post_init__(self) -> None:
         entry, observed = self.entry, self.observed

@@ -6,7 +6,9 @@ All ordering rules live here, so the plan can show them and tests can pin them:
 - one commit; a hot reload is verified, falling back to a restart;
 - pause and resume come after the commit: a paused Space takes the new files without running
   them, and a resumed one starts once, on the new files;
-- the health gate last, unless the Space ends paused; rollback only after a failed gate.
+- the health gate last, unless the Space ends paused; then one Verify step per check of
+  spec.verify, in the order `reconcile verify` runs them; rollback only after a failed gate
+  or check.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ from reconciler.model import (
     SetVisibility,
     SetVolumes,
     Step,
+    Verify,
     VerifyHotReload,
     WaitHealthy,
 )
+from reconciler.verify.expect import describe
 
 SECRETS = "spec.secrets."
 VARIABLES = "spec.variables."
@@ -58,6 +62,7 @@ def steps_for(entry: PlanEntry, desired: DesiredSpace | None, *, rollback: bool 
     steps += _pause_or_resume(entry, desired)
     if not desired.paused and (files or entry.restarts > 0 or entry.action is Action.CREATE):
         steps.append(WaitHealthy())
+        steps += _verify(desired)
         if rollback and files and entry.action is Action.UPDATE:
             steps.append(Rollback())
     return steps
@@ -130,3 +135,21 @@ def _pause_or_resume(entry: PlanEntry, desired: DesiredSpace) -> list[Step]:
     if not any(c.path == "spec.paused" for c in entry.changes):
         return []
     return [Pause()] if desired.paused else [Resume()]
+
+
+def _verify(desired: DesiredSpace) -> list[Step]:
+    """Verification of the new version: logs.expect first (an app may need time to load),
+    then the API, each smoke call, and logs.forbid last (over what the calls logged too)."""
+    spec = desired.verify
+    if spec is None:
+        return []
+    steps: list[Step] = [Verify(check="logs.expect", targets=spec.expect)] if spec.expect else []
+    if spec.endpoints:
+        steps.append(Verify(check="endpoints", targets=spec.endpoints))
+    steps += [
+        Verify(check="smoke", targets=(call.api,), call=index, expect=describe(call.expect))
+        for index, call in enumerate(spec.smoke)
+    ]
+    if spec.forbid:
+        steps.append(Verify(check="logs.forbid", targets=spec.forbid))
+    return steps

@@ -9,6 +9,7 @@ from typing import Any
 from reconciler.render._markdown import html_text, md_code, md_fence, md_link, md_text
 from reconciler.render.apply_words import ROLLBACK_REASONS
 from reconciler.results import Outcome, RollbackReason
+from reconciler.verify.outcomes import Status
 
 _ICON = {
     "applied": "✅",
@@ -21,6 +22,7 @@ _ICON = {
     "deleted": "🗑️",
 }
 LOG_LINES = 20
+FAILED_STATUSES = {Status.FAILED.value, Status.ERROR.value}  # of verification checks
 
 
 def outcome_of(result: Mapping[str, Any]) -> Outcome | None:
@@ -60,6 +62,16 @@ def apply_results(document: Mapping[str, Any], path: str) -> str:
         tail = list(r.get("log_tail") or [])[-LOG_LINES:]
         if tail:
             lines += [*md_fence(tail), ""]
+        for check in r.get("verification") or []:
+            if check.get("status") not in FAILED_STATUSES:
+                continue
+            target = f" {md_code(str(check.get('target')))}" if check.get("target") else ""
+            lines += [f"- **{md_text(str(check.get('check')))}**{target}: {md_text(str(check.get('text') or ''))}"]
+            evidence = list((check.get("evidence") or {}).get("lines") or [])[-LOG_LINES:]
+            if evidence:
+                lines += ["", *md_fence(evidence), ""]
+        if r.get("verification"):
+            lines.append("")
         lines.append("</details>")
     return "\n".join(lines) + "\n"
 

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 import click
 
 from reconciler.render.apply_words import result_message, write_text
+from reconciler.render.verify_text import check_json, check_lines, problem_text
 from reconciler.results import Outcome, SpaceResult
+from reconciler.verify.outcomes import CheckResult, Status
 
 _COLORS = {
     Outcome.APPLIED: "green",
@@ -41,6 +43,11 @@ def render_results_text(results: Sequence[SpaceResult], color: bool) -> str:
             lines.append("")
             lines.append(f"{result.id}: {result_message(result)}")
             lines.extend(f"  | {line}" for line in result.log_tail)
+        if result.verification:
+            lines.append("")
+            lines.append(f"{result.id}: verification")
+            for check in result.verification:
+                lines.extend(check_lines(check))
     counts = Counter(r.outcome.value for r in results)
     summary = ", ".join(f"{counts.get(o.value, 0)} {o.value}" for o in Outcome)
     lines.append("")
@@ -66,9 +73,19 @@ def render_results_json(results: Sequence[SpaceResult]) -> str:
                 "written": [write_text(w) for w in r.written],
                 "writes": [{"kind": w.kind.value, "subject": w.subject} for w in r.written],
                 "log_tail": list(r.log_tail),
+                "verification": [_check(c) for c in r.verification],
             }
             for r in results
         ],
         "summary": {o.value: counts.get(o.value, 0) for o in Outcome},
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _check(result: CheckResult) -> dict[str, object]:
+    """A check as `reconcile verify --format json` shows it (smoke arguments included: JSON only),
+    with its failure worded for views that read this JSON (the CI job summary)."""
+    data = check_json(result)
+    if result.status is not Status.PASSED:
+        data["text"] = problem_text(result)
+    return data

@@ -63,16 +63,23 @@ def _summary(results: Sequence[SpaceVerification]) -> dict[str, int]:
     }
 
 
+def check_lines(result: CheckResult, indent: str = "  ") -> list[str]:
+    """One check as text: its mark and label, and for a failure what went wrong and the lines."""
+    lines = [f"{indent}[{MARKS[result.status]}] {_label(result)}"]
+    if result.status in (Status.FAILED, Status.ERROR):
+        pad = indent + " " * 7
+        lines.append(f"{pad}{problem_text(result)}")
+        lines.extend(f"{pad}| {visible(line)}" for line in result.evidence.lines)
+    return lines
+
+
 def render_text(results: Sequence[SpaceVerification]) -> str:
     lines: list[str] = []
     for space in results:
         verdict = "passed" if space.passed else ("failed" if space.failed else "error")
         lines.append(f"{space.id}: {verdict}")
         for result in space.results:
-            lines.append(f"  [{MARKS[result.status]}] {_label(result)}")
-            if result.status in (Status.FAILED, Status.ERROR):
-                lines.append(f"         {problem_text(result)}")
-                lines.extend(f"         | {visible(line)}" for line in result.evidence.lines)
+            lines.extend(check_lines(result))
     counts = _summary(results)
     lines.append(
         f"Verified {plural(len(results), 'Space')}: {counts['passed']} passed, {counts['failed']} failed, "
@@ -81,7 +88,7 @@ def render_text(results: Sequence[SpaceVerification]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _check_json(result: CheckResult) -> dict[str, Any]:
+def check_json(result: CheckResult) -> dict[str, Any]:
     evidence = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(result.evidence).items() if v}
     data: dict[str, Any] = {
         "check": result.check.value,
@@ -105,7 +112,7 @@ def render_json(results: Sequence[SpaceVerification]) -> str:
             {
                 "id": space.id,
                 "status": "passed" if space.passed else ("failed" if space.failed else "error"),
-                "checks": [_check_json(r) for r in space.results],
+                "checks": [check_json(r) for r in space.results],
             }
             for space in results
         ],

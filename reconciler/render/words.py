@@ -27,6 +27,7 @@ from reconciler.model import (
     SetVisibility,
     SetVolumes,
     Step,
+    Verify,
     VerifyHotReload,
     WaitHealthy,
 )
@@ -122,6 +123,19 @@ def step_text(step: Step) -> str:
         return "resume (restart)"
     if isinstance(step, WaitHealthy):
         return "wait until the new version runs, then check it is RUNNING"
+    if isinstance(step, Verify):
+        return verify_step_text(step)
     if isinstance(step, Rollback):
         return "if it failed: commit the previous files back"
     return "delete the Space"
+
+
+def verify_step_text(step: Verify) -> str:
+    listed = ", ".join(step.targets)
+    if step.check == "logs.expect":
+        return f"verify: the run log shows {listed}"
+    if step.check == "endpoints":
+        return f"verify: the API has {listed}"
+    if step.check == "smoke":
+        return f"verify: call {listed}" + (f", expect {step.expect}" if step.expect else ", expect no error")
+    return f"verify: no run log line matches {listed}"

@@ -2,7 +2,9 @@
 
 The whole verification shares one deadline (spec.verify.timeout); each smoke call also has
 its own. Every text that reaches an outcome passes through `redact` first: an app's log or
-exception may echo one of its secrets.
+exception may echo one of its secrets. `Session` runs one check at a time, so apply can run
+each as its own step after the health gate (reconciler/verify/step.py); `verify_space` runs them
+all, as `reconcile verify` does.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from reconciler.model import SENSITIVE, DesiredSpace, SmokeCall, VerifySpec
@@ -48,52 +50,64 @@ def verify_space(
     sleep: Callable[[float], None] = time.sleep,
 ) -> SpaceVerification:
     spec = desired.verify or VerifySpec()
-    run = _Run(desired.id, spec, live, redact, clock, sleep, clock() + spec.timeout_s)
-    state = live.space(desired.id)
-    # A Space still starting (or rebuilding) is waited for within the timeout, as
-    # huggingface_hub's wait_for_space waits out these stages.
-    while state.stage in STARTING and clock() < run.deadline:
-        sleep(min(LOG_POLL_S, max(0.0, run.deadline - clock())))
-        state = live.space(desired.id)
-    if state.stage != "RUNNING":
-        return run.done(CheckResult(Check.RUNNING, Status.FAILED, str(state.stage), Problem.NOT_RUNNING,
-                                    Evidence(stage=state.stage)))  # fmt: skip
-    run.add(CheckResult(Check.RUNNING, Status.PASSED, "RUNNING"))
-    run.expect_logs()
-    if spec.endpoints or spec.smoke:
-        with tempfile.TemporaryDirectory(prefix="reconcile-verify-") as folder:
-            run.api_checks(state.host, connect, folder)
-    run.forbid_logs()
-    return run.done()
+    session = Session(desired.id, spec, live, connect, redact, clock, sleep)
+    running = session.running()
+    if running.status is not Status.PASSED:
+        return SpaceVerification(desired.id, (running,))
+    results = [running]
+    try:
+        results += session.expect_logs()
+        if spec.endpoints or spec.smoke:
+            results += session.endpoints()
+            for call in spec.smoke:
+                results += session.smoke(call)
+        results += session.forbid_logs()
+    finally:
+        session.close()
+    return SpaceVerification(desired.id, tuple(results))
 
 
-class _Run:
+class Session:
+    """The checks of one Space's verification, one call each; they share the deadline (it starts
+    when the session is made) and one API connection, opened at the first check that needs it."""
+
     def __init__(
         self,
         space_id: str,
         spec: VerifySpec,
         live: Live,
+        connect: Connect,
         redact: Redactor,
-        clock: Callable[[], float],
-        sleep: Callable[[float], None],
-        deadline: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.id, self.spec, self.live, self.redact = space_id, spec, live, redact
-        self.clock, self.sleep, self.deadline = clock, sleep, deadline
-        self.results: list[CheckResult] = []
+        self.id, self.spec, self.live, self.connect, self.redact = space_id, spec, live, connect, redact
+        self.clock, self.sleep, self.deadline = clock, sleep, clock() + spec.timeout_s
+        self.host: str | None = None  # None: read from the Hub when the API is first needed
+        self._api: Api | None = None
+        self._unreachable: CheckResult | None = None  # reported once; later API checks add nothing
+        self._unreachable_reported = False
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
 
-    def add(self, result: CheckResult) -> None:
-        self.results.append(result)
-
-    def done(self, *last: CheckResult) -> SpaceVerification:
-        return SpaceVerification(self.id, (*self.results, *last))
+    def running(self) -> CheckResult:
+        """RUNNING, once the stages of a start or rebuild are over (waited for within the
+        deadline, as huggingface_hub's wait_for_space waits them out); the host is kept."""
+        state = self.live.space(self.id)
+        while state.stage in STARTING and self.clock() < self.deadline:
+            self.sleep(min(LOG_POLL_S, max(0.0, self.deadline - self.clock())))
+            state = self.live.space(self.id)
+        if state.stage != "RUNNING":
+            evidence = Evidence(stage=state.stage)
+            return CheckResult(Check.RUNNING, Status.FAILED, str(state.stage), Problem.NOT_RUNNING, evidence)
+        self.host = state.host
+        return CheckResult(Check.RUNNING, Status.PASSED, "RUNNING")
 
     def _lines(self) -> list[str]:
         return [self.redact(line) for line in logs.since_boot(self.live.run_log(self.id))]
 
-    def expect_logs(self) -> None:
+    def expect_logs(self) -> list[CheckResult]:
         if not self.spec.expect:
-            return
+            return []
         started = self.clock()
         waiting = list(self.spec.expect)
         while True:
@@ -102,56 +116,73 @@ class _Run:
                 break
             self.sleep(min(LOG_POLL_S, max(0.0, self.deadline - self.clock())))
         took = self.clock() - started
-        for pattern in self.spec.expect:
-            if pattern in waiting:
-                self.add(CheckResult(Check.LOGS_EXPECT, Status.FAILED, pattern, Problem.LOG_NOT_SEEN, seconds=took))
-            else:
-                self.add(CheckResult(Check.LOGS_EXPECT, Status.PASSED, pattern, seconds=took))
+        return [
+            CheckResult(Check.LOGS_EXPECT, Status.FAILED, p, Problem.LOG_NOT_SEEN, seconds=took)
+            if p in waiting
+            else CheckResult(Check.LOGS_EXPECT, Status.PASSED, p, seconds=took)
+            for p in self.spec.expect
+        ]
 
-    def forbid_logs(self) -> None:
+    def forbid_logs(self) -> list[CheckResult]:
         if not self.spec.forbid:
-            return
+            return []
         lines = self._lines()
+        results = []
         for pattern in self.spec.forbid:
             matched = logs.forbidden(pattern, lines)
             if matched:
                 evidence = Evidence(lines=tuple(matched))
-                self.add(CheckResult(Check.LOGS_FORBID, Status.FAILED, pattern, Problem.LOG_MATCHED, evidence))
+                results.append(CheckResult(Check.LOGS_FORBID, Status.FAILED, pattern, Problem.LOG_MATCHED, evidence))
             else:
-                self.add(CheckResult(Check.LOGS_FORBID, Status.PASSED, pattern))
+                results.append(CheckResult(Check.LOGS_FORBID, Status.PASSED, pattern))
+        return results
 
-    def api_checks(self, host: str | None, connect: Connect, folder: str) -> None:
+    def _open(self) -> Api | None:
+        """The API connection, or None once it could not be made (its failure was reported)."""
+        if self._api is not None or self._unreachable is not None:
+            return self._api
         try:
+            host = self.host if self.host is not None else self.live.space(self.id).host
             if host is None:
                 raise LookupError("the Hub names no host for this Space")
-            api = connect(host, folder)
+            self._folder = tempfile.TemporaryDirectory(prefix="reconcile-verify-")
+            self._api = self.connect(host, self._folder.name)
         except (LookupError, ApiUnreachable) as problem:
-            evidence = Evidence(exception=self.redact(str(problem) or type(problem).__name__))
-            failed = CheckResult(Check.ENDPOINTS, Status.FAILED, "", Problem.API_UNREACHABLE, evidence)
-            self.add(failed)
-            return
-        try:
-            try:
-                available = api.endpoints()
-            except ApiUnreachable as problem:
-                evidence = Evidence(exception=self.redact(str(problem)))
-                self.add(CheckResult(Check.ENDPOINTS, Status.FAILED, "", Problem.API_UNREACHABLE, evidence))
-                return
-            if self.spec.endpoints:
-                self._endpoints(available)
-            for call in self.spec.smoke:
-                self.add(self._smoke(api, call))
-        finally:
-            api.close()
+            self._fail_unreachable(str(problem) or type(problem).__name__)
+        return self._api
 
-    def _endpoints(self, available: Sequence[str]) -> None:
+    def _fail_unreachable(self, text: str) -> None:
+        evidence = Evidence(exception=self.redact(text))
+        self._unreachable = CheckResult(Check.ENDPOINTS, Status.FAILED, "", Problem.API_UNREACHABLE, evidence)
+
+    def endpoints(self) -> list[CheckResult]:
+        """The API's endpoint list, checked against spec.verify.endpoints (when it names any)."""
+        api = self._open()
+        if api is None:
+            return self._once()
+        try:
+            available = api.endpoints()
+        except ApiUnreachable as problem:
+            self._fail_unreachable(str(problem))
+            return self._once()
+        if not self.spec.endpoints:
+            return []
         missing = tuple(name for name in self.spec.endpoints if name not in available)
         target = ", ".join(self.spec.endpoints)
         if missing:
             evidence = Evidence(missing=missing, available=tuple(available))
-            self.add(CheckResult(Check.ENDPOINTS, Status.FAILED, target, Problem.ENDPOINTS_MISSING, evidence))
-        else:
-            self.add(CheckResult(Check.ENDPOINTS, Status.PASSED, target, evidence=Evidence(available=tuple(available))))
+            return [CheckResult(Check.ENDPOINTS, Status.FAILED, target, Problem.ENDPOINTS_MISSING, evidence)]
+        return [CheckResult(Check.ENDPOINTS, Status.PASSED, target, evidence=Evidence(available=tuple(available)))]
+
+    def smoke(self, call: SmokeCall) -> list[CheckResult]:
+        api = self._open()
+        return self._once() if api is None else [self._smoke(api, call)]
+
+    def _once(self) -> list[CheckResult]:
+        if self._unreachable is None or self._unreachable_reported:
+            return []
+        self._unreachable_reported = True
+        return [self._unreachable]
 
     def _smoke(self, api: Api, call: SmokeCall) -> CheckResult:
         described = expect.describe(call.expect)
@@ -178,3 +209,11 @@ class _Run:
             judged = dataclasses.replace(judged, preview=self.redact(judged.preview))
         status = Status.PASSED if found is None else Status.FAILED
         return CheckResult(status=status, problem=found, evidence=judged, seconds=took, **base)
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import pytest
+
 from reconciler.apply import outcome_of, result_of
 from reconciler.executor import Executor
 from reconciler.gate import GateResult, Verdict
@@ -24,14 +26,21 @@ from reconciler.model import (
     PlanEntry,
     Rollback,
     Rung,
+    SecretRef,
     SetVariables,
     SetVisibility,
+    SmokeCall,
     Step,
+    Verify,
+    VerifySpec,
     WaitHealthy,
 )
 from reconciler.results import ApplyOptions, Failure, Outcome, RollbackReason, Write, WriteKind
 from reconciler.runstate import RunState
+from reconciler.verify.api import CallFailed
+from reconciler.verify.outcomes import Problem, Status
 from tests.builders import DEFAULT_FILES, blob, desired, observed_like, remote_files
+from tests.verify.test_checks import FakeApi, FakeLive
 
 NEW_APP = {**DEFAULT_FILES, "app.py": "print('new')\n"}
 OLD, NEW, BACK = "a" * 40, "b" * 40, "c" * 40
@@ -166,3 +175,66 @@ def test_no_wait_skips_the_gate() -> None:
     state = state_for(upload_entry(), RecordingWriter(), wait=False)
     Executor(state, ScriptedGate([]), UPLOAD).run()
     assert state.verdict is None and outcome_of(state) == (Outcome.APPLIED, None)
+
+
+# ---------------------------------------------------------------- verification steps
+# The Space's API through the verify port (reconciler/verify/api.py), as tests/verify does.
+
+
+def verified_state(writer: RecordingWriter, api: FakeApi, monkeypatch: pytest.MonkeyPatch, **options: Any) -> RunState:
+    monkeypatch.setenv("APP_TOKEN", "tok-s3cret-value")
+    spec = VerifySpec(endpoints=("/greet",), smoke=(SmokeCall(api="/greet", args={"name": "Ada"}),))
+    state = state_for(upload_entry(), writer, **options)
+    assert state.desired is not None
+    state.desired = state.desired.model_copy(update={"verify": spec, "secrets": {"T": SecretRef(from_env="APP_TOKEN")}})
+    state.live, state.connect = FakeLive(), lambda host, folder: api
+    return state
+
+
+VERIFIED: list[Step] = [
+    CheckFiles(),
+    Commit(files=1),
+    WaitHealthy(),
+    Verify(check="endpoints", targets=("/greet",)),
+    Verify(check="smoke", targets=("/greet",), call=0),
+    Rollback(),
+]
+
+
+def test_a_smoke_call_that_raises_is_verify_failed_with_the_exception_and_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api = FakeApi(names=("/greet",), answers={"/greet": CallFailed("AppError: bad token tok-s3cret-value")})
+    state = verified_state(RecordingWriter(), api, monkeypatch)
+    gate = ScriptedGate([(Verdict.RUNNING, Stage.RUNNING)])
+    Executor(state, gate, [s for s in VERIFIED if not isinstance(s, Rollback)]).run()
+    result = result_of(state)
+    assert (result.outcome, result.failure, result.stage) == (
+        Outcome.VERIFY_FAILED,
+        Failure.VERIFY_FAILED,
+        Stage.RUNNING,
+    )
+    endpoints, smoke = result.verification
+    assert endpoints.status is Status.PASSED and smoke.problem is Problem.CALL_RAISED
+    assert smoke.evidence.exception == "AppError: bad token (sensitive)"
+    assert api.closed, "the session closes when the run ends"
+
+
+def test_a_failed_check_rolls_back_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = FakeApi(names=("/other",))
+    writer = RecordingWriter()
+    state = verified_state(writer, api, monkeypatch)
+    gate = ScriptedGate([(Verdict.RUNNING, Stage.RUNNING), (Verdict.RUNNING, Stage.RUNNING)])
+    Executor(state, gate, VERIFIED).run()
+    result = result_of(state)
+    assert (result.outcome, result.rollback_reason) == (Outcome.ROLLED_BACK, RollbackReason.VERIFY_FAILED)
+    assert [c.problem for c in result.verification] == [Problem.ENDPOINTS_MISSING]  # the list stops at it
+    assert result.verification[0].evidence.available == ("/other",) and api.calls == []
+    assert [w.kind for w in result.written] == [WriteKind.COMMIT, WriteKind.ROLLBACK_COMMIT]
+
+
+def test_nothing_is_verified_when_no_restart_was_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = FakeApi(names=())
+    state = verified_state(RecordingWriter(), api, monkeypatch)
+    Executor(state, ScriptedGate([(Verdict.NOT_RESTARTED, Stage.RUNNING)]), VERIFIED).run()
+    assert state.verification == [] and outcome_of(state) == (Outcome.COMMITTED, None)

@@ -21,6 +21,8 @@ from reconciler.model import (
     CreateSpace,
     DeleteSpace,
     DesiredSpace,
+    Expectation,
+    ExpectKind,
     ObservedSpace,
     Pause,
     PlanEntry,
@@ -30,8 +32,11 @@ from reconciler.model import (
     SetSecrets,
     SetVariables,
     SetVolumes,
+    SmokeCall,
     Step,
+    Verify,
     VerifyHotReload,
+    VerifySpec,
     Volume,
     WaitHealthy,
 )
@@ -103,6 +108,31 @@ def create_paused_with_volumes() -> Case:
     return entry_for(want, None, {"TOKEN": SecretProbe(available=True)})
 
 
+SPEC = VerifySpec(
+    forbid=("falling back to CPU",),
+    expect=("Model loaded",),
+    endpoints=("/generate", "/predict"),
+    smoke=(
+        SmokeCall(
+            api="/generate",
+            args={"prompt": "a red square"},
+            expect=Expectation(kind=ExpectKind.MIME, value="image/png"),
+        ),
+        SmokeCall(api="/predict", args=("hello",)),
+    ),
+)
+
+
+def create_with_verification() -> Case:
+    return entry_for(desired(verify=SPEC), None)
+
+
+def upload_with_verification() -> Case:
+    want = desired(verify=VerifySpec(smoke=(SmokeCall(api="/greet", args={"name": "Ada"}),)),
+                   files={**NEW_APP, "data.txt": "x\n"})  # fmt: skip
+    return entry_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
+
+
 def delete() -> Case:
     orphan = observed_like(desired("acme/orphan"), card={"tags": [OWNERSHIP_TAG]})
     return entry_for(None, orphan)
@@ -115,6 +145,8 @@ CASES: dict[str, Callable[[], Case]] = {
     "hot-reload": hot_reload,
     "create-paused-with-volumes": create_paused_with_volumes,
     "delete": delete,
+    "create-with-verification": create_with_verification,
+    "upload-with-verification": upload_with_verification,
 }
 
 
@@ -177,3 +209,32 @@ def test_rollback_only_when_asked_and_only_after_the_gate_of_a_commit() -> None:
     with_rollback = steps_for(entry, want, rollback=True)
     assert kinds(with_rollback)[-2:] == [WaitHealthy, Rollback]
     assert Rollback() not in steps_for(*settings_of_every_kind(), rollback=True)
+
+
+def test_verification_follows_the_gate_one_step_per_check_in_the_order_verify_runs_them() -> None:
+    steps = create_with_verification()[0].steps
+    checks = [(s.check, s.targets, s.call) for s in steps if isinstance(s, Verify)]
+    assert checks == [
+        ("logs.expect", ("Model loaded",), None),
+        ("endpoints", ("/generate", "/predict"), None),
+        ("smoke", ("/generate",), 0),
+        ("smoke", ("/predict",), 1),
+        ("logs.forbid", ("falling back to CPU",), None),
+    ]
+    assert kinds(steps).index(WaitHealthy) == kinds(steps).index(Verify) - 1
+    assert "a red square" not in repr(steps)  # smoke arguments stay in the manifest (user data)
+
+
+def test_a_rollback_comes_after_verification_so_a_failed_check_rolls_back_too() -> None:
+    entry, want = upload_with_verification()
+    assert kinds(steps_for(entry, want, rollback=True))[-3:] == [WaitHealthy, Verify, Rollback]
+
+
+def test_no_verification_without_a_gate() -> None:
+    # A paused Space runs nothing to verify; a quiet setting restarts nothing.
+    want = desired(paused=True, files=NEW_APP, verify=SPEC)
+    entry, _ = entry_for(want, observed_like(want, stage="RUNNING", files=remote_files(DEFAULT_FILES)))
+    assert not any(isinstance(s, Verify) for s in entry.steps)
+    quiet = desired(visibility="private", verify=SPEC)
+    entry, _ = entry_for(quiet, observed_like(quiet, visibility="public"))
+    assert entry.steps and not any(isinstance(s, Verify) for s in entry.steps)

@@ -122,8 +122,30 @@ def checks(report: dict[str, Any], space: str) -> list[dict[str, Any]]:
 def test_verify_fleet_of_real_apps(workspace: Path) -> None:
     for name, code in APPS.items():
         write_space(workspace, name, code, VERIFY[name], secret=name == "text")
-    applied = run_cli("apply", "--auto-approve")
-    assert applied.code == 0, applied.output
+    applied = run_cli("apply", "--auto-approve", "--format", "json")
+    # apply verifies each Space it changed after the health gate: a failed check is verify-failed, exit 1.
+    assert applied.code == 1, applied.output
+    outcomes = {r["id"].split("/")[1]: r for r in json.loads(applied.stdout)["results"]}
+    assert {name: r["outcome"] for name, r in outcomes.items()} == {
+        "cpu": "verify-failed",
+        "jpeg": "verify-failed",
+        "png": "applied",
+        "raises": "verify-failed",
+        "text": "verify-failed",
+    }
+    smoke = outcomes["raises"]["verification"][-1]
+    assert (smoke["check"], smoke["problem"]) == ("smoke", "call-raised")
+    assert "CUDA out of memory while generating" in smoke["evidence"]["exception"]
+    assert outcomes["cpu"]["verification"][-1]["evidence"]["lines"] == ["CUDA not available, falling back to CPU"]
+    assert outcomes["jpeg"]["verification"][-1]["evidence"]["head_hex"].startswith("ff d8 ff")
+    # Every check of the text app passed until logs.forbid, whose evidence shows the line without the secret.
+    text_checks = [(c["check"], c["status"]) for c in outcomes["text"]["verification"]]
+    assert text_checks == [("logs.expect", "passed"), ("endpoints", "passed"), ("smoke", "passed"),
+                           ("logs.forbid", "failed")]  # fmt: skip
+    assert outcomes["text"]["verification"][-1]["evidence"]["lines"] == ["token is (sensitive)"]
+    assert [c["status"] for c in outcomes["png"]["verification"]] == ["passed"]
+    again = run_cli("apply", "--auto-approve")  # what failed verification is applied: nothing to do
+    assert again.code == 0 and "nothing to do" in again.output
 
     result = run_cli("verify", "--format", "json")
     assert result.code == 2, result.output
@@ -251,9 +273,57 @@ def test_embedded_local_hub_runs_apps(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("RECONCILE_LOCALHUB_BUILD_SECONDS", "0.3")
     monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.2")
     write_space(root, "embedded", APPS["cpu"], {"endpoints": ["/echo"], "logs": {"forbid": ["falling back"]}})
-    assert run_cli("--hub", "local", "--run-apps", "apply", "--auto-approve").code == 0
+    applied = run_cli("--hub", "local", "--run-apps", "apply", "--auto-approve")
+    assert applied.code == 1 and "verify-failed" in applied.output  # logs.forbid matched
+    assert "[FAIL] logs.forbid falling back" in applied.output
     # A new embedded Hub starts the app again; verify waits for it to start, then checks it.
     result = run_cli("verify", "--hub", "local", "--run-apps", "--format", "json")
     assert result.code == 2, result.output
     got = [(c["check"], c["status"]) for c in checks(json.loads(result.stdout), "embedded")]
     assert got == [("running", "passed"), ("endpoints", "passed"), ("logs.forbid", "failed")]
+
+
+GREETER = """
+    def greet(name):
+        return "Hello " + name
+    with gr.Blocks() as demo:
+        box, out = gr.Textbox(), gr.Textbox()
+        gr.Button().click(greet, box, out, api_name="greet")
+    demo.launch()
+"""
+BROKEN = GREETER.replace('return "Hello " + name', 'raise gr.Error("model weights missing for " + os.environ["TOKEN"])')
+
+
+def test_verify_failed_with_rollback_restores_the_previous_commit(apps_hub: LocalHub, workspace: Path) -> None:
+    smoke = {"smoke": [{"api": "/greet", "args": {"name": "Ada"}, "expect": {"contains": "Hello Ada"}}]}
+    write_space(workspace, "rollback", GREETER, smoke, secret=True)
+    first = run_cli("apply", "--auto-approve", "--format", "json")
+    assert first.code == 0, first.output
+    api = HfApi(endpoint=os.environ["HF_ENDPOINT"], token=os.environ["HF_TOKEN"])
+    good_sha = api.space_info("local-org/rollback").sha
+    good_app = (workspace / "apps" / "rollback" / "app.py").read_bytes()
+
+    write_space(workspace, "rollback", BROKEN, smoke, secret=True)
+    plan = run_cli("plan", "--target", "local-org/rollback")
+    assert "verify: call /greet, expect contains" in plan.output  # the plan shows the check apply runs
+    result = run_cli("apply", "--auto-approve", "--rollback-on-failure", "--format", "json")
+    assert result.code == 1, result.output
+    (outcome,) = json.loads(result.stdout)["results"]
+    assert (outcome["outcome"], outcome["rollback_reason"], outcome["stage"]) == (
+        "rolled-back", "verify-failed", "RUNNING"
+    ), outcome  # fmt: skip
+    (check,) = outcome["verification"]
+    assert (check["check"], check["problem"]) == ("smoke", "call-raised")
+    assert "model weights missing for (sensitive)" in check["evidence"]["exception"]
+    assert [w["kind"] for w in outcome["writes"]] == ["commit", "rollback-commit"]
+    # The Hub holds the old files again, at a new commit whose tree is the good one's.
+    head = api.space_info("local-org/rollback").sha
+    assert head == outcome["commit"] and head != good_sha
+    restored = Path(api.hf_hub_download("local-org/rollback", "app.py", repo_type="space", revision=head))
+    assert restored.read_bytes() == good_app
+    files = lambda sha: {(f.path, f.blob_id) for f in api.list_repo_tree(  # noqa: E731
+        "local-org/rollback", repo_type="space", revision=sha, recursive=True)}  # fmt: skip
+    assert files(head) == files(good_sha)
+    text = run_cli("apply", "--auto-approve", "--rollback-on-failure")  # the same again, worded for people
+    assert "rolled back: the new version failed verification; the Space runs the previous commit" in text.output
+    assert "[FAIL] smoke /greet" in text.output and CANARY not in text.output
