@@ -10,7 +10,7 @@ from pathlib import Path
 from reconciler.errors import Severity
 from reconciler.manifests.card import MANAGED_KEYS, app_file
 from reconciler.manifests.context import DocContext, secret_name
-from reconciler.manifests.lint import RETIRED_RULES, RULES
+from reconciler.manifests.lint import RETIRED_RULES, RULES, follows_invalid
 from reconciler.manifests.schema_models import Space, SpaceSpec
 from reconciler.manifests.sensitive import workflow_credential
 from reconciler.manifests.source import Listing, SourceCache, in_git_dir, is_inside
@@ -163,14 +163,15 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
                         "allowWorkflowCredential: true on this secret if that is really intended",
                     )
                     continue
-                ctx.add(
-                    Severity.WARNING,
-                    f"secret {shown} hands the workflow's own credential {ref.from_env} to the Space "
-                    "(allowWorkflowCredential: true)",
-                    ctx.at(at),
-                    "prefer a token scoped to what the Space needs",
-                    "workflow-credential",
-                )
+                if not follows_invalid(ctx, "workflow-credential"):
+                    ctx.add(
+                        Severity.WARNING,
+                        f"secret {shown} hands the workflow's own credential {ref.from_env} to the Space "
+                        "(allowWorkflowCredential: true)",
+                        ctx.at(at),
+                        "prefer a token scoped to what the Space needs",
+                        "workflow-credential",
+                    )
             result[name] = SecretRef(from_env=ref.from_env, preview=ref.preview)
             continue
         assert ref.from_file is not None
@@ -219,7 +220,8 @@ def check_source(ctx: DocContext, spec: SpaceSpec, base: Path, cache: SourceCach
     for problem in listing.problems:
         ctx.error(path, f"source folder {spec.source.path!r}: {problem}")
     wanted = app_file(spec) if spec.sdk != "docker" else "Dockerfile"
-    if wanted is not None and wanted not in listing.paths:
+    # A default app file that stands in for an invalid appFile is not what the user asked for.
+    if wanted is not None and wanted not in listing.paths and not ctx.fell_back(("spec", "card", "appFile")):
         where = ("spec", "card", "appFile") if spec.card.app_file else path
         ctx.error(
             where,

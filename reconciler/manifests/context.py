@@ -60,6 +60,9 @@ class DocContext:
     label: object | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     ignored_rules: frozenset[str] = frozenset()  # lifecycle.ignoreLint of the document
+    # Paths whose value was reported invalid and left out, so the model holds their default
+    # instead: a check that reads one would judge the fallback, not what the user wrote.
+    fallbacks: frozenset[NodePath] = frozenset()
 
     def location(self, pos: Pos) -> Location:
         if self.template is not None:
@@ -89,6 +92,12 @@ class DocContext:
 
     def error(self, path: NodePath, message: str, hint: str | None = None, *, key: bool = False) -> None:
         self.add(Severity.ERROR, message, self.at(path, key=key), hint)
+
+    def fell_back(self, *paths: NodePath) -> bool:
+        """Whether any of `paths` (or a key around or inside one) was reported invalid."""
+        return any(
+            path[: len(failed)] == failed or failed[: len(path)] == path for path in paths for failed in self.fallbacks
+        )
 
     @property
     def has_errors(self) -> bool:

@@ -22,32 +22,93 @@ FREE_SLEEP_TIME = 172_800  # cpu-basic Spaces sleep after 48 hours; the Hub igno
 DURATION = re.compile(r"^[1-9][0-9]*[smh]$")
 
 
+SDK, HARDWARE, SOURCE, CARD = ("spec", "sdk"), ("spec", "hardware"), ("spec", "source"), ("spec", "card")
+# Without a valid ignoreLint we cannot tell which rules the user silenced.
+IGNORE_LINT = ("spec", "lifecycle", "ignoreLint")
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     severity: Severity
     summary: str
+    # The manifest fields the rule judges: when one of them was reported invalid, the rule
+    # stays silent rather than judge the default that stands in for it.
+    reads: tuple[tuple[str, ...], ...]
 
 
 RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in (
-        Rule("zerogpu-gradio-only", Severity.ERROR, "ZeroGPU hardware (zero-a10g) on a non-gradio SDK"),
-        Rule("gradio-platform-pin", Severity.WARNING, "requirements.txt pins gradio, spaces or huggingface_hub"),
-        Rule("zerogpu-torch-version", Severity.WARNING, "torch pinned to a version ZeroGPU does not accept"),
-        Rule("zerogpu-python-version", Severity.WARNING, "pythonVersion other than 3.10/3.12 on ZeroGPU"),
-        Rule("gradio-sdk-version-missing", Severity.WARNING, "gradio Space without sdkVersion"),
-        Rule("startup-duration-format", Severity.ERROR, "startupDurationTimeout not like 30m, 1h, 90s"),
-        Rule("sleep-time-cpu-basic", Severity.WARNING, "sleepTime on cpu-basic (the Hub ignores it)"),
-        Rule("card-extra-hardware", Severity.WARNING, "hardware in card.extra (the Hub ignores it)"),
-        Rule("readme-front-matter", Severity.WARNING, "the app's README.md front matter is replaced"),
+        Rule(
+            "zerogpu-gradio-only", Severity.ERROR, "ZeroGPU hardware (zero-a10g) on a non-gradio SDK", (HARDWARE, SDK)
+        ),
+        Rule(
+            "gradio-platform-pin",
+            Severity.WARNING,
+            "requirements.txt pins gradio, spaces or huggingface_hub",
+            (SDK, SOURCE),
+        ),
+        Rule(
+            "zerogpu-torch-version",
+            Severity.WARNING,
+            "torch pinned to a version ZeroGPU does not accept",
+            (HARDWARE, SOURCE),
+        ),
+        Rule(
+            "zerogpu-python-version",
+            Severity.WARNING,
+            "pythonVersion other than 3.10/3.12 on ZeroGPU",
+            (HARDWARE, (*CARD, "pythonVersion")),
+        ),
+        Rule(
+            "gradio-sdk-version-missing",
+            Severity.WARNING,
+            "gradio Space without sdkVersion",
+            (SDK, ("spec", "sdkVersion")),
+        ),
+        Rule(
+            "startup-duration-format",
+            Severity.ERROR,
+            "startupDurationTimeout not like 30m, 1h, 90s",
+            ((*CARD, "startupDurationTimeout"),),
+        ),
+        Rule(
+            "sleep-time-cpu-basic",
+            Severity.WARNING,
+            "sleepTime on cpu-basic (the Hub ignores it)",
+            (HARDWARE, ("spec", "sleepTime")),
+        ),
+        Rule(
+            "card-extra-hardware",
+            Severity.WARNING,
+            "hardware in card.extra (the Hub ignores it)",
+            ((*CARD, "extra"),),
+        ),
+        Rule(
+            "readme-front-matter",
+            Severity.WARNING,
+            "the app's README.md front matter is replaced",
+            (SOURCE, CARD),
+        ),
         Rule(
             "gitignored-files",
             Severity.WARNING,
             "files of the source folder its .gitignore matches (the Hub drops them; not uploaded)",
+            (SOURCE,),
         ),
-        Rule("secret-looking-variable", Severity.WARNING, "a variable (public) named like a credential"),
-        Rule("workflow-credential", Severity.WARNING, "a secret reads the deploy workflow's own credential"),
+        Rule(
+            "secret-looking-variable",
+            Severity.WARNING,
+            "a variable (public) named like a credential",
+            (("spec", "variables"),),
+        ),
+        Rule(
+            "workflow-credential",
+            Severity.WARNING,
+            "a secret reads the deploy workflow's own credential",
+            (("spec", "secrets"),),
+        ),
     )
 }
 
@@ -57,8 +118,14 @@ RULES: dict[str, Rule] = {
 RETIRED_RULES = frozenset({"static-hardware"})
 
 
+def follows_invalid(ctx: DocContext, rule_id: str) -> bool:
+    """Whether the rule would judge a value already reported invalid (or a fallback for it)."""
+    return ctx.fell_back(*RULES[rule_id].reads, IGNORE_LINT)
+
+
 def _emit(ctx: DocContext, rule_id: str, path: tuple[str | int, ...], message: str, hint: str | None) -> None:
-    ctx.add(RULES[rule_id].severity, message, ctx.at(path), hint, rule_id)
+    if not follows_invalid(ctx, rule_id):
+        ctx.add(RULES[rule_id].severity, message, ctx.at(path), hint, rule_id)
 
 
 def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:

@@ -411,6 +411,7 @@ def _validate(ctx: DocContext, model: type[BaseModel], data: Any) -> tuple[BaseM
         return model.model_validate(data), True
     except ValidationError as problem:
         failed = validation.report(ctx, model, data, problem)
+    ctx.fallbacks = frozenset(failed)
     pruned = _prune(ctx, data, failed)
     try:
         return model.model_validate(pruned), False
@@ -463,7 +464,7 @@ def _shift(parsed: Parsed, list_path: NodePath, removed: int) -> None:
 
 def _readme_conflicts(ctx: DocContext, listing: Listing, card: dict[str, Any]) -> None:
     own = listing.readme_front_matter
-    if not own:
+    if not own or lint.follows_invalid(ctx, "readme-front-matter"):
         return
     differing = sorted(str(k) for k, v in own.items() if card.get(str(k)) != v)
     if differing:
