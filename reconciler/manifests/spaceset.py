@@ -10,17 +10,22 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import re
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 import jinja2
+import jinja2.meta
 
 from reconciler.manifests.context import DocContext, TemplateMap
 from reconciler.manifests.sandbox import BoundedEnvironment, LimitExceeded
 from reconciler.manifests.schema_models import SpaceSet
 from reconciler.manifests.sensitive import secret_looking
-from reconciler.manifests.yaml_positions import Parsed, parse_documents
+from reconciler.manifests.validation import did_you_mean
+from reconciler.manifests.yaml_positions import Parsed, Pos, parse_documents
 
 MAX_GENERATED = 100_000
 TEMPLATE = ("spec", "template")
@@ -176,28 +181,66 @@ def expand(ctx: DocContext, spaceset: SpaceSet, file_lines: list[str]) -> Iterat
         return
     name = spaceset.metadata.name
     hiding = Hiding({key for entry in params for key in entry if secret_looking(key)})
-    failures: dict[str, list[Label]] = {}
+    unknown = jinja2.meta.find_undeclared_variables(environment.parse(source))
+    failures: dict[tuple[str, Pos], list[Label]] = {}
+    at_source = dataclasses.replace(base, rendered=source)
     for index, entry in enumerate(params):
         label = Label(name, index, entry, hiding)
         try:
             text = environment.render(template, entry)
         except LimitExceeded as problem:
             # Every entry renders the same template: one is enough to know it is over a bound.
-            failures.setdefault(f"template limit exceeded: {problem.message}", []).append(label)
+            failures.setdefault((f"template limit exceeded: {problem.message}", base.anchor), []).append(label)
             break
+        except jinja2.UndefinedError as problem:
+            missing = sorted(unknown - set(entry))
+            pos, word = _failing_place(problem, source, missing)
+            guess = did_you_mean(word, sorted(entry)) if word else None
+            message = f"template error: {problem.message or type(problem).__name__}"
+            message += f"; did you mean {guess!r}?" if guess else ""
+            failures.setdefault((message, at_source.map(pos) if pos else base.anchor), []).append(label)
+            _probe(source, entry, label)
+            continue
         except jinja2.TemplateError as problem:
-            failures.setdefault(f"template error: {problem.message or type(problem).__name__}", []).append(label)
+            message = f"template error: {problem.message or type(problem).__name__}"
+            pos, _ = _failing_place(problem, source, [])
+            failures.setdefault((message, at_source.map(pos) if pos else base.anchor), []).append(label)
             _probe(source, entry, label)
             continue
         except Exception as problem:  # a user expression failing, e.g. {{ 1 / 0 }}
-            failures.setdefault(f"template error: {type(problem).__name__}: {problem}", []).append(label)
+            message = f"template error: {type(problem).__name__}: {problem}"
+            pos, _ = _failing_place(problem, source, [])
+            failures.setdefault((message, at_source.map(pos) if pos else base.anchor), []).append(label)
             _probe(source, entry, label)
             continue
         yield Rendered(text, label, dataclasses.replace(base, rendered=text))
-    for message, labels in failures.items():
+    for (message, pos), labels in failures.items():
         for label in labels:
             message = label.mask(message)
-        ctx.add_at(base.anchor, f"{origin(labels)}: {message}")
+        ctx.add_at(pos, f"{origin(labels)}: {message}")
+
+
+def _failing_place(problem: BaseException, source: str, names: Sequence[str]) -> tuple[Pos | None, str | None]:
+    """Where in the template rendering failed ((line, col), 0-based) and the undefined name there.
+
+    Jinja2 rewrites a rendering error's traceback so that its innermost `<template>` frame
+    carries the template's line (jinja2/debug.py); the column is that of the first name of
+    `names` written on that line, else the line's first character.
+    """
+    lines = [number for frame, number in traceback.walk_tb(problem.__traceback__) if _in_template(frame)]
+    if not lines or not 1 <= lines[-1] <= len(source.split("\n")):
+        return None, None
+    row = lines[-1] - 1
+    text = source.split("\n")[row]
+    found = [(m.start(), name) for name in names if (m := re.search(rf"\b{re.escape(name)}\b", text))]
+    if found:
+        col, word = min(found)
+        return (row, col), word
+    return (row, len(text) - len(text.lstrip())), None
+
+
+def _in_template(frame: FrameType) -> bool:
+    return frame.f_code.co_filename == "<template>"
 
 
 def _probe(source: str, entry: dict[str, Any], label: Label) -> None:
