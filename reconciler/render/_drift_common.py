@@ -59,7 +59,7 @@ def by_severity(report: DriftReport, statuses: tuple[DriftStatus, ...] = DETAILE
 
 def detail_message(detail: DriftDetail) -> str:
     """The detail's own message, then the plan's reasons, in words."""
-    return "; ".join([*([detail.message] if detail.message else []), *reasons_text(detail.reasons)])
+    return "; ".join([*([detail.message] if detail.message else []), *reasons_text(detail.reasons, detail.files)])
 
 
 def stage_text(entry: DriftEntry) -> str:

@@ -41,7 +41,7 @@ def _entry(entry: PlanEntry) -> dict[str, Any]:
         "id": entry.id,
         "action": entry.action.value,
         "rung": entry.rung.value,
-        "reasons": reasons_text(entry.reasons),
+        "reasons": reasons_text(entry.reasons, entry.files),
         "reason_codes": [reason.model_dump(mode="json", exclude_defaults=True) for reason in entry.reasons],
         "restarts": entry.restarts,
         "changes": [change_json(change) for change in entry.changes],

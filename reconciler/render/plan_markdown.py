@@ -80,7 +80,7 @@ def _template() -> jinja2.Template:
         finding_text=finding_text,
         policy_verdict=lambda plan: verdict([f for _, f in plan_findings(plan)]),
         warnings=entry_warnings,
-        reasons=lambda entry: reasons_text(entry.reasons),
+        reasons=lambda entry: reasons_text(entry.reasons, entry.files),
         step_text=step_text,
     )
     return env.get_template("plan.md.j2")

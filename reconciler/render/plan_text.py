@@ -71,7 +71,7 @@ def _entry_lines(entry: PlanEntry, paint: Style) -> list[str]:
         f"({entry.action.value}, rung: {entry.rung.value}, restarts: {entry.restarts})"
     )
     lines = [head]
-    lines += [paint(f"    # {visible(reason)}", "dim") for reason in reasons_text(entry.reasons)]
+    lines += [paint(f"    # {visible(reason)}", "dim") for reason in reasons_text(entry.reasons, entry.files)]
     lines += [_change_line(change, paint) for change in entry.changes]
     lines += _file_lines(entry, paint)
     if entry.steps:

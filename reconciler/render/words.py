@@ -14,6 +14,7 @@ from reconciler.model import (
     CheckSecrets,
     Commit,
     CreateSpace,
+    FileChanges,
     Pause,
     Reason,
     ReasonCode,
@@ -56,7 +57,37 @@ def blocker_text(blocker: Blocker) -> str:
     return "the settings change restarts the Space anyway"
 
 
-def reason_text(reason: Reason) -> str:
+def _unnamed_blocker_text(blocker: Blocker) -> str:
+    """Why not a hot reload, beside a list that already says what happened to each file."""
+    if blocker.code is BlockerCode.FILES_DELETED:
+        return "a hot reload cannot delete files"
+    if blocker.code is BlockerCode.NOT_PYTHON:
+        return "a hot reload takes only Python files"
+    return blocker_text(blocker)
+
+
+FILE_VERBS = ("added", "modified", "changed", "deleted")
+
+
+def subjects_text(subjects: Iterable[str], files: FileChanges | None = None, blocker: Blocker | None = None) -> str:
+    """Each subject once, with what happened to it: "style.css added, old.py deleted".
+
+    The plan's file lists say added / modified / deleted; without them (a plan file from an
+    older version) a files-deleted blocker still tells which ones were deleted.
+    """
+    kinds: dict[str, str] = {}
+    if files is not None and files:
+        for verb, entries in (("added", files.added), ("modified", files.modified), ("deleted", files.deleted)):
+            kinds.update((f.path, verb) for f in entries)
+    elif blocker is not None and blocker.code is BlockerCode.FILES_DELETED:
+        kinds.update((path, "deleted") for path in blocker.subjects)
+    groups: dict[str, list[str]] = {verb: [] for verb in FILE_VERBS}
+    for subject in subjects:
+        groups[kinds.get(subject, "changed")].append(subject)
+    return ", ".join(f"{names(paths)} {verb}" for verb, paths in groups.items() if paths)
+
+
+def reason_text(reason: Reason, files: FileChanges | None = None) -> str:
     code, subjects = reason.code, reason.subjects
     groups = ", ".join(subjects)
     if code is ReasonCode.SETTINGS_RESTART:
@@ -68,12 +99,13 @@ def reason_text(reason: Reason) -> str:
     if code is ReasonCode.SETTINGS_QUIET:
         return f"{groups} changed -> settings (no restart)"
     if code is ReasonCode.REBUILD:
-        return f"{names(subjects)} changed -> rebuild"
+        return f"{subjects_text(subjects, files)} -> rebuild"
     if code is ReasonCode.HOT_RELOAD:
-        return f"{names(subjects)} changed; only Python files changed on gradio {reason.detail} -> hot reload"
+        what = subjects_text(subjects, files)
+        return f"{what}; only Python files changed on gradio {reason.detail} -> hot reload"
     if code is ReasonCode.UPLOAD:
-        blocker = blocker_text(reason.blocker) if reason.blocker else "not a hot reload"
-        return f"{names(subjects)} changed; {blocker} -> upload"
+        blocker = _unnamed_blocker_text(reason.blocker) if reason.blocker else "not a hot reload"
+        return f"{subjects_text(subjects, files, reason.blocker)} -> upload ({blocker})"
     if code is ReasonCode.CREATE:
         return "the Space does not exist -> create"
     if code is ReasonCode.PRUNE:
@@ -81,8 +113,9 @@ def reason_text(reason: Reason) -> str:
     return reason.detail or ""
 
 
-def reasons_text(reasons: Iterable[Reason]) -> list[str]:
-    return [reason_text(r) for r in reasons]
+def reasons_text(reasons: Iterable[Reason], files: FileChanges | None = None) -> list[str]:
+    """The reasons in words; `files` (the entry's file changes) says what happened to each file."""
+    return [reason_text(r, files) for r in reasons]
 
 
 def _plural(count: int, word: str) -> str:

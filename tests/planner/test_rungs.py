@@ -27,7 +27,7 @@ COSTS = {"cpu-basic": 0.0, "cpu-upgrade": 0.03, "t4-small": 0.4}
 
 def said(entry: Any) -> list[str]:
     """The entry's reasons as every view words them."""
-    return reasons_text(entry.reasons)
+    return reasons_text(entry.reasons, entry.files)
 
 
 def plan_for(want: DesiredSpace, have: ObservedSpace | None, probes: dict[str, SecretProbe] | None = None) -> Any:
@@ -59,7 +59,7 @@ def test_app_py_edit_on_running_gradio_6_1_is_hot_reload() -> None:
     assert entry.rung is Rung.HOT_RELOAD
     assert entry.restarts == 0
     assert entry.reasons == (Reason(code=ReasonCode.HOT_RELOAD, subjects=("app.py",), detail="6.15.1"),)
-    assert said(entry) == ["app.py changed; only Python files changed on gradio 6.15.1 -> hot reload"]
+    assert said(entry) == ["app.py modified; only Python files changed on gradio 6.15.1 -> hot reload"]
 
 
 def test_new_python_file_is_hot_reload() -> None:
@@ -90,6 +90,24 @@ def test_deleted_python_file_is_upload() -> None:
     entry = plan_for(want, observed_like(want, files=remote_files(with_files(**{"old.py": "x = 1\n"}))))
     assert entry.rung is Rung.UPLOAD
     assert [f.path for f in entry.files.deleted] == ["old.py"]
+    assert said(entry) == ["old.py deleted -> upload (a hot reload cannot delete files)"]
+
+
+def test_each_file_is_named_once_with_what_happened_to_it() -> None:
+    # utils.py was added on the Hub by hand: the plan deletes it; style.css is new in git.
+    want = desired(files=with_files(**{"app.py": "print('new')\n", "style.css": "p {}\n"}))
+    have = observed_like(want, files=remote_files(with_files(**{"utils.py": "X = 1\n"})))
+    entry = plan_for(want, have)
+    assert entry.rung is Rung.UPLOAD
+    assert said(entry) == [
+        "style.css added, app.py modified, utils.py deleted -> upload (a hot reload cannot delete files)"
+    ]
+    edited = plan_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
+    assert said(edited) == ["style.css added, app.py modified -> upload (a hot reload takes only Python files)"]
+    # A plan read back without file lists still tells the deleted files from the others.
+    assert reasons_text(entry.reasons) == [
+        "app.py, style.css changed, utils.py deleted -> upload (a hot reload cannot delete files)"
+    ]
 
 
 def test_readme_body_only_is_upload() -> None:
@@ -113,7 +131,7 @@ def test_build_input_is_rebuild(name: str) -> None:
     entry = plan_for(want, observed_like(want, files=remote_files(DEFAULT_FILES)))
     assert entry.rung is Rung.REBUILD
     assert entry.restarts == 1
-    assert said(entry)[-1] == f"{name} changed -> rebuild"
+    assert said(entry)[-1] == f"{name} added -> rebuild"
 
 
 def test_restarting_settings_are_one_restart_however_many_fields() -> None:
@@ -158,7 +176,7 @@ def test_python_edit_with_a_restarting_setting_is_one_upload() -> None:
     have = observed_like(want, variables={}, files=remote_files(DEFAULT_FILES))
     entry = plan_for(want, have)
     assert (entry.rung, entry.restarts) == (Rung.UPLOAD, 1)
-    assert said(entry)[-1] == "app.py changed; the settings change restarts the Space anyway -> upload"
+    assert said(entry)[-1] == "app.py modified -> upload (the settings change restarts the Space anyway)"
 
 
 def test_python_edit_with_a_quiet_setting_still_hot_reloads() -> None:
