@@ -188,22 +188,34 @@ def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntr
     return entry.model_copy(update={"steps": tuple(steps_for(entry, pair.desired))})
 
 
+def refuse_protected(pairs: Iterable[Pair]) -> None:
+    """Stop before any write when --prune would delete a Space that carries preventDestroy:
+    one diagnostic per such Space, so that a fleet sees all of them at once."""
+    protected = sorted(
+        p.id
+        for p in pairs
+        if p.desired is None and p.observed is not None and PREVENT_DESTROY_TAG in (p.observed.card.get("tags") or ())
+    )
+    if protected:
+        raise UserError(
+            f"--prune refused for {len(protected)} Space(s); nothing was written",
+            tuple(
+                Diagnostic(
+                    Severity.ERROR,
+                    f"{space_id}: has no manifest but carries lifecycle.preventDestroy "
+                    f"(tag {PREVENT_DESTROY_TAG!r}); --prune refuses to delete it",
+                    hint="restore its manifest, or set preventDestroy: false and apply before pruning",
+                )
+                for space_id in protected
+            ),
+        )
+
+
 def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
     desired, observed = pair.desired, pair.observed
     if desired is None:
         assert observed is not None
-        if PREVENT_DESTROY_TAG in (observed.card.get("tags") or ()):
-            raise UserError(
-                f"{pair.id}: has no manifest but carries lifecycle.preventDestroy "
-                f"(tag {PREVENT_DESTROY_TAG!r}); --prune refuses to delete it",
-                (
-                    Diagnostic(
-                        Severity.ERROR,
-                        f"{pair.id}: refusing to prune a Space with preventDestroy",
-                        hint="restore its manifest, or set preventDestroy: false and apply before pruning",
-                    ),
-                ),
-            )
+        refuse_protected([pair])
         return PlanEntry(
             id=pair.id,
             action=Action.DELETE,
@@ -272,6 +284,7 @@ def build_plan(
 ) -> Plan:
     """`planned`: entries already made with plan_pair for some of these pairs (same costs and key)."""
     pairs = list(pairs)
+    refuse_protected(pairs)
     ready = planned or {}
     entries = sorted((ready.get(p.id) or plan_pair(p, costs, has_key) for p in pairs), key=lambda e: e.id)
     summary = {rung.value: 0 for rung in RUNG_ORDER}

@@ -52,6 +52,21 @@ def test_prune_refuses_a_space_with_prevent_destroy(hub: LocalHub, fleet: Path) 
     assert HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists("local-org/precious", repo_type="space")
 
 
+def test_the_prevent_destroy_refusal_is_said_once_for_each_space(hub: LocalHub, fleet: Path) -> None:
+    make_space(hub, "local-org/precious", [OWNERSHIP_TAG, PREVENT_DESTROY_TAG])
+    make_space(hub, "local-org/treasured", [OWNERSHIP_TAG, PREVENT_DESTROY_TAG])
+    for args in (("plan", "--prune"), ("apply", "--prune", "--auto-approve")):
+        result = run_cli(*args)
+        assert result.code == 1, result.output
+        for space_id in ("local-org/precious", "local-org/treasured"):
+            assert result.stderr.count(space_id) == 1, result.stderr
+        assert result.stderr.count("lifecycle.preventDestroy") == 2, result.stderr
+        assert "nothing was written" in result.stderr
+    api = HfApi(endpoint=hub.endpoint, token=hub.token)
+    assert api.repo_exists("local-org/precious", repo_type="space")
+    assert api.repo_exists("local-org/treasured", repo_type="space")
+
+
 def test_canceled_hot_reload_falls_back_to_a_restart_running_the_new_code(hub: LocalHub, fleet: Path) -> None:
     # gradio 5 cannot hot reload: the Hub cancels the reload, apply must notice and restart.
     make_space(hub, "local-org/old-gradio", ["demo"], sdk_version="5.9.1")
