@@ -2,7 +2,7 @@
 
 `apply --plan FILE` executes exactly what was reviewed: the Hub is observed again (only the
 reviewed Spaces when they are few), the fresh plan must equal the reviewed one entry by entry
-(reconciler/stale.py), and the token must be able to write where apply will write.
+(reconciler/stale.py, checked by the command), and the token must be able to write where apply will write.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from reconciler.hub.client import HubClient
 from reconciler.hub.writes import missing_write_access
 from reconciler.model import Action, DesiredSpace, Plan, PlanEntry, Rung
 from reconciler.pipeline import Selection, Shard
-from reconciler.stale import stale_entries
 
 
 def reobservation(
@@ -39,14 +38,6 @@ def reobservation(
         if len(kept) * 2 < len(desired):
             return Selection(targets=kept, shard=parsed, also=deletes), prune
     return Selection(targets=targets, shard=parsed), prune
-
-
-def check_reviewed(reviewed: Plan, fresh: Plan) -> None:
-    problems = stale_entries(reviewed, fresh)
-    if problems:
-        raise UserError(
-            "the plan is stale; nothing was written:\n  " + "\n  ".join(problems) + "\nRun plan again and review it."
-        )
 
 
 def check_write_access(client: HubClient, todo: Sequence[PlanEntry]) -> None:

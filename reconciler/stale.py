@@ -1,30 +1,97 @@
-"""`apply --plan`: refuse a reviewed plan that no longer describes the Hub or the manifests."""
+"""`apply --plan`: refuse a reviewed plan that no longer describes the Hub or the manifests.
+
+Each finding is a value (which Space, what moved, which fields, files or secrets); the
+renderer words it (reconciler/render/stale_text.py). Secrets are named, never valued.
+"""
 
 from __future__ import annotations
 
-from reconciler.model import DesiredSpace, Plan, PlanEntry, SourceFile
+import enum
+from dataclasses import dataclass
+
+from reconciler.model import Change, DesiredSpace, FileChanges, Plan, PlanEntry, Rung, SecretState, SourceFile
+
+SECRETS = "spec.secrets."
 
 
-def stale_entries(reviewed: Plan, fresh: Plan) -> list[str]:
+class StaleCause(str, enum.Enum):
+    GONE = "gone"  # the Space is no longer planned (manifest removed, selection changed)
+    SHA = "sha"  # someone committed to the Space on the Hub
+    SETTINGS = "settings"  # its settings changed on the Hub
+    FIELDS = "fields"  # subjects: manifest fields whose planned change differs
+    SECRET_VALUES = "secret-values"  # subjects: secret names whose value compares differently now
+    FILES = "files"  # subjects: file paths whose planned change differs
+    RUNTIME = "runtime"  # same differences, another rung: the runtime moved on (rungs: reviewed, fresh)
+
+
+@dataclass(frozen=True)
+class Stale:
+    space_id: str
+    cause: StaleCause
+    subjects: tuple[str, ...] = ()
+    rungs: tuple[Rung, Rung] | None = None
+
+
+def stale_entries(reviewed: Plan, fresh: Plan) -> list[Stale]:
     """Why each reviewed entry is stale, compared with a plan made just now; empty when none is."""
     now = {entry.id: entry for entry in fresh.spaces}
-    problems = []
+    problems: list[Stale] = []
     for entry in reviewed.spaces:
         current = now.get(entry.id)
         if current is None:
-            problems.append(f"{entry.id}: no longer planned (manifest removed or selection changed)")
+            problems.append(Stale(entry.id, StaleCause.GONE))
         elif current.observed != entry.observed:
-            what = "sha" if current.observed.sha != entry.observed.sha else "settings"
-            problems.append(f"{entry.id}: its {what} changed on the Hub since the plan was made")
+            cause = StaleCause.SHA if current.observed.sha != entry.observed.sha else StaleCause.SETTINGS
+            problems.append(Stale(entry.id, cause))
         elif (current.changes, current.files) != (entry.changes, entry.files):
-            problems.append(f"{entry.id}: the manifests or files changed since the plan was made")
+            problems += _what_changed(entry, current)
         elif current.rung != entry.rung:
-            # Same differences, another rung: the Space's runtime moved on (e.g. it finished building).
-            problems.append(
-                f"{entry.id}: its runtime changed on the Hub since the plan was made "
-                f"(rung {entry.rung.value} -> {current.rung.value})"
-            )
+            problems.append(Stale(entry.id, StaleCause.RUNTIME, rungs=(entry.rung, current.rung)))
     return problems
+
+
+def _what_changed(reviewed: PlanEntry, current: PlanEntry) -> list[Stale]:
+    before = {c.path: c for c in reviewed.changes}
+    after = {c.path: c for c in current.changes}
+    fields, secrets = [], []
+    for path in sorted(before.keys() | after.keys()):
+        if before.get(path) == after.get(path):
+            continue
+        if path.startswith(SECRETS) and _value_only(before.get(path), after.get(path)):
+            secrets.append(path.removeprefix(SECRETS))
+        else:
+            fields.append(path)
+    found = []
+    if fields:
+        found.append(Stale(reviewed.id, StaleCause.FIELDS, tuple(fields)))
+    if secrets:
+        found.append(Stale(reviewed.id, StaleCause.SECRET_VALUES, tuple(secrets)))
+    if files := _files(reviewed.files, current.files):
+        found.append(Stale(reviewed.id, StaleCause.FILES, files))
+    return found
+
+
+# The secret is declared on both sides of both plans: only how its value compares moved.
+_DECLARED_BOTH = frozenset(
+    {SecretState.CHANGED, SecretState.UNCHANGED, SecretState.CHANGED_OUTSIDE, SecretState.UNKNOWN}
+)
+
+
+def _value_only(before: Change | None, after: Change | None) -> bool:
+    """A plan lists no change for a secret whose value matches: a missing side is unchanged."""
+    states = {c.secret if c is not None else SecretState.UNCHANGED for c in (before, after)}
+    return states <= _DECLARED_BOTH
+
+
+def _files(before: FileChanges, after: FileChanges) -> tuple[str, ...]:
+    def listed(files: FileChanges) -> set[tuple[str, str, str | None]]:
+        return {
+            (kind, f.path, f.oid)
+            for kind, entries in (("added", files.added), ("modified", files.modified), ("deleted", files.deleted))
+            for f in entries
+        }
+
+    return tuple(sorted({path for _, path, _ in listed(before) ^ listed(after)}))
 
 
 def changed_since_plan(entry: PlanEntry, desired: DesiredSpace) -> tuple[list[SourceFile], str | None]:

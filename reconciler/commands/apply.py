@@ -28,7 +28,9 @@ from reconciler.render.apply_text import render_results_json, render_results_tex
 from reconciler.render.plan_json import plan_from_json
 from reconciler.render.plan_text import render_plan_text
 from reconciler.render.policy_text import finding_text
-from reconciler.reviewed import check_reviewed, check_write_access, reobservation
+from reconciler.render.stale_text import stale_plan_text
+from reconciler.reviewed import check_write_access, reobservation
+from reconciler.stale import stale_entries
 from reconciler.workspace import tree_cache_dir
 
 
@@ -152,7 +154,8 @@ def _refuse_policy_violations(fresh: Plan) -> None:
 
 def _approved(reviewed: Plan | None, fresh: Plan, auto_approve: bool) -> Plan | None:
     if reviewed is not None:
-        check_reviewed(reviewed, fresh)
+        if stale := stale_entries(reviewed, fresh):
+            raise UserError(stale_plan_text(stale))
         return reviewed
     click.echo(render_plan_text(fresh, color=use_color()), err=True)
     if not fresh.has_changes or auto_approve:

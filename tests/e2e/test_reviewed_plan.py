@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
 from reconciler.model import OWNERSHIP_TAG
 from reconciler.pipeline import Shard
+from tests.conftest import SPECIAL_CANARY
 from tests.e2e.conftest import run_cli
 from tests.e2e.test_prune_and_fallback import make_space
 
@@ -27,3 +29,18 @@ def test_a_reviewed_shard_with_a_deletion_applies_instead_of_being_stale(hub: Lo
     assert applied.code == 0, applied.output
     assert "stale" not in applied.output
     assert not HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists(ORPHAN, repo_type="space")
+
+
+def test_a_secret_value_changed_after_the_plan_names_the_space_and_the_secret(
+    hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "a-long-random-fingerprint-key-for-this-test")
+    first = run_cli("apply", "--auto-approve", "--target", "local-org/gradio-hello", "--timeout", "60s")
+    assert first.code == 0, first.output
+    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
+    assert planned.code == 0, planned.output
+    monkeypatch.setenv("HELLO_TOKEN", SPECIAL_CANARY)  # the value changes after the review
+    applied = run_cli("apply", "--plan", "plan.json")
+    assert applied.code == 1, applied.output
+    assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
+    assert "manifests or files changed" not in applied.output and "Traceback" not in applied.output
