@@ -68,7 +68,7 @@ def test_requirements_change_is_a_rebuild(hub: LocalHub, fleet: Path) -> None:
     (APP / "requirements.txt").write_text("numpy==2.1.0\n")
     entry = plan_entry(GRADIO)
     assert entry["rung"] == "rebuild"
-    assert entry["reasons"] == ["requirements.txt changed -> rebuild"]
+    assert entry["reasons"] == ["requirements.txt added -> rebuild"]
     kinds = apply_and_count(hub)
     assert kinds == ["commit", "build"]
     assert "requirements.txt" in events(hub, GRADIO)[-1]["detail"]
