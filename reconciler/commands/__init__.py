@@ -38,8 +38,14 @@ EXAMPLES = {
         "reconcile import --namespace acme --source-dir manifests/apps --out manifests/acme.yaml",
     ],
     "preview": ["reconcile preview up --pr 42", "reconcile preview down --pr 42"],
+    "preview up": ["reconcile preview up --pr 42", "reconcile preview up --pr 42 --no-wait --format json"],
+    "preview down": ["reconcile preview down --pr 42", "reconcile preview down --pr 42 --namespace acme"],
     "schema": ["reconcile schema --out schemas/"],
     "hub": ["reconcile hub serve --port 8787", "reconcile --hub local plan"],
+    "hub serve": [
+        "reconcile hub serve",
+        "reconcile hub serve --port 0 --state /tmp/hub --build-seconds 1",
+    ],
 }
 
 
@@ -47,7 +53,15 @@ def register_all(group: click.Group) -> None:
     for name in COMMANDS:
         module = importlib.import_module(f"reconciler.commands.{name}")
         command = module.command
-        examples = EXAMPLES.get(command.name or "")
-        if examples and not command.epilog:
-            command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in examples)
+        _add_examples(command, command.name or "")
         group.add_command(command)
+
+
+def _add_examples(command: click.Command, path: str) -> None:
+    """The examples of `path` ("preview up" for a subcommand of a group) and of its subcommands."""
+    examples = EXAMPLES.get(path)
+    if examples and not command.epilog:
+        command.epilog = "\b\nExamples:\n" + "\n".join(f"  {line}" for line in examples)
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            _add_examples(sub, f"{path} {name}")

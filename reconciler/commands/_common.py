@@ -19,9 +19,14 @@ from reconciler.workspace import state_dir
 
 DEFAULT_PATHS = (Path("manifests"),)
 
-paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
 parallelism_option = click.option(
-    "--parallelism", type=click.IntRange(1, 64), default=8, show_default=True, help="Hub reads in flight at once."
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    metavar="N",
+    default=8,
+    show_default=True,
+    help="Hub reads in flight at once.",
 )
 
 

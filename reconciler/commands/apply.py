@@ -31,6 +31,7 @@ from reconciler.render.policy_text import finding_text
 from reconciler.render.stale_text import stale_plan_text
 from reconciler.reviewed import check_write_access, reobservation
 from reconciler.stale import stale_entries
+from reconciler.targets import resolve_targets
 from reconciler.workspace import tree_cache_dir
 
 
@@ -62,8 +63,20 @@ REWRITE_HELP = (
 @click.option(
     "--wait/--no-wait", default=True, show_default=True, help="Wait until each changed Space runs the new code."
 )
-@click.option("--timeout", default="15m", show_default=True, help="Health gate timeout per Space (e.g. 90s, 15m).")
-@click.option("--target", "targets", multiple=True, metavar="NS/NAME", help="Apply only these Spaces (repeatable).")
+@click.option(
+    "--timeout",
+    metavar="DURATION",
+    default="15m",
+    show_default=True,
+    help="Health gate timeout per Space (e.g. 90s, 15m).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NS/NAME",
+    help="Apply only these Spaces: an id, a name or a glob (repeatable).",
+)
 @click.option("--shard", metavar="I/N", help="Apply only shard I of N.")
 @click.option("--prune", is_flag=True, help="Delete Spaces this tool manages that have no manifest.")
 @click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
@@ -103,7 +116,8 @@ def command(
         raise UserError("apply needs confirmation but there is no terminal: pass --auto-approve, or --plan FILE")
     fleet = load_fleet(paths)
     desired = fleet.spaces
-    selection, prune = reobservation(reviewed, desired, targets=targets, shard=shard, prune=prune)
+    chosen = resolve_targets(targets, (d.id for d in desired))
+    selection, prune = reobservation(reviewed, desired, targets=chosen, shard=shard, prune=prune)
     cache = TreeCache(tree_cache_dir())
     with hub_client(ctx, parallelism) as client:
         fresh, observation = make_plan(

@@ -25,7 +25,9 @@ from reconciler.render.drift_views import render_drift
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text", show_default=True
 )
-@click.option("--out", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), metavar="FILE", help="Write the report to this file instead of stdout."
+)
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing drifted, 2 when drift or failures are found."
 )

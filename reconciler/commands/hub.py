@@ -18,28 +18,41 @@ def command() -> None:
 
 
 @command.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8787, show_default=True, type=int, help="Port (0 picks a free one).")
+@click.option("--host", metavar="HOST", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", metavar="PORT", default=8787, show_default=True, type=int, help="Port (0 picks a free one).")
 @click.option(
     "--state",
     "state_dir",
     default=None,
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     help="Directory holding the Hub's repos, settings and token [default: .reconcile/hub at the repository root].",
 )
-@click.option("--build-seconds", default=20.0, show_default=True, type=float, help="Simulated image build time.")
-@click.option("--restart-seconds", default=5.0, show_default=True, type=float, help="Simulated app start time.")
+@click.option(
+    "--build-seconds",
+    metavar="SECONDS",
+    default=20.0,
+    show_default=True,
+    type=float,
+    help="Simulated image build time.",
+)
+@click.option(
+    "--restart-seconds", metavar="SECONDS", default=5.0, show_default=True, type=float, help="Simulated app start time."
+)
 @click.option(
     "--stage-lag-seconds",
     default=3.0,
     show_default=True,
     type=float,
+    metavar="SECONDS",
     help="How long the old stage shows after a commit (hub-contract §13).",
 )
 @click.option(
     "--run-apps", is_flag=True, help="Run gradio Spaces for real (needs gradio installed); others stay simulated."
 )
-@click.option("--max-apps", default=4, show_default=True, type=click.IntRange(1, 64), help="Apps running at once.")
+@click.option(
+    "--max-apps", metavar="N", default=4, show_default=True, type=click.IntRange(1, 64), help="Apps running at once."
+)
 @click.pass_context
 def serve(
     ctx: click.Context,

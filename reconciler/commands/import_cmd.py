@@ -22,10 +22,17 @@ SCHEMA_FILE = Path("schemas") / "manifest.schema.json"
 
 @click.command(name="import")
 @click.argument("space_id", required=False, metavar="NS/NAME")
-@click.option("--namespace", help="Import every Space of this namespace.")
-@click.option("--source-dir", type=click.Path(path_type=Path), help="Folder for the Space's files (one Space only).")
-@click.option("--out", type=click.Path(path_type=Path), help="Manifest file to write (one Space only).")
-@click.option("--manifests-dir", type=click.Path(path_type=Path), default=Path("manifests"), show_default=True)
+@click.option("--namespace", metavar="NS", help="Import every Space of this namespace.")
+@click.option(
+    "--source-dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Folder for the Space's files (one Space only).",
+)
+@click.option("--out", type=click.Path(path_type=Path), metavar="FILE", help="Manifest file to write (one Space only).")
+@click.option(
+    "--manifests-dir", type=click.Path(path_type=Path), metavar="DIR", default=Path("manifests"), show_default=True
+)
 @click.option("--force", is_flag=True, help="Overwrite existing manifest files and source folders.")
 @click.pass_context
 def command(

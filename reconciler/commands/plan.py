@@ -19,6 +19,7 @@ from reconciler.pipeline import Selection, Shard, make_plan
 from reconciler.render.plan_json import plan_to_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
+from reconciler.targets import resolve_targets
 
 REWRITE_HELP = (
     "Rewrite secrets whose description the Hub does not return (their value cannot be compared); "
@@ -28,11 +29,19 @@ REWRITE_HELP = (
 
 @click.command(name="plan")
 @paths_argument
-@click.option("--out", type=click.Path(path_type=Path), help="Also write the plan as JSON to this file.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), metavar="FILE", help="Also write the plan as JSON to this file."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--stats", is_flag=True, help="Print the Hub calls made, by endpoint, to stderr.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are.")
-@click.option("--target", "targets", multiple=True, metavar="NS/NAME", help="Plan only these Spaces (repeatable).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NS/NAME",
+    help="Plan only these Spaces: an id, a name or a glob (repeatable).",
+)
 @click.option("--shard", metavar="I/N", help="Plan only shard I of N (stable by Space id).")
 @click.option("--prune", is_flag=True, help="Plan deletion of Spaces this tool manages that have no manifest.")
 @click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
@@ -53,7 +62,8 @@ def command(
 ) -> int:
     """Compare the manifests with the live Hub and show the cheapest change per Space."""
     fleet = load_fleet(paths)
-    selection = Selection(targets=targets, shard=Shard.parse(shard) if shard else None)
+    chosen = resolve_targets(targets, (s.id for s in fleet.spaces))
+    selection = Selection(targets=chosen, shard=Shard.parse(shard) if shard else None)
     with hub_client(ctx, parallelism) as client:
         plan, _ = make_plan(
             client,

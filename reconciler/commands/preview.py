@@ -14,7 +14,9 @@ from reconciler.commands._common import hub_client, load_desired, parallelism_op
 from reconciler.commands.apply import parse_duration
 from reconciler.preview import PREVIEW_SLEEP_S, PreviewOutcome, PreviewResult, preview_down, preview_up
 
-pr_option = click.option("--pr", type=click.IntRange(min=1), required=True, help="The pull request number.")
+pr_option = click.option(
+    "--pr", type=click.IntRange(min=1), metavar="N", required=True, help="The pull request number."
+)
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
@@ -27,10 +29,13 @@ def command() -> None:
 @paths_argument
 @pr_option
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until each preview runs the new code.")
-@click.option("--timeout", default="15m", show_default=True, help="Health gate timeout per preview.")
+@click.option(
+    "--timeout", metavar="DURATION", default="15m", show_default=True, help="Health gate timeout per preview."
+)
 @click.option(
     "--sleep-time",
     type=click.IntRange(min=60),
+    metavar="SECONDS",
     default=PREVIEW_SLEEP_S,
     show_default=True,
     help="Sleep time of previews on paid hardware, in seconds (the Hub ignores it on cpu-basic).",

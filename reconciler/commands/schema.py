@@ -13,6 +13,7 @@ from reconciler.manifests import jsonschema
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     default=Path("schemas"),
     show_default=True,
     help="Folder to write the *.schema.json files into.",

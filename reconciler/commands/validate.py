@@ -16,7 +16,7 @@ from reconciler.render.policy_text import finding_text, verdict
 
 
 @click.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def command(paths: tuple[Path, ...], fmt: str) -> int:
     """Check manifests (schema, semantics, Space lint, policy rules over the desired Spaces);

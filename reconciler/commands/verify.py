@@ -9,6 +9,7 @@ import click
 from reconciler.commands._common import hub_client, load_fleet, parallelism_option, paths_argument, write_output
 from reconciler.hub.live import LiveReader
 from reconciler.render.verify_text import render_json, render_markdown, render_text
+from reconciler.targets import resolve_targets
 from reconciler.verify.fleet import verify_fleet
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
@@ -16,7 +17,13 @@ RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdo
 
 @click.command(name="verify")
 @paths_argument
-@click.option("--target", "targets", multiple=True, metavar="NS/NAME", help="Verify only these Spaces (repeatable).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NS/NAME",
+    help="Verify only these Spaces: an id, a name or a glob (repeatable).",
+)
 @click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
 @parallelism_option
@@ -38,8 +45,8 @@ def command(
 
     spaces = load_fleet(paths).spaces
     if targets:
-        wanted = {t.lower() for t in targets}
-        spaces = tuple(s for s in spaces if s.id.lower() in wanted)
+        wanted = set(resolve_targets(targets, (s.id for s in spaces)))
+        spaces = tuple(s for s in spaces if s.id in wanted)
     with hub_client(ctx, parallelism) as client:
         reader = LiveReader(client)
         token = reader.token
