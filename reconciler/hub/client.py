@@ -103,6 +103,10 @@ class HubClient:
         self._sleep = sleep
         # One line per retry, from our retry layer only (the CLI passes stderr).
         self._notify = notify
+        # An unreachable endpoint fails every call in flight at once (a listing and the hardware
+        # prices are read side by side): its retries are told once per attempt, not once per call.
+        self._told: set[tuple[int, str]] = set()
+        self._told_lock = threading.Lock()
         # The Hub refuses overlapping repo creations by one user (409 "another conflicting
         # operation is in progress"; huggingface_hub's create_repo then re-POSTs in a tight
         # loop): creations are made one at a time.
@@ -156,8 +160,14 @@ class HubClient:
 
         def note_retry(attempt: int, limit: int, delay: float, problem: Exception) -> None:
             self.retries.append((space_id or "", str(problem)))
-            if self._notify is not None:
-                self._notify(f"retrying (attempt {attempt} of {limit}) in {delay:.1f}s: {problem}")
+            if self._notify is None:
+                return
+            if isinstance(problem, UnreachableHubError):
+                with self._told_lock:
+                    if (attempt, str(problem)) in self._told:
+                        return
+                    self._told.add((attempt, str(problem)))
+            self._notify(f"retrying (attempt {attempt} of {limit}) in {delay:.1f}s: {problem}")
 
         kwargs = {"sleep": self._sleep} if self._sleep else {}
         return with_retries(

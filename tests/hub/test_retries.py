@@ -7,6 +7,7 @@ refused is no longer retried by the client (see hub.client._Transport) and fails
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from pathlib import Path
@@ -95,6 +96,35 @@ def test_plan_against_an_unreachable_hub_exits_1_in_seconds(tmp_path: Path, monk
     assert "Traceback" not in result.output
     # at most one line per retry, plus the final error
     assert len(result.stderr.strip().splitlines()) <= 3, result.stderr
+
+
+@pytest.mark.parametrize("args", [("plan",), ("apply", "--auto-approve"), ("drift",)], ids=lambda a: a[0])
+def test_an_unreachable_hub_reads_the_same_in_plan_apply_and_drift(
+    args: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "app").mkdir()
+    (root / "app" / "index.html").write_text("<p>hi</p>\n")
+    (root / "manifests").mkdir()
+    (root / "manifests" / "s.yaml").write_text(
+        "apiVersion: spaces-reconciler/v1\nkind: Space\nmetadata: {namespace: acme, name: demo}\n"
+        "spec: {sdk: static, source: {path: ../app}}\n"
+    )
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    monkeypatch.setenv("HF_TOKEN", "hf_x")
+    result = run_cli(*args)
+    problem = f"cannot reach the Hub at {endpoint} (connection refused); check HF_ENDPOINT and the network"
+    # Every call in flight fails at once; each attempt is told once, then the error, once.
+    assert result.code == 1 and result.stdout == ""
+    told = [re.sub(r"in \d+\.\ds", "in Ns", line) for line in result.stderr.splitlines()]
+    assert told == [
+        f"retrying (attempt 2 of 3) in Ns: {problem}",
+        f"retrying (attempt 3 of 3) in Ns: {problem}",
+        f"error: {problem}",
+    ]
 
 
 @pytest.mark.parametrize("in_api_bucket", [True, False], ids=["api-bucket-r>0", "own-bucket-r=0"])
