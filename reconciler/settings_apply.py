@@ -67,6 +67,11 @@ def create(run: RunState, step: CreateSpace) -> None:
         variables=[{"key": k, "value": v} for k, v in step.variables.items()],
     )
     run.wrote(WriteKind.CREATE, restarts=True)
+    # The creation call carries them: the record names each, as a later set would (values never).
+    for key in step.variables:
+        run.wrote(WriteKind.VARIABLE_SET, key)
+    for key in step.secrets:
+        run.wrote(WriteKind.SECRET_SET, key)
     if run.desired is not None and run.desired.sdk == "static":
         run.seeded = seeded(run.desired, run.writer.paths())
 

@@ -38,6 +38,12 @@ def render_results_text(results: Sequence[SpaceResult], color: bool) -> str:
         if color and index > 0:
             text = click.style(text, fg=_COLORS[results[index - 1].outcome])
         lines.append(text)
+    # Every write that reached the Hub, by Space (names, never values); a failing Space says its
+    # own in the paragraph below.
+    wrote = [r for r in results if r.written and not r.outcome.failing]
+    if wrote:
+        lines += ["", "Written:"]
+        lines += [f"  {r.id}: {', '.join(write_text(w) for w in r.written)}" for r in wrote]
     for result in results:
         if result.outcome.failing:
             lines.append("")

@@ -25,6 +25,10 @@ _WRITES = {
 }
 _DELETES = {WriteKind.VARIABLE_DELETE, WriteKind.SECRET_DELETE}
 _SUBJECT_SHOWN = {
+    WriteKind.HARDWARE,  # the flavor, sleep seconds, visibility and on/off: public settings
+    WriteKind.SLEEP_TIME,
+    WriteKind.VISIBILITY,
+    WriteKind.DEV_MODE,
     WriteKind.VARIABLE_SET,
     WriteKind.VARIABLE_DELETE,
     WriteKind.SECRET_SET,
