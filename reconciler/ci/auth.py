@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 
 from reconciler.ci.context import WRITING
+from reconciler.errors import UserError
+from reconciler.targets import resolve_targets
 
 
 def targets(args: Sequence[str]) -> list[str]:
@@ -23,6 +25,16 @@ def targets(args: Sequence[str]) -> list[str]:
         elif arg.startswith("--target="):
             found.append(arg.split("=", 1)[1])
     return found
+
+
+def _scope(given: list[str], space_ids: Sequence[str]) -> list[str]:
+    """The Spaces the run covers: --target takes names and globs too (reconciler/targets.py)."""
+    if not given:
+        return list(space_ids)
+    try:
+        return list(resolve_targets(given, space_ids))
+    except UserError:
+        return given  # the command itself reports the bad target
 
 
 def configure(
@@ -38,7 +50,7 @@ def configure(
     if env.get("HF_OIDC_RESOURCE"):
         return f"keyless (HF_OIDC_RESOURCE={env['HF_OIDC_RESOURCE']})", None
     oidc = bool(env.get("ACTIONS_ID_TOKEN_REQUEST_URL") and env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
-    scope = targets(args) or list(space_ids)
+    scope = _scope(targets(args), space_ids)
     if oidc and len(scope) == 1:
         env["HF_OIDC_RESOURCE"] = f"spaces/{scope[0]}"
         return f"keyless (Trusted Publisher of spaces/{scope[0]})", None

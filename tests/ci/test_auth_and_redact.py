@@ -33,6 +33,16 @@ def test_keyless_scopes_the_token_to_the_one_space() -> None:
     assert env["HF_OIDC_RESOURCE"] == "spaces/acme/only"
 
 
+def test_keyless_scopes_a_bare_name_or_a_glob_that_selects_one_space() -> None:
+    for target in ("demo", "ACME/de*"):
+        env = dict(OIDC)
+        how, warning = auth.configure(env, "apply", ["--target", target], ["acme/demo", "acme/other"])
+        assert warning is None and env["HF_OIDC_RESOURCE"] == "spaces/acme/demo", target
+    env = dict(OIDC)
+    how, warning = auth.configure(env, "apply", ["--target", "acme/*"], ["acme/demo", "acme/other"])
+    assert how == "none" and warning and "covers 2" in warning and "HF_OIDC_RESOURCE" not in env
+
+
 def test_keyless_refuses_to_guess_for_a_fleet() -> None:
     env = dict(OIDC)
     how, warning = auth.configure(env, "apply", [], ["acme/a", "acme/b"])
