@@ -1,9 +1,13 @@
 """Adopt a live Space: ObservedSpace -> a manifest document that reproduces it. Pure.
 
 Secrets become `fromEnv` references named after their keys (values are unknowable).
-Adopted Spaces get `lifecycle.ownershipMarker: false`: the tool did not create them, so
-`--prune` never deletes them and their README keeps the front matter it has. Every file path
-the Hub names is checked here before anything is written (`destination_problems`).
+Spaces made by hand get `lifecycle.ownershipMarker: false`: the tool did not create them, so
+`--prune` never deletes them. A Space that carries the tool's marker keeps it (the default),
+and its prevent-destroy tag becomes `lifecycle.preventDestroy: true`; neither tag is left in
+`card.tags`. The front matter lives in the manifest's `card`: the app folder's README.md keeps
+only its body whenever the manifest regenerates the Hub's README byte for byte (otherwise the
+README is kept whole, so the next plan stays empty). Every file path the Hub names is checked
+here before anything is written (`destination_problems`).
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from typing import Any
 
 import yaml
 
-from reconciler.manifests.card import FRONT_MATTER_KEYS
-from reconciler.manifests.schema_models import Card
-from reconciler.model import DEFAULT_HARDWARE, OWNERSHIP_TAG, ObservedSpace
+from reconciler.manifests.card import FRONT_MATTER_KEYS, front_matter, render_readme, split_front_matter
+from reconciler.manifests.schema_models import Card, Space
+from reconciler.model import DEFAULT_HARDWARE, OWNERSHIP_TAG, PREVENT_DESTROY_TAG, ObservedSpace
 
 # Front matter key -> manifest card key (camelCase), the inverse of the loader's mapping.
 CARD_KEYS = {hub: Card.model_fields[name].alias or name for name, hub in FRONT_MATTER_KEYS.items()}
 SPEC_KEYS = {"sdk", "sdk_version"}
+# Tags the manifest writes from `lifecycle` (card.py), never from `card.tags`.
+LIFECYCLE_TAGS = frozenset({OWNERSHIP_TAG, PREVENT_DESTROY_TAG})
 
 
 def card_from_front_matter(front: dict[str, Any]) -> dict[str, Any]:
@@ -32,7 +38,7 @@ def card_from_front_matter(front: dict[str, Any]) -> dict[str, Any]:
         if key in SPEC_KEYS:
             continue
         if key == "tags":
-            value = [tag for tag in value or () if tag != OWNERSHIP_TAG]
+            value = [tag for tag in value or () if tag not in LIFECYCLE_TAGS]
             if not value:
                 continue
         if key in CARD_KEYS:
@@ -48,7 +54,7 @@ def manifest_for(observed: ObservedSpace, source_path: str) -> dict[str, Any]:
     namespace, name = observed.id.split("/", 1)
     spec: dict[str, Any] = {"sdk": observed.sdk or observed.card.get("sdk") or "gradio"}
     if observed.card.get("sdk_version"):
-        spec["sdkVersion"] = str(observed.card["sdk_version"])
+        spec["sdkVersion"] = Quoted(observed.card["sdk_version"])
     if observed.hardware and observed.hardware != DEFAULT_HARDWARE:
         spec["hardware"] = observed.hardware
     if observed.sleep_time is not None:
@@ -69,7 +75,13 @@ def manifest_for(observed: ObservedSpace, source_path: str) -> dict[str, Any]:
     card = card_from_front_matter(dict(observed.card))
     if card:
         spec["card"] = card
-    spec["lifecycle"] = {"ownershipMarker": False}
+    lifecycle: dict[str, Any] = {}
+    if PREVENT_DESTROY_TAG in (observed.card.get("tags") or ()):
+        lifecycle["preventDestroy"] = True
+    if not observed.managed:
+        lifecycle["ownershipMarker"] = False
+    if lifecycle:
+        spec["lifecycle"] = lifecycle
     return {
         "apiVersion": "spaces-reconciler/v1",
         "kind": "Space",
@@ -90,10 +102,42 @@ def _volume(raw: dict[str, Any]) -> dict[str, Any]:
     return {keys[k]: v for k, v in raw.items() if v is not None and k in keys}
 
 
+class Quoted(str):
+    """A string written double-quoted: versions, which YAML would otherwise read as numbers
+    (README: `sdkVersion: "6.15.1"`; unquoted 6.10 is the float 6.1)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _quoted(dumper: yaml.SafeDumper, value: Quoted) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+
+
+_Dumper.add_representer(Quoted, _quoted)
+
+
 def dump_manifest(document: dict[str, Any], schema_path: str) -> str:
     header = f"# yaml-language-server: $schema={schema_path}\n# Imported from the Hub by `reconcile import`.\n"
-    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000)
+    body = yaml.dump(
+        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000
+    )
     return header + body
+
+
+def source_readme(hub_readme: bytes, document: dict[str, Any]) -> bytes | None:
+    """The README.md to keep in the app folder: the body alone when the manifest's card
+    regenerates exactly `hub_readme`; None to keep the Hub's file as it is."""
+    try:
+        text = hub_readme.decode("utf-8")
+        spec = Space.model_validate(document).spec
+    except (UnicodeDecodeError, ValueError):
+        return None
+    front, body = split_front_matter(text)
+    if front is None or render_readme(front_matter(spec), body) != hub_readme:
+        return None
+    return body.encode("utf-8")
 
 
 # ------------------------------------------------------------------ remote paths

@@ -7,6 +7,7 @@ SDK) instead of one info call per Space. Per Space: only what cannot be listed
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from huggingface_hub.hf_api import RepoFile, SpaceInfo
+from huggingface_hub.utils.tqdm import disable_progress_bars
 
 from reconciler import identity
 from reconciler.diff import SERVER_OWNED_FILES
@@ -205,18 +207,27 @@ def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str
 
 
 def download_files(
-    client: HubClient, space_id: str, sha: str, destination: Path, expected: Iterable[RemoteFile] = ()
+    client: HubClient,
+    space_id: str,
+    sha: str,
+    destination: Path,
+    expected: Iterable[RemoteFile] = (),
+    *,
+    progress: bool = False,
 ) -> list[str]:
     """Every file of the Space at `sha` into `destination` (server-owned files left out).
 
     Downloads go through resolve (snapshot_download -> hf_hub_download), which serves the
     content of LFS/Xet files, and are copied in chunks. Each file listed in `expected` (the
     tree at `sha`) is checked byte-exact against its entry before it is kept, so a pointer
-    file is never written as content; when `expected` is given, nothing else is kept."""
+    file is never written as content; when `expected` is given, nothing else is kept.
+    huggingface_hub's progress bars are shown only with `progress` (the caller knows whether
+    stderr is a terminal); in CI logs they are noise."""
     entries = {f.path: f for f in expected}
 
     def fetch() -> list[str]:
-        with tempfile.TemporaryDirectory() as scratch:
+        quiet = contextlib.nullcontext() if progress else disable_progress_bars()
+        with quiet, tempfile.TemporaryDirectory() as scratch:
             root = Path(client.api.snapshot_download(space_id, repo_type="space", revision=sha, local_dir=scratch))
             copied = []
             for path in sorted(root.rglob("*")):
