@@ -19,6 +19,7 @@ from reconciler.model import (
     FileChanges,
     Frozen,
     ObservedSpace,
+    Orphan,
     Plan,
     PlanEntry,
     PolicyFinding,
@@ -79,6 +80,8 @@ class DriftReport(Frozen):
     summary: Mapping[str, int] = Field(default_factory=dict)
     # Space id -> the policy rules it breaks as it is now, in sync with git or not.
     policy: Mapping[str, tuple[PolicyFinding, ...]] = Field(default_factory=dict)
+    # Unmanaged Spaces that carry the ownership marker (previews apart): what --prune would delete.
+    orphans: tuple[Orphan, ...] = ()
 
     @property
     def violates_policy(self) -> bool:
@@ -205,4 +208,11 @@ def classify(
     summary = {status.value: 0 for status in DriftStatus}
     for drift_entry in entries:
         summary[drift_entry.status.value] += 1
-    return DriftReport(created_at=plan.created_at, hub=plan.hub, spaces=tuple(entries), summary=summary)
+    orphans = tuple(
+        Orphan(id=live.id, prevent_destroy=live.prevent_destroy)
+        for live in sorted(unmanaged, key=lambda o: o.id)
+        if live.managed and not live.preview
+    )
+    return DriftReport(
+        created_at=plan.created_at, hub=plan.hub, spaces=tuple(entries), summary=summary, orphans=orphans
+    )

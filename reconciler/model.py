@@ -296,6 +296,11 @@ class ObservedSpace(Frozen):
         """A pull-request preview copy made by `reconcile preview up`."""
         return self._tagged(PREVIEW_TAG)
 
+    @property
+    def prevent_destroy(self) -> bool:
+        """Carries lifecycle.preventDestroy: --prune refuses to delete it even without a manifest."""
+        return self._tagged(PREVENT_DESTROY_TAG)
+
     def _tagged(self, tag: str) -> bool:
         tags = self.card.get("tags") or ()
         return isinstance(tags, (list, tuple)) and tag in tags
@@ -668,6 +673,15 @@ class PlanEntry(Frozen):
     steps: tuple[Step, ...] = ()
 
 
+class Orphan(Frozen):
+    """A Space in a watched namespace that carries the ownership marker but is in no manifest,
+    left alone because the plan was made without --prune (which would delete it, or refuse to
+    when it carries preventDestroy)."""
+
+    id: str
+    prevent_destroy: bool = False
+
+
 class Plan(Frozen):
     format_version: Literal[1] = 1
     created_at: str
@@ -677,6 +691,7 @@ class Plan(Frozen):
     monthly_cost_delta_usd: float = 0.0
     notes: tuple[str, ...] = ()
     policy: tuple[PolicyFinding, ...] = ()  # plan-wide rules (those reading only `plan` and `context`)
+    orphans: tuple[Orphan, ...] = ()  # managed Spaces with no manifest, not pruned (no --prune)
 
     @property
     def has_changes(self) -> bool:

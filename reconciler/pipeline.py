@@ -32,7 +32,7 @@ from reconciler.hub.observe import (
 )
 from reconciler.manifests import resolve_secret
 from reconciler.manifests.hub_rules import FREE_HARDWARE, account_diagnostics, written_account_settings
-from reconciler.model import DesiredSpace, ObservedSpace, Plan, PlanEntry
+from reconciler.model import DesiredSpace, ObservedSpace, Orphan, Plan, PlanEntry
 from reconciler.planner import Pair, build_plan, pair_up, plan_pair
 from reconciler.policy import CompiledPolicy
 from reconciler.policy.check import shared_inputs, with_policy
@@ -223,6 +223,7 @@ def make_plan(
     *,
     selection: Selection = Selection(),
     prune: bool = False,
+    namespaces: Iterable[str] = (),
     cache: TreeCache | None = None,
     parallelism: int = 8,
     policies: Sequence[CompiledPolicy] = (),
@@ -254,11 +255,18 @@ def make_plan(
             early[space_id] = plan_pair(pair, prices(), has_key)
 
         observation = observe(
-            client, chosen, selection=selection, cache=cache, parallelism=parallelism, then=plan_early
+            client,
+            chosen,
+            selection=selection,
+            namespaces=namespaces,
+            cache=cache,
+            parallelism=parallelism,
+            then=plan_early,
         )
         costs = prices()
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
-    prune_candidates = [o for o in observation.unmanaged if o.managed and not o.preview] if prune else []
+    orphans = [o for o in observation.unmanaged if o.managed and not o.preview]
+    prune_candidates = orphans if prune else []
 
     def planned(observation: Observation, reuse: Mapping[str, PlanEntry]) -> Plan:
         return build_plan(
@@ -276,6 +284,9 @@ def make_plan(
     if differ:
         observation = verified_trees(client, observation, differ, cache, parallelism)
         plan = planned(observation, {k: v for k, v in early.items() if k not in differ})
+    if not prune and orphans:
+        kept = tuple(Orphan(id=o.id, prevent_destroy=o.prevent_destroy) for o in orphans)
+        plan = plan.model_copy(update={"orphans": kept})
     if policies:
         desired_by_id = {d.id: d for d in chosen}
         plan = with_policy(plan, policies, desired_by_id, observation.observed, shared_inputs(context_env or {}))

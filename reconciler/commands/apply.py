@@ -22,6 +22,7 @@ from reconciler.hub.cache import TreeCache
 from reconciler.model import Plan, Rung
 from reconciler.pipeline import make_plan
 from reconciler.policy.check import blocking
+from reconciler.project import watched_namespaces
 from reconciler.render import color_enabled
 from reconciler.render.apply_progress import LiveProgress, PlainProgress
 from reconciler.render.apply_text import render_results_json, render_results_text
@@ -77,6 +78,13 @@ REWRITE_HELP = (
     metavar="NS/NAME",
     help="Apply only these Spaces: an id, a name or a glob (repeatable).",
 )
+@click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    metavar="NS",
+    help="Watch this namespace too (repeatable), besides reconcile.yaml's and the manifests'.",
+)
 @click.option("--shard", metavar="I/N", help="Apply only shard I of N.")
 @click.option("--prune", is_flag=True, help="Delete Spaces this tool manages that have no manifest.")
 @click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
@@ -92,6 +100,7 @@ def command(
     wait: bool,
     timeout: str,
     targets: tuple[str, ...],
+    namespaces: tuple[str, ...],
     shard: str | None,
     prune: bool,
     rewrite_unreadable_secrets: bool,
@@ -126,6 +135,7 @@ def command(
             cache=cache,
             selection=selection,
             prune=prune,
+            namespaces=watched_namespaces(namespaces),
             parallelism=parallelism,
             policies=fleet.policies,
             context_env=os.environ,

@@ -16,12 +16,19 @@ from reconciler.commands._common import (
     write_output,
 )
 from reconciler.pipeline import Selection, Shard, make_drift
+from reconciler.project import watched_namespaces
 from reconciler.render.drift_views import render_drift
 
 
 @click.command(name="drift")
 @paths_argument
-@click.option("--namespace", "namespaces", multiple=True, metavar="NS", help="Watch this namespace too (repeatable).")
+@click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    metavar="NS",
+    help="Watch this namespace too (repeatable), besides reconcile.yaml's and the manifests'.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text", show_default=True
 )
@@ -51,7 +58,7 @@ def command(
         report = make_drift(
             client,
             fleet.spaces,
-            namespaces=namespaces,
+            namespaces=watched_namespaces(namespaces),
             selection=selection,
             parallelism=parallelism,
             policies=fleet.policies,

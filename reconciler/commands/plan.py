@@ -16,6 +16,7 @@ from reconciler.commands._common import (
     write_output,
 )
 from reconciler.pipeline import Selection, Shard, make_plan
+from reconciler.project import watched_namespaces
 from reconciler.render.plan_json import plan_to_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
@@ -42,6 +43,13 @@ REWRITE_HELP = (
     metavar="NS/NAME",
     help="Plan only these Spaces: an id, a name or a glob (repeatable).",
 )
+@click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    metavar="NS",
+    help="Watch this namespace too (repeatable), besides reconcile.yaml's and the manifests'.",
+)
 @click.option("--shard", metavar="I/N", help="Plan only shard I of N (stable by Space id).")
 @click.option("--prune", is_flag=True, help="Plan deletion of Spaces this tool manages that have no manifest.")
 @click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
@@ -55,6 +63,7 @@ def command(
     stats: bool,
     detailed_exitcode: bool,
     targets: tuple[str, ...],
+    namespaces: tuple[str, ...],
     shard: str | None,
     prune: bool,
     rewrite_unreadable_secrets: bool,
@@ -70,6 +79,7 @@ def command(
             fleet.spaces,
             selection=selection,
             prune=prune,
+            namespaces=watched_namespaces(namespaces),
             parallelism=parallelism,
             policies=fleet.policies,
             context_env=os.environ,

@@ -29,6 +29,7 @@ from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_docum
 from reconciler.manifests.yaml_positions import Path as NodePath
 from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceRef, Volume
 from reconciler.policy import EXEMPT_LABEL, CompiledPolicy, compile_policy, exemption_problem
+from reconciler.project import PROJECT_FILE, project_file
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 MAX_MANIFEST_BYTES = 10_000_000  # refused before parsing: a manifest comes from a pull request
@@ -82,6 +83,11 @@ def load_manifests(paths: Sequence[Path], repo_root: Path | None = None) -> Load
 
 
 IGNORE_FILE = ".reconcileignore"
+
+
+def _is_project_file(folder: str, name: str) -> bool:
+    """The repository's reconcile.yaml (settings, not a manifest: reconciler/project.py)."""
+    return name == PROJECT_FILE and os.path.realpath(folder) == os.path.realpath(project_file(Path(folder)).parent)
 
 
 def _reconcileignore(root: Path) -> pathspec.GitIgnoreSpec | None:
@@ -165,7 +171,7 @@ class _Loader:
                     )
                     for name in sorted(files):
                         if name.endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
-                            if self._ignored(root, folder, name, False):
+                            if self._ignored(root, folder, name, False) or _is_project_file(folder, name):
                                 continue
                             file = Path(folder) / name
                             found.setdefault(os.path.realpath(file), file)

@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.drift import CommitRef, DriftDetail, DriftEntry, DriftReport, DriftStatus
 from reconciler.model import FileEntry, Volume
 from reconciler.render._common import change_kind, format_size, masked, plural
-from reconciler.render.words import reasons_text
+from reconciler.render.words import orphans_text, reasons_text
 
 # Most severe first: the order of sections in markdown and of details in text.
 SEVERITY: tuple[DriftStatus, ...] = (
@@ -128,4 +128,5 @@ def template_globals() -> dict[str, Any]:
         "plural": plural,
         "statuses": [s for s in DriftStatus],
         "severity": SEVERITY,
+        "orphans_text": orphans_text,
     }

@@ -33,6 +33,7 @@ from reconciler.render.drift_markdown import render_drift_markdown
 from reconciler.render.plan_json import change_json as plan_change
 from reconciler.render.plan_json import files_json as plan_files
 from reconciler.render.policy_text import policy_lines, sorted_findings
+from reconciler.render.words import orphans_text
 
 FORMATS = ("text", "json", "markdown", "html")
 _TEXT_COLOR = {
@@ -74,6 +75,8 @@ def drift_to_json(report: DriftReport) -> str:
     }
     if report.policy:  # additive: present only when a rule has something to say
         document["policy"] = [{"id": i, **f.model_dump(mode="json")} for i, f in sorted_findings(report.policy)]
+    if report.orphans:  # additive: managed Spaces with no manifest, what --prune would delete
+        document["orphans"] = [orphan.model_dump(mode="json") for orphan in report.orphans]
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -140,6 +143,8 @@ def render_drift_text(report: DriftReport, color: bool) -> str:
         lines += ["", *(visible(line) for line in policy)]
     if not entries:
         lines += ["", "No Spaces in the manifests or the watched namespaces."]
+    elif report.orphans:  # not "No drift": git no longer describes these Spaces
+        lines += ["", paint(visible(orphans_text(report.orphans)), bold=True)]
     elif not report.has_drift and counts["in_sync"]:
         lines += ["", paint("No drift. The Hub matches the manifests.", bold=True)]
     return "\n".join(lines) + "\n"

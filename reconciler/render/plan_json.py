@@ -33,6 +33,8 @@ def plan_to_json(plan: Plan) -> str:
     }
     if plan.policy:
         document["policy"] = [finding.model_dump(mode="json") for finding in plan.policy]
+    if plan.orphans:  # additive, like policy: present only when there are some
+        document["orphans"] = [orphan.model_dump(mode="json") for orphan in plan.orphans]
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -36,7 +36,7 @@ from reconciler.render._common import (
 )
 from reconciler.render._markdown import html_text, md_code, md_text
 from reconciler.render.policy_text import finding_text, plan_findings, verdict
-from reconciler.render.words import reasons_text, step_text
+from reconciler.render.words import orphans_text, reasons_text, step_text
 
 GITHUB_COMMENT_LIMIT = 65536
 DEFAULT_TITLE = "Spaces plan"
@@ -78,6 +78,7 @@ def _template() -> jinja2.Template:
         kind=change_kind,
         policy=plan_findings,
         finding_text=finding_text,
+        orphans_text=orphans_text,
         policy_verdict=lambda plan: verdict([f for _, f in plan_findings(plan)]),
         warnings=entry_warnings,
         reasons=lambda entry: reasons_text(entry.reasons, entry.files),

@@ -24,7 +24,7 @@ from reconciler.render._common import (
     visible,
 )
 from reconciler.render.policy_text import plan_policy_lines
-from reconciler.render.words import reasons_text, step_text
+from reconciler.render.words import orphans_text, reasons_text, step_text
 
 NO_CHANGES = "No changes. The Hub matches the manifests."
 _ACTION_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
@@ -41,6 +41,8 @@ def render_plan_text(plan: Plan, color: bool, *, show_unchanged: bool = False) -
     paint = _painter(color)
     blocks = ["\n".join(_entry_lines(entry, paint)) for entry in shown_entries(plan, show_unchanged)]
     tail = [f"Note: {visible(note)}" for note in plan.notes]
+    if plan.orphans:
+        tail.append(f"Note: {visible(orphans_text(plan.orphans))}")
     if policy := plan_policy_lines(plan):
         blocks.append("\n".join(visible(line) for line in policy))
     if plan.has_changes:

@@ -5,7 +5,7 @@ Decisions are values everywhere else; this is the one place that turns them into
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from reconciler.model import (
     Blocker,
@@ -15,6 +15,7 @@ from reconciler.model import (
     Commit,
     CreateSpace,
     FileChanges,
+    Orphan,
     Pause,
     Reason,
     ReasonCode,
@@ -172,3 +173,20 @@ def verify_step_text(step: Verify) -> str:
     if step.check == "smoke":
         return f"verify: call {listed}" + (f", expect {step.expect}" if step.expect else ", expect no error")
     return f"verify: no run log line matches {listed}"
+
+
+def orphans_text(orphans: Sequence[Orphan]) -> str:
+    """What a plan made without --prune says about managed Spaces that have no manifest."""
+    ids = ", ".join(o.id for o in orphans)
+    text = (
+        f"{_plural(len(orphans), 'Space')} in the watched namespaces "
+        f"{'carries' if len(orphans) == 1 else 'carry'} the spaces-reconciler marker but "
+        f"{'has' if len(orphans) == 1 else 'have'} no manifest ({ids}); --prune would delete "
+        f"{'it' if len(orphans) == 1 else 'them'}"
+    )
+    protected = [o.id for o in orphans if o.prevent_destroy]
+    if protected:
+        text += (
+            f", but refuses while {', '.join(protected)} {'carries' if len(protected) == 1 else 'carry'} preventDestroy"
+        )
+    return text + "."

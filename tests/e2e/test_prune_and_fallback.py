@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, HfApi
@@ -33,8 +34,9 @@ def make_space(hub: LocalHub, space_id: str, tags: list[str], sdk_version: str =
 def test_prune_deletes_only_spaces_carrying_the_ownership_marker(hub: LocalHub, fleet: Path) -> None:
     make_space(hub, "local-org/orphan", [OWNERSHIP_TAG])
     make_space(hub, "local-org/handmade", ["demo"])
-    without = run_cli("plan", "--format", "json")
-    assert "local-org/orphan" not in without.stdout, "without --prune nothing is planned for deletion"
+    without = json.loads(run_cli("plan", "--format", "json").stdout)
+    assert "local-org/orphan" not in {e["id"] for e in without["spaces"]}, "without --prune nothing is deleted"
+    assert without["orphans"] == [{"id": "local-org/orphan", "prevent_destroy": False}]  # only counted
 
     result = run_cli("apply", "--auto-approve", "--prune", "--timeout", "60s", "--format", "json")
     assert result.code == 0, result.output
