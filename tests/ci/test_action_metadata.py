@@ -227,3 +227,17 @@ def test_actionlint_reports_an_untrusted_expression_in_a_script() -> None:
     (finding,) = actionlint({"planted.yml": planted})
     assert finding["kind"] == "expression" and "github.event.pull_request.title" in finding["message"]
     assert "potentially untrusted" in finding["message"]
+
+
+def test_the_slow_reliability_tests_run_nightly_with_the_readme_command() -> None:
+    command = ".ci/run -m slow"
+    assert f"`{command}`" in (ROOT / "README.md").read_text("utf-8")
+    assert '.venv/bin/python -m pytest -q "$@"' in (ROOT / ".ci" / "run").read_text(
+        "utf-8"
+    )  # the arguments reach pytest
+    scheduled = {p.name: load(p) for p in OWN_WORKFLOWS if "schedule" in load(p)["on"]}
+    runs = {name: [s.get("run") for job in w["jobs"].values() for s in job["steps"]] for name, w in scheduled.items()}
+    assert [name for name, commands in runs.items() if command in commands] == ["reliability.yml"]
+    workflow = scheduled["reliability.yml"]
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "workflow_dispatch" in workflow["on"]
