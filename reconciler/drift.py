@@ -60,6 +60,9 @@ class DriftDetail(Frozen):
     hardware_requested: str | None = None
     hardware_current: str | None = None
     hand_mounted_volumes: tuple[Volume, ...] = ()
+    # spec.verify.endpoints the running Space's API no longer has, and what it has instead.
+    endpoints_missing: tuple[str, ...] = ()
+    endpoints_available: tuple[str, ...] = ()
     managed_marker: bool = False
     manifest: str | None = None
 
@@ -94,6 +97,8 @@ class DriftReport(Frozen):
 
 # Reads the commits of a Space, newest first: injected so this module stays free of Hub calls.
 CommitReader = Callable[[str], Sequence[CommitRef]]
+# Space id -> the named endpoints its running app's API lists (gradio_client view_api).
+LiveEndpoints = Mapping[str, Sequence[str]]
 
 
 def _as_drift(change: Change) -> Change:
@@ -175,7 +180,10 @@ def classify(
     observed: Mapping[str, ObservedSpace],
     unmanaged: Iterable[ObservedSpace],
     read_commits: CommitReader,
+    live_endpoints: LiveEndpoints | None = None,
 ) -> DriftReport:
+    """`live_endpoints`: the API of each running Space that declares spec.verify.endpoints (a
+    Space whose API could not be read is left out: nothing is said about it)."""
     wanted = {d.id: d for d in desired}
     entries: list[DriftEntry] = []
     for entry in plan.spaces:
@@ -188,10 +196,16 @@ def classify(
             entries.append(DriftEntry(id=entry.id, status=DriftStatus.MISSING, detail=detail))
             continue
         detail = _attribution(entry, space, live, read_commits)
+        declared = space.verify.endpoints if space.verify else ()
+        available = (live_endpoints or {}).get(entry.id)
+        missing = tuple(name for name in declared if available is not None and name not in available)
+        if missing and available is not None:
+            endpoints = {"endpoints_missing": missing, "endpoints_available": tuple(sorted(available))}
+            detail = detail.model_copy(update=endpoints)
         if live.stage is not None and live.stage.failed:
             status = DriftStatus.FAILED
             detail = detail.model_copy(update={"message": f"stage {live.stage.value}"})
-        elif entry.rung is Rung.NONE and not detail.hand_mounted_volumes:
+        elif entry.rung is Rung.NONE and not detail.hand_mounted_volumes and not detail.endpoints_missing:
             status = DriftStatus.IN_SYNC
         else:
             status = DriftStatus.DRIFTED

@@ -17,6 +17,7 @@ from reconciler import secrets
 from reconciler.diff import SecretProbe
 from reconciler.drift import CommitRef, DriftReport, classify, needs_commits
 from reconciler.errors import UserError
+from reconciler.health import Stage
 from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import (
@@ -317,8 +318,12 @@ def make_drift(
     parallelism: int = 8,
     policies: Sequence[CompiledPolicy] = (),
     context_env: Mapping[str, str] | None = None,
+    read_endpoints: Callable[[str], Sequence[str] | None] | None = None,
 ) -> DriftReport:
-    """Drift of every watched Space: the plan's observation and diff, classified (see drift.py)."""
+    """Drift of every watched Space: the plan's observation and diff, classified (see drift.py).
+
+    `read_endpoints` reads a running Space's API (reconciler.verify.fleet.endpoint_reader); it
+    is called only for Spaces that declare spec.verify.endpoints and run."""
     chosen = select(desired, selection)
     cache = cache or TreeCache(tree_cache_dir())
     observation = observe(
@@ -343,10 +348,21 @@ def make_drift(
 
     # Commit histories are read in parallel, only for Spaces whose drift they can attribute.
     attributable = [e.id for e in plan.spaces if e.id in observation.observed and needs_commits(e)]
+    running = [
+        d.id
+        for d in chosen
+        if d.verify and d.verify.endpoints and getattr(observation.observed.get(d.id), "stage", None) is Stage.RUNNING
+    ]
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         histories = dict(zip(attributable, pool.map(read_commits, attributable), strict=True))
+        apis = dict(zip(running, pool.map(read_endpoints, running), strict=True)) if read_endpoints else {}
     report = classify(
-        plan, chosen, observation.observed, observation.unmanaged, lambda space_id: histories.get(space_id, [])
+        plan,
+        chosen,
+        observation.observed,
+        observation.unmanaged,
+        lambda space_id: histories.get(space_id, []),
+        {space_id: names for space_id, names in apis.items() if names is not None},
     )
     if not policies:
         return report

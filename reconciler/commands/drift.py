@@ -15,6 +15,7 @@ from reconciler.commands._common import (
     use_color,
     write_output,
 )
+from reconciler.hub.live import LiveReader
 from reconciler.pipeline import Selection, Shard, make_drift
 from reconciler.project import watched_namespaces
 from reconciler.render.drift_views import render_drift
@@ -55,6 +56,14 @@ def command(
     fleet = load_fleet(paths)
     selection = Selection(shard=Shard.parse(shard) if shard else None)
     with hub_client(ctx, parallelism) as client:
+        read_endpoints = None
+        if any(d.verify and d.verify.endpoints for d in fleet.spaces):
+            # gradio_client is imported only when a Space declares endpoints to check.
+            from reconciler.verify.fleet import endpoint_reader
+            from reconciler.verify.gradio_api import connect
+
+            reader = LiveReader(client)
+            read_endpoints = endpoint_reader(reader, connect(reader.token))
         report = make_drift(
             client,
             fleet.spaces,
@@ -63,6 +72,7 @@ def command(
             parallelism=parallelism,
             policies=fleet.policies,
             context_env=os.environ,
+            read_endpoints=read_endpoints,
         )
     write_output(render_drift(report, fmt, color=use_color() and out is None), out)
     return 2 if detailed_exitcode and (report.has_drift or report.violates_policy) else 0

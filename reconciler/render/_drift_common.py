@@ -58,8 +58,21 @@ def by_severity(report: DriftReport, statuses: tuple[DriftStatus, ...] = DETAILE
 
 
 def detail_message(detail: DriftDetail) -> str:
-    """The detail's own message, then the plan's reasons, in words."""
-    return "; ".join([*([detail.message] if detail.message else []), *reasons_text(detail.reasons, detail.files)])
+    """The detail's own message, then the plan's reasons, then missing endpoints, in words."""
+    endpoints = [f"declared endpoints missing from the API: {', '.join(detail.endpoints_missing)}"]
+    return "; ".join(
+        [
+            *([detail.message] if detail.message else []),
+            *reasons_text(detail.reasons, detail.files),
+            *(endpoints if detail.endpoints_missing else []),
+        ]
+    )
+
+
+def endpoints_text(detail: DriftDetail) -> str:
+    """spec.verify.endpoints the running app no longer has, and what it has instead."""
+    has = ", ".join(detail.endpoints_available) or "no named endpoint"
+    return f"missing from the Space's API: {', '.join(detail.endpoints_missing)} (it has: {has})"
 
 
 def stage_text(entry: DriftEntry) -> str:
@@ -111,6 +124,7 @@ def has_attribution(detail: DriftDetail) -> bool:
         or detail.hardware_requested
         or detail.hardware_current
         or detail.hand_mounted_volumes
+        or detail.endpoints_missing
     )
 
 
@@ -129,4 +143,5 @@ def template_globals() -> dict[str, Any]:
         "statuses": [s for s in DriftStatus],
         "severity": SEVERITY,
         "orphans_text": orphans_text,
+        "endpoints_text": endpoints_text,
     }

@@ -22,6 +22,7 @@ from reconciler.render._drift_common import (
     commit_text,
     detail_message,
     drift_counts,
+    endpoints_text,
     file_groups,
     reason,
     stage_text,
@@ -110,6 +111,8 @@ def _entry_json(entry: DriftEntry) -> dict[str, Any]:
                 }
                 for v in detail.hand_mounted_volumes
             ],
+            "endpoints_missing": list(detail.endpoints_missing),
+            "endpoints_available": list(detail.endpoints_available),
             "managed_marker": detail.managed_marker,
             "manifest": detail.manifest,
         },
@@ -178,6 +181,8 @@ def _text_details(entry: DriftEntry, paint: Callable[..., str]) -> list[str]:
     if detail.hand_mounted_volumes:
         lines.append("    volumes mounted by hand:")
         lines += [f"      {visible(volume_text(v))}" for v in detail.hand_mounted_volumes]
+    if detail.endpoints_missing:
+        lines.append(f"    endpoints (spec.verify): {visible(endpoints_text(detail))}")
     if detail.manifest:
         lines.append(f"    manifest: {visible(detail.manifest)}")
     return lines

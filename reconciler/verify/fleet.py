@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from reconciler.errors import ReconcileError
 from reconciler.manifests import resolve_secret
 from reconciler.model import DesiredSpace
-from reconciler.verify.api import Connect
+from reconciler.verify.api import ApiUnreachable, Connect
 from reconciler.verify.outcomes import Check, CheckResult, Evidence, Problem, SpaceVerification, Status
 from reconciler.verify.runner import Live, Redactor, verify_space
 
@@ -50,3 +51,24 @@ def verify_fleet(
     chosen = sorted((s for s in spaces if s.verify is not None), key=lambda s: s.id)
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(chosen) or 1))) as pool:
         return list(pool.map(one, chosen))
+
+
+def endpoint_reader(live: Live, connect: Connect) -> Callable[[str], tuple[str, ...] | None]:
+    """For `reconcile drift`: the named endpoints of a running Space's API, or None when the
+    Space does not run or its API cannot be read (drift then says nothing about its endpoints)."""
+
+    def read(space_id: str) -> tuple[str, ...] | None:
+        try:
+            state = live.space(space_id)
+            if state.stage != "RUNNING" or state.host is None:
+                return None
+            with tempfile.TemporaryDirectory(prefix="reconcile-drift-") as folder:
+                api = connect(state.host, folder)
+                try:
+                    return api.endpoints()
+                finally:
+                    api.close()
+        except (ApiUnreachable, ReconcileError):
+            return None
+
+    return read

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from reconciler.drift import DriftEntry, DriftStatus, classify
-from reconciler.model import OWNERSHIP_TAG, PREVIEW_TAG, DesiredSpace, ObservedSpace, ObservedVariable, Plan
+from reconciler.model import (
+    OWNERSHIP_TAG,
+    PREVIEW_TAG,
+    DesiredSpace,
+    ObservedSpace,
+    ObservedVariable,
+    Plan,
+    VerifySpec,
+)
 from reconciler.planner import build_plan, pair_up
 from tests.builders import desired, observed_like
 
@@ -50,3 +58,21 @@ def test_an_ignored_variable_deleted_by_hand_is_not_reported() -> None:
     space = desired(variables={"MODE": "fast"}, lifecycle={"ignore_changes": ("spec.variables.MODE",)})
     entry = drift_of(space, observed_like(space, variables={}))
     assert entry.detail.variables_deleted_outside == ()
+
+
+def test_a_declared_endpoint_the_running_space_no_longer_has_is_drift() -> None:
+    space = desired(verify=VerifySpec(endpoints=("/echo", "/health")))
+    live = observed_like(space)
+    pairs = pair_up([space], {space.id: live}, {})
+    plan = build_plan(pairs, hub="http://hub", created_at="2026-11-22T00:00:00Z", costs={}, has_key=False)
+
+    def drift(endpoints: dict[str, tuple[str, ...]]) -> DriftEntry:
+        (entry,) = classify(plan, [space], {space.id: live}, [], lambda _: [], endpoints).spaces
+        return entry
+
+    renamed = drift({space.id: ("/repeat", "/health")})
+    assert renamed.status is DriftStatus.DRIFTED
+    assert renamed.detail.endpoints_missing == ("/echo",)
+    assert renamed.detail.endpoints_available == ("/health", "/repeat")
+    assert drift({space.id: ("/health", "/echo")}).status is DriftStatus.IN_SYNC
+    assert drift({}).status is DriftStatus.IN_SYNC  # an API that could not be read says nothing

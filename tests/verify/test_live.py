@@ -4,6 +4,7 @@ gradio_client calls them. One local Hub for the module; each app is a few lines.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import subprocess
@@ -229,6 +230,16 @@ def test_renamed_endpoint_fails_endpoints(workspace: Path) -> None:
     assert endpoints["problem"] == "endpoints-missing"
     assert endpoints["evidence"] == {"missing": ["/echo"], "available": ["/repeat"]}
     assert "missing from the Space's API: /echo (it has: /repeat)" in run_cli("verify").stdout
+
+    # `reconcile drift` reports it too, as a typed finding, in every format.
+    drift = run_cli("drift", "--format", "json", "--detailed-exitcode")
+    assert drift.code == 2, drift.output
+    entry = next(e for e in json.loads(drift.stdout)["spaces"] if e["id"] == "local-org/rename")
+    assert entry["status"] == "drifted"
+    assert (entry["detail"]["endpoints_missing"], entry["detail"]["endpoints_available"]) == (["/echo"], ["/repeat"])
+    for fmt in ("text", "markdown", "html"):
+        page = html.unescape(run_cli("drift", "--format", fmt).stdout)
+        assert "missing from the Space's API: /echo (it has: /repeat)" in page, fmt
 
 
 def test_crashing_app_is_runtime_error_with_its_traceback(apps_hub: LocalHub, workspace: Path) -> None:
