@@ -456,7 +456,8 @@ P8_BUILD_S, P8_START_S, P8_LAG_S = 60.0 / P8_SCALE, 30.0 / P8_SCALE, 3.0 / P8_SC
 P8_PARALLELISM = 8  # the CLI's default
 P8_QUOTA, P8_WINDOW_S = 2500, 300.0 / P8_SCALE  # the Hub's api bucket: 2,500 requests per 5 minutes
 P8_OPTIONS = ApplyOptions(wait=True, timeout_s=900 / P8_SCALE, poll_s=2.0 / P8_SCALE, grace_s=60 / P8_SCALE,
-                          parallelism=P8_PARALLELISM)  # fmt: skip
+                          parallelism=P8_PARALLELISM, rebuild_s=ApplyOptions.rebuild_s / P8_SCALE,
+                          restart_s=ApplyOptions.restart_s / P8_SCALE)  # fmt: skip
 
 
 def _rollout_fleet(work: Path, count: int, name: str) -> Fleet:

@@ -123,6 +123,10 @@ class ApplyOptions:
     rollback_on_failure: bool = False
     parallelism: int = 8
     plan_label: str = "plan"
+    # How long a rebuild and an app start are expected to take: the health gate's intervals grow
+    # towards a tenth of them (a Hub whose builds are faster, like a local one, passes its own).
+    rebuild_s: float = 120.0
+    restart_s: float = 30.0
 
 
 class SpaceFailed(ReconcileError):

@@ -10,11 +10,11 @@ from __future__ import annotations
 from reconciler.gate import GateRequest, GateResult, HealthGate, Verdict
 from reconciler.health import Stage
 from reconciler.model import Action, DesiredSpace, ObservedSpace, PlanEntry, WaitHealthy
-from reconciler.results import Failure, SpaceFailed
+from reconciler.results import ApplyOptions, Failure, SpaceFailed
 from reconciler.runstate import RunState
 
-# How long a build or start is expected to take, by whether the image is rebuilt.
-EXPECTED_BUILD_S = {True: 120.0, False: 30.0}
+# How long a build or start is expected to take by default, by whether the image is rebuilt.
+EXPECTED_BUILD_S = {True: ApplyOptions.rebuild_s, False: ApplyOptions.restart_s}
 
 
 def stage_before(entry: PlanEntry, desired: DesiredSpace | None, observed: ObservedSpace | None) -> Stage | None:
@@ -35,7 +35,7 @@ def gate_request(run: RunState, before: Stage | None = None) -> GateRequest | No
     rebuild = entry.action is Action.CREATE or (bool(entry.files) and not run.reloaded)
     if before is None:
         before = stage_before(entry, run.desired, run.observed)
-    return GateRequest(entry.id, run.commit, before, EXPECTED_BUILD_S[rebuild])
+    return GateRequest(entry.id, run.commit, before, run.options.rebuild_s if rebuild else run.options.restart_s)
 
 
 def failure_of(result: GateResult, timeout_s: float, commit: str | None) -> tuple[Failure, str] | None:
