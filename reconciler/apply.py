@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from reconciler import waiting
 from reconciler.executor import Executor
-from reconciler.fleetgate import FleetGate
+from reconciler.fleetgate import FleetGate, FleetLine, FleetTally, GateListener
 from reconciler.gate import GateResult, PollingGate, Timing, Verdict
 from reconciler.health import Stage
 from reconciler.hub import status as hub_status
@@ -99,6 +99,7 @@ def apply_entries(
     options: ApplyOptions,
     progress: Progress,
     cache: TreeCache | None = None,
+    listener: GateListener | None = None,
 ) -> tuple[SpaceResult, ...]:
     """Apply every entry, `parallelism` Spaces at a time; one failing Space never stops the others.
 
@@ -106,9 +107,21 @@ def apply_entries(
     FleetGate, which watches every such Space through the namespace listing, and its worker is
     released at once: parallelism bounds the writes in flight, not the Spaces building. Once the
     gate's verdict is in, the rest of the Space's steps (verification, a rollback) run on the
-    pool again. `cache`: where each commit's tree is written, so the next plan need not read it."""
+    pool again. `cache`: where each commit's tree is written, so the next plan need not read it;
+    `listener`: hears each watched Space's stage changes and the fleet's tally after each listing."""
     timing = Timing(poll_s=options.poll_s, grace_s=options.grace_s, timeout_s=options.timeout_s)
-    gate = FleetGate(lambda namespace: hub_status.list_statuses(client, namespace), timing)
+
+    def tally(counts: FleetTally) -> None:
+        if listener is not None:
+            left, resets_in = client.pacer.window()
+            listener.fleet(FleetLine(counts, client.stats.total, left, resets_in))
+
+    gate = FleetGate(
+        lambda namespace: hub_status.list_statuses(client, namespace),
+        timing,
+        on_event=listener.stage if listener is not None else None,
+        on_tally=tally,
+    )
     rollout = _Rollout(len(entries))
     with ThreadPoolExecutor(max_workers=max(1, options.parallelism)) as pool:
 

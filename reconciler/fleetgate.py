@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from reconciler.gate import GateResult, Timing, Verdict, judge, left_pre_change_state
 from reconciler.health import Stage
@@ -42,6 +43,7 @@ class _Watch:
     future: Future[GateResult] = field(default_factory=Future)
     transitioned: bool = False
     last: SpaceStatus | None = None
+    polls: int = 0
 
     def cap(self, timing: Timing) -> float:
         return max(timing.poll_s, self.expected_s / 10)
@@ -52,12 +54,41 @@ class _Watch:
 
 @dataclass(frozen=True)
 class GateEvent:
-    """What the gate saw of one Space in one listing: its stage and, once reached, its verdict."""
+    """A watched Space's stage changed in a listing, or its verdict was reached."""
 
     space_id: str
     stage: Stage | None
     waited_s: float
     verdict: Verdict | None
+
+
+@dataclass(frozen=True)
+class FleetTally:
+    """After each round of listings: the watched Spaces by what the listing shows, and the verdicts so far."""
+
+    building: int  # a build or an app start under way
+    waiting: int  # watched, no build or start seen yet
+    running: int  # verdict RUNNING
+    failed: int  # any other verdict
+    listings: int
+
+
+@dataclass(frozen=True)
+class FleetLine:
+    """The rollout at a glance: the gate's tally and the Hub calls spent (apply adds the calls)."""
+
+    tally: FleetTally
+    calls: int  # Hub requests this run has made so far
+    left_in_window: int | None  # the rate-limit estimate (None: not announced yet)
+    resets_in_s: float
+
+
+class GateListener(Protocol):
+    """What a progress display hears from the gate (reconciler.render.apply_progress)."""
+
+    def stage(self, event: GateEvent) -> None: ...
+
+    def fleet(self, line: FleetLine) -> None: ...
 
 
 class FleetGate:
@@ -71,11 +102,14 @@ class FleetGate:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         on_event: Callable[[GateEvent], None] | None = None,
+        on_tally: Callable[[FleetTally], None] | None = None,
     ) -> None:
         self.list_statuses = list_statuses
         self.timing = timing or Timing()
         self.clock = clock
         self.on_event = on_event
+        self.on_tally = on_tally
+        self._verdicts: dict[Verdict, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sleep = sleep
@@ -146,17 +180,28 @@ class FleetGate:
             statuses.update(self.list_statuses(namespace))
             self.listings += 1
         now = self.clock()
+        building = waiting = 0
         for watch in watches:
             status = statuses.get(watch.space_id.lower())
+            shown = watch.last.stage if watch.last else None
             result = self._judge(watch, status, now)
-            if self.on_event is not None:
-                stage = status.stage if status else None
+            stage = status.stage if status else shown
+            if self.on_event is not None and (result is not None or stage is not shown or watch.polls == 0):
                 self.on_event(GateEvent(watch.space_id, stage, now - watch.since, result.verdict if result else None))
-            if result is not None:
-                with self._lock:
-                    if self._watches.get(watch.space_id.lower()) is watch:
-                        del self._watches[watch.space_id.lower()]
-                watch.future.set_result(result)
+            watch.polls += 1
+            if result is None:
+                building += watch.transitioned
+                waiting += not watch.transitioned
+                continue
+            with self._lock:
+                if self._watches.get(watch.space_id.lower()) is watch:
+                    del self._watches[watch.space_id.lower()]
+                self._verdicts[result.verdict] = self._verdicts.get(result.verdict, 0) + 1
+            watch.future.set_result(result)
+        if self.on_tally is not None:
+            running = self._verdicts.get(Verdict.RUNNING, 0)
+            failed = sum(self._verdicts.values()) - running
+            self.on_tally(FleetTally(building, waiting, running, failed, self.listings))
 
     def _judge(self, watch: _Watch, status: SpaceStatus | None, now: float) -> GateResult | None:
         waited = now - watch.since

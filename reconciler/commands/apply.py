@@ -161,6 +161,7 @@ def command(
                 options,
                 progress,
                 cache,
+                progress,
             )
     write_output(
         render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None

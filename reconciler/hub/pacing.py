@@ -125,6 +125,16 @@ class Pacer:
             self.waited_s += delay
             self._sleep(delay)
 
+    def window(self, bucket: str = API) -> tuple[int | None, float]:
+        """(requests the estimate says are left, seconds until the window resets) of `bucket`;
+        None left while no RateLimit header has been seen in this window."""
+        with self._lock:
+            window = self._windows.get(bucket)
+            now = self._clock()
+            if window is None or window.remaining is None or now >= window.reset_at:
+                return None, 0.0
+            return window.remaining, window.reset_at - now
+
     def after_response(self, headers: Mapping[str, str], status: int) -> None:
         items = ratelimit_items(headers.get("ratelimit", ""))
         with self._lock:

@@ -86,3 +86,6 @@ def test_the_gate_watches_every_space_while_the_workers_go_on_writing(
     per_space_reads = {r: n for r, n in routes.items() if r in ("GET /api/spaces/{id}", "GET /api/spaces/{id}/runtime")}
     assert per_space_reads == {}, routes
     assert routes["GET /api/spaces"] >= 2, routes  # the plan's listing, then the gate's
+    # Progress without a terminal: each Space's stages as the gate saw them, and the fleet line.
+    assert "local-org/roll-0: BUILDING (" in result.stderr, result.stderr
+    assert f"fleet: 0 building, 0 not started yet, {SPACES} running, 0 failed;" in result.stderr, result.stderr

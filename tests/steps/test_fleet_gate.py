@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from reconciler.fleetgate import FleetGate, GateEvent
+from reconciler.fleetgate import FleetGate, FleetTally, GateEvent
 from reconciler.gate import Timing, Verdict
 from reconciler.health import Stage
 from reconciler.hub.status import SpaceStatus
@@ -160,3 +160,25 @@ def test_a_failed_listing_reaches_every_waiter() -> None:
     future = gate.watch("acme/app", NEW, Stage.RUNNING, 30.0)
     with pytest.raises(RuntimeError, match="listing refused"):
         future.result(timeout=10)
+
+
+def test_stage_changes_and_the_tally_are_reported_once_each() -> None:
+    hub = ScriptedHub({"acme/a": rebuild(0.0, 10.0), "acme/b": rebuild(0.0, 10.0, Stage.BUILD_ERROR)})
+    events: list[GateEvent] = []
+    tallies: list[FleetTally] = []
+    gate = FleetGate(hub.list_statuses, TIMING, clock=hub.clock, sleep=hub.sleep, on_event=events.append,
+                     on_tally=tallies.append)  # fmt: skip
+    hub.go.clear()
+    futures = [gate.watch("acme/a", NEW, Stage.RUNNING, 30.0), gate.watch("acme/b", NEW, Stage.RUNNING, 30.0)]
+    hub.go.set()
+    for future in futures:
+        future.result(timeout=10)
+    a = [(e.stage, e.verdict) for e in events if e.space_id == "acme/a"]
+    assert a == [(Stage.RUNNING, None), (Stage.BUILDING, None), (Stage.RUNNING, Verdict.RUNNING)]
+    b = [(e.stage, e.verdict) for e in events if e.space_id == "acme/b"]
+    assert b[-1] == (Stage.BUILD_ERROR, Verdict.FAILED)
+    assert len(tallies) == len(hub.listings)
+    assert (tallies[0].waiting, tallies[0].building) == (2, 0)
+    assert any(t.building == 2 for t in tallies)
+    last = tallies[-1]
+    assert (last.building, last.waiting, last.running, last.failed) == (0, 0, 1, 1)
