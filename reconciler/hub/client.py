@@ -1,4 +1,4 @@
-"""The Hub connection: HfApi built once, with pacing and call counting on every request.
+"""The Hub connection: HfApi built once per client, with its own pacing and call counting on every request.
 
 Only this package imports huggingface_hub. Every call goes through `HubClient.call`, which
 retries transient failures and translates exceptions into our error kinds.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TypeVar, cast
 
 import httpx2
@@ -24,24 +26,54 @@ from reconciler.hub.xetconfig import bound_upload_memory
 
 T = TypeVar("T")
 
-# The active client's hooks. huggingface_hub shares one httpx client per process, so the
-# hooks are process-wide; a HubClient installs itself on creation and removes itself on close.
-_active: HubClient | None = None
-_active_lock = threading.Lock()
+# huggingface_hub sends every request through one process-wide httpx client (utils/_http.py
+# get_session), so the hooks are installed once, while any HubClient is open, and each request
+# is handed to the client it belongs to: the one whose `call` is running on this thread, else
+# the newest open client whose endpoint the URL is under (requests huggingface_hub makes from
+# its own worker threads, e.g. LFS uploads). Each client keeps its own pacing and counts.
+# Weak references: a client dropped without close() does not stay in the list.
+_open: list[weakref.ref[HubClient]] = []
+_open_lock = threading.Lock()
+_calling: ContextVar[HubClient | None] = ContextVar("reconciler_hub_client", default=None)
+
+
+def _owner(url: str) -> HubClient | None:
+    current = _calling.get()
+    if current is not None and current.owns(url):
+        return current
+    with _open_lock:
+        clients = (ref() for ref in reversed(_open))
+        return next((client for client in clients if client is not None and client.owns(url)), None)
 
 
 def _on_request(request: httpx2.Request) -> None:
-    client = _active
-    if client is not None and client.owns(str(request.url)):
+    client = _owner(str(request.url))
+    if client is not None:
         client.stats.record(request.method, request.url.path)
         client.pacer.before_request(request.url.path)
 
 
 def _on_response(response: httpx2.Response) -> None:
-    client = _active
-    if client is not None and client.owns(str(response.request.url)):
+    client = _owner(str(response.request.url))
+    if client is not None:
         client.pacer.after_response(response.headers, response.status_code)
         client.clock.observe(response.headers.get("date"))
+
+
+def _opened(client: HubClient) -> None:
+    with _open_lock:
+        _open[:] = [ref for ref in _open if ref() is not None]
+        if not _open:
+            hf_http.set_client_factory(_client_factory)
+        _open.append(weakref.ref(client))
+
+
+def _closed(client: HubClient) -> None:
+    with _open_lock:
+        was_open = any(ref() is client for ref in _open)
+        _open[:] = [ref for ref in _open if ref() is not None and ref() is not client]
+        if was_open and not _open:
+            hf_http.set_client_factory(hf_http.default_client_factory)
 
 
 class _Transport(httpx2.HTTPTransport):
@@ -92,9 +124,9 @@ class HubClient:
         sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
     ) -> None:
-        global _active
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
-        self.api = HfApi(endpoint=self.endpoint, token=token)
+        # Read by this package's modules only (tests/hub/test_private_api.py checks no other does).
+        self._api = HfApi(endpoint=self.endpoint, token=token)
         self.stats = CallStats()
         self.pacer = Pacer(reserve=parallelism)
         self.clock = HubClock()
@@ -117,24 +149,23 @@ class HubClient:
         logging.getLogger("huggingface_hub.utils._http").setLevel(logging.ERROR)
         # Before the client's Xet session exists: hf_xet reads its settings when it starts one.
         bound_upload_memory(os.environ)
-        with _active_lock:
-            _active = self
-            hf_http.set_client_factory(_client_factory)
+        _opened(self)
 
     @property
     def has_token(self) -> bool:
         """Whether calls carry credentials (HF_TOKEN, a saved login, or the token given here)."""
-        return bool(self.api.token) or get_token() is not None
+        return bool(self._api.token) or get_token() is not None
+
+    @property
+    def token(self) -> str | None:
+        """The token given here or else the saved one, for clients the Hub adapter builds itself."""
+        return self._api.token if isinstance(self._api.token, str) else get_token()
 
     def owns(self, url: str) -> bool:
-        return url.startswith(self.endpoint)
+        return url == self.endpoint or url.startswith(self.endpoint + "/")
 
     def close(self) -> None:
-        global _active
-        with _active_lock:
-            if _active is self:
-                _active = None
-                hf_http.set_client_factory(hf_http.default_client_factory)
+        _closed(self)
 
     def __enter__(self) -> HubClient:
         return self
@@ -170,15 +201,21 @@ class HubClient:
             self._notify(f"retrying (attempt {attempt} of {limit}) in {delay:.1f}s: {problem}")
 
         kwargs = {"sleep": self._sleep} if self._sleep else {}
-        return with_retries(
-            fn,
-            policy=self.retry,
-            translate=lambda error: translate(error, space_id),
-            already_done=already_done,
-            on_retry=note_retry,
-            retryable=_only_unreachable if paginated else None,
-            **kwargs,
-        )
+        # Requests made on this thread until the call returns (its retries and `already_done`
+        # checks included) are this client's, whatever other client shares the endpoint.
+        calling = _calling.set(self)
+        try:
+            return with_retries(
+                fn,
+                policy=self.retry,
+                translate=lambda error: translate(error, space_id),
+                already_done=already_done,
+                on_retry=note_retry,
+                retryable=_only_unreachable if paginated else None,
+                **kwargs,
+            )
+        finally:
+            _calling.reset(calling)
 
     def read(self, fn: Callable[[], T], *, space_id: str | None = None, paginated: bool = False) -> T:
         """A call without `already_done`: with_retries returns fn's own result."""

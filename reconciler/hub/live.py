@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from huggingface_hub import get_token
-
 from reconciler.hub.client import HubClient
 
 
@@ -23,17 +21,17 @@ class LiveReader:
 
     def space(self, space_id: str) -> LiveSpace:
         # No `expand`: `host` is not an expand value (hub-contract §3), only the full info has it.
-        info = self.client.read(lambda: self.client.api.space_info(space_id), space_id=space_id)
+        info = self.client.read(lambda: self.client._api.space_info(space_id), space_id=space_id)
         stage = info.runtime.stage if info.runtime is not None else None
         return LiveSpace(stage=str(stage) if stage is not None else None, host=getattr(info, "host", None))
 
     def run_log(self, space_id: str) -> list[str]:
         def fetch() -> list[str]:
-            return list(self.client.api.fetch_space_logs(space_id, build=False, follow=False))
+            return list(self.client._api.fetch_space_logs(space_id, build=False, follow=False))
 
         return self.client.read(fetch, space_id=space_id)
 
     @property
     def token(self) -> str | None:
         """The token gradio_client sends to the app (private Spaces need it). Never shown."""
-        return self.client.api.token if isinstance(self.client.api.token, str) else get_token()
+        return self.client.token

@@ -74,7 +74,7 @@ def list_namespace(
 
     def fetch() -> dict[str, Listed]:
         found: dict[str, Listed] = {}
-        for info in client.api.list_spaces(author=namespace, expand=LIST_EXPAND):  # type: ignore[arg-type]
+        for info in client._api.list_spaces(author=namespace, expand=LIST_EXPAND):  # type: ignore[arg-type]
             found[info.id] = item = _listed(info)
             if on_each is not None:
                 on_each(item)
@@ -87,7 +87,7 @@ def info_one(client: HubClient, space_id: str) -> Listed | None:
     """One Space by id (used with --target, where listing a whole namespace would cost more)."""
     try:
         info = client.read(
-            lambda: client.api.space_info(space_id, expand=LIST_EXPAND),  # type: ignore[arg-type]
+            lambda: client._api.space_info(space_id, expand=LIST_EXPAND),  # type: ignore[arg-type]
             space_id=space_id,
         )
     except TerminalHubError as missing:
@@ -132,7 +132,7 @@ def read_tree(
         return cached[0]
 
     def fetch() -> tuple[RemoteFile, ...]:
-        items = client.api.list_repo_tree(space_id, repo_type="space", revision=sha, recursive=True)
+        items = client._api.list_repo_tree(space_id, repo_type="space", revision=sha, recursive=True)
         files = [cache.shared(remote_file(i)) for i in items if isinstance(i, RepoFile)]
         return tuple(sorted(files, key=lambda f: f.path))
 
@@ -167,8 +167,8 @@ def observe_one(client: HubClient, listed: Listed, cache: TreeCache, derived: se
     space_id = listed.id
     files = read_tree(client, space_id, listed.sha, cache, derived) if listed.sha else ()
     try:
-        variables = client.read(lambda: client.api.get_space_variables(space_id), space_id=space_id)
-        secrets = client.read(lambda: client.api.get_space_secrets(space_id), space_id=space_id)
+        variables = client.read(lambda: client._api.get_space_variables(space_id), space_id=space_id)
+        secrets = client.read(lambda: client._api.get_space_secrets(space_id), space_id=space_id)
     except TerminalHubError as refused:
         if refused.status not in (401, 403):
             raise
@@ -200,7 +200,7 @@ def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str
     """(id, first author, title, date) of the Space's commits, newest first."""
 
     def fetch() -> list[tuple[str, str, str, str]]:
-        commits = client.api.list_repo_commits(space_id, repo_type="space")
+        commits = client._api.list_repo_commits(space_id, repo_type="space")
         return [(c.commit_id, (c.authors or ["unknown"])[0], c.title, _iso(c.created_at) or "") for c in commits]
 
     return client.read(fetch, space_id=space_id, paginated=True)
@@ -228,7 +228,7 @@ def download_files(
     def fetch() -> list[str]:
         quiet = contextlib.nullcontext() if progress else disable_progress_bars()
         with quiet, tempfile.TemporaryDirectory() as scratch:
-            root = Path(client.api.snapshot_download(space_id, repo_type="space", revision=sha, local_dir=scratch))
+            root = Path(client._api.snapshot_download(space_id, repo_type="space", revision=sha, local_dir=scratch))
             copied = []
             for path in sorted(root.rglob("*")):
                 relative = path.relative_to(root).as_posix()
@@ -253,7 +253,7 @@ def download_files(
 
 def hardware_costs(client: HubClient) -> dict[str, float]:
     """Unit cost per flavor in USD/hour, from the Hub's hardware list (one call per run)."""
-    flavors = client.read(lambda: client.api.list_spaces_hardware())
+    flavors = client.read(lambda: client._api.list_spaces_hardware())
     # The Hub prices flavors per unit of time named by unitLabel (usually "minute").
     per_hour = {"second": 3600.0, "minute": 60.0, "hour": 1.0}
     return {
@@ -264,5 +264,5 @@ def hardware_costs(client: HubClient) -> dict[str, float]:
 
 def whoami(client: HubClient) -> dict[str, object]:
     """The token's account (name, plan, orgs, canPay), for the plan's account checks."""
-    found: dict[str, object] = client.read(lambda: client.api.whoami())
+    found: dict[str, object] = client.read(lambda: client._api.whoami())
     return found

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from huggingface_hub import get_token
 from huggingface_hub._hot_reload.client import ReloadClient
 from huggingface_hub.hf_api import SpaceInfo
 
@@ -54,14 +53,14 @@ def list_statuses(client: HubClient, namespace: str) -> dict[str, SpaceStatus]:
     case-insensitive, hub-contract §13): one call per page."""
 
     def fetch() -> dict[str, SpaceStatus]:
-        found = client.api.list_spaces(author=namespace, expand=STATUS_EXPAND)  # type: ignore[arg-type]
+        found = client._api.list_spaces(author=namespace, expand=STATUS_EXPAND)  # type: ignore[arg-type]
         return {info.id.lower(): _status(info) for info in found}
 
     return client.read(fetch, paginated=True)
 
 
 def read_status(client: HubClient, space_id: str) -> SpaceStatus:
-    info = client.read(lambda: client.api.space_info(space_id), space_id=space_id)
+    info = client.read(lambda: client._api.space_info(space_id), space_id=space_id)
     return _status(info)
 
 
@@ -100,7 +99,7 @@ def reload_problems(client: HubClient, status: SpaceStatus, commit: str) -> list
     stream could not be read at all (then nothing is confirmed)."""
     if not status.host or not status.subdomain:
         return None
-    token = client.api.token if isinstance(client.api.token, str) else get_token()
+    token = client.token
     problems: list[ReloadProblem] = []
     for replica, _ in status.replicas:
         reloader = ReloadClient(host=status.host, subdomain=status.subdomain, replica_hash=replica, token=token)

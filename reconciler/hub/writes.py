@@ -51,7 +51,7 @@ class SpaceWriter:
 
     def __init__(self, client: HubClient, space_id: str) -> None:
         self.client = client
-        self.api = client.api
+        self._api = client._api
         self.id = space_id
         # The tree entries the last acknowledged commit stored for its additions (see stored_entry),
         # None when it is not known exactly (no commit yet, or its response was lost).
@@ -62,10 +62,10 @@ class SpaceWriter:
 
     # ------------------------------------------------------------------ reads used by writes
     def exists(self) -> bool:
-        return bool(self.client.read(lambda: self.api.repo_exists(self.id, repo_type="space"), space_id=self.id))
+        return bool(self.client.read(lambda: self._api.repo_exists(self.id, repo_type="space"), space_id=self.id))
 
     def sha(self) -> str | None:
-        return self.client.read(lambda: self.api.space_info(self.id, expand=["sha"]).sha, space_id=self.id)
+        return self.client.read(lambda: self._api.space_info(self.id, expand=["sha"]).sha, space_id=self.id)
 
     def holds(self, revision: str, additions: Mapping[str, ContentId], deletions: Iterable[str]) -> bool:
         """Whether `revision` has exactly this content at these paths and none of `deletions`.
@@ -74,7 +74,7 @@ class SpaceWriter:
         stored with LFS/Xet, whose blob id is a pointer's, git blob id otherwise."""
         paths = [*additions, *deletions]
         infos = self.client.read(
-            lambda: self.api.get_paths_info(self.id, paths, repo_type="space", revision=revision), space_id=self.id
+            lambda: self._api.get_paths_info(self.id, paths, repo_type="space", revision=revision), space_id=self.id
         )
         found = {info.path: remote_file(info) for info in infos if isinstance(info, RepoFile)}
         return all(path in found and found[path].holds(content) for path, content in additions.items()) and not (
@@ -85,13 +85,13 @@ class SpaceWriter:
         """Every file path at the head (one tree listing)."""
 
         def fetch() -> tuple[str, ...]:
-            items = self.api.list_repo_tree(self.id, repo_type="space", recursive=True)
+            items = self._api.list_repo_tree(self.id, repo_type="space", recursive=True)
             return tuple(sorted(i.path for i in items if isinstance(i, RepoFile)))
 
         return self.client.read(fetch, space_id=self.id, paginated=True)
 
     def runtime(self) -> RuntimeView:
-        runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
+        runtime = self.client.read(lambda: self._api.get_space_runtime(self.id), space_id=self.id)
         raw = runtime.raw
         hot = raw.get("hotReloading") or {}
         return RuntimeView(
@@ -104,7 +104,7 @@ class SpaceWriter:
         )
 
     def volumes(self) -> tuple[Volume, ...]:
-        runtime = self.client.read(lambda: self.api.get_space_runtime(self.id), space_id=self.id)
+        runtime = self.client.read(lambda: self._api.get_space_runtime(self.id), space_id=self.id)
         return volumes_from_runtime(runtime.raw.get("volumes"))
 
     def download(self, expected: RemoteFile, revision: str) -> SourceFile:
@@ -112,7 +112,7 @@ class SpaceWriter:
         byte-exact against its tree entry: resolve serves LFS/Xet content, never the pointer."""
 
         def fetch() -> str:
-            return str(self.api.hf_hub_download(self.id, expected.path, repo_type="space", revision=revision))
+            return str(self._api.hf_hub_download(self.id, expected.path, repo_type="space", revision=revision))
 
         local = self.client.read(fetch, space_id=self.id)
         content = identity.HashCache(None).content_id(local)
@@ -127,7 +127,7 @@ class SpaceWriter:
 
     def log_tail(self, build: bool, lines: int = 50) -> list[str]:
         def fetch() -> list[str]:
-            collected = list(self.api.fetch_space_logs(self.id, build=build, follow=False))
+            collected = list(self._api.fetch_space_logs(self.id, build=build, follow=False))
             return [line.rstrip("\n") for line in collected[-lines:]]
 
         return self.client.read(fetch, space_id=self.id)
@@ -149,7 +149,7 @@ class SpaceWriter:
         def create() -> None:
             with self.client.create_lock:
                 now = self.hub_time()
-                self.api.create_repo(
+                self._api.create_repo(
                     self.id,
                     repo_type="space",
                     space_sdk=sdk,
@@ -167,19 +167,19 @@ class SpaceWriter:
         self._write(create, already_done=self.exists)
 
     def delete(self) -> None:
-        self._write(lambda: self.api.delete_repo(self.id, repo_type="space", missing_ok=True))
+        self._write(lambda: self._api.delete_repo(self.id, repo_type="space", missing_ok=True))
 
     def set_hardware(self, flavor: str, sleep_time: int | None) -> None:
-        self._write(lambda: self.api.request_space_hardware(self.id, flavor, sleep_time=sleep_time))  # type: ignore[arg-type]
+        self._write(lambda: self._api.request_space_hardware(self.id, flavor, sleep_time=sleep_time))  # type: ignore[arg-type]
 
     def set_sleep_time(self, seconds: int) -> None:
-        self._write(lambda: self.api.set_space_sleep_time(self.id, seconds))
+        self._write(lambda: self._api.set_space_sleep_time(self.id, seconds))
 
     def set_variable(self, key: str, value: str) -> None:
-        self._write(lambda: self.api.add_space_variable(self.id, key, value))
+        self._write(lambda: self._api.add_space_variable(self.id, key, value))
 
     def delete_variable(self, key: str) -> None:
-        self._write(lambda: self.api.delete_space_variable(self.id, key))
+        self._write(lambda: self._api.delete_space_variable(self.id, key))
 
     def hub_time(self) -> int:
         """The Hub's clock now, in whole seconds (hub/clock.py)."""
@@ -189,34 +189,34 @@ class SpaceWriter:
         """`describe(hub_time)` makes the description, which records the write time: made for
         each attempt, so a retry after a wait records when it was sent, as the Hub will."""
         # Re-writing the same secret is harmless (an upsert), so no already_done check is needed.
-        self._write(lambda: self.api.add_space_secret(self.id, key, value, description=describe(self.hub_time())))
+        self._write(lambda: self._api.add_space_secret(self.id, key, value, description=describe(self.hub_time())))
 
     def delete_secret(self, key: str) -> None:
-        self._write(lambda: self.api.delete_space_secret(self.id, key))
+        self._write(lambda: self._api.delete_space_secret(self.id, key))
 
     def set_volumes(self, volumes: Iterable[Volume]) -> None:
         mounts = [_hub_volume(v) for v in volumes]
         if mounts:
-            self._write(lambda: self.api.set_space_volumes(self.id, mounts))
+            self._write(lambda: self._api.set_space_volumes(self.id, mounts))
         else:
-            self._write(lambda: self.api.delete_space_volumes(self.id))
+            self._write(lambda: self._api.delete_space_volumes(self.id))
 
     def set_visibility(self, visibility: str) -> None:
         self._write(
-            lambda: self.api.update_repo_settings(self.id, repo_type="space", visibility=visibility)  # type: ignore[arg-type]
+            lambda: self._api.update_repo_settings(self.id, repo_type="space", visibility=visibility)  # type: ignore[arg-type]
         )
 
     def set_dev_mode(self, enabled: bool) -> None:
         if enabled:
-            self._write(lambda: self.api.enable_space_dev_mode(self.id))
+            self._write(lambda: self._api.enable_space_dev_mode(self.id))
         else:
-            self._write(lambda: self.api.disable_space_dev_mode(self.id))
+            self._write(lambda: self._api.disable_space_dev_mode(self.id))
 
     def pause(self) -> None:
-        self._write(lambda: self.api.pause_space(self.id))
+        self._write(lambda: self._api.pause_space(self.id))
 
     def restart(self, factory: bool = False) -> None:
-        self._write(lambda: self.api.restart_space(self.id, factory_reboot=factory))
+        self._write(lambda: self._api.restart_space(self.id, factory_reboot=factory))
 
     def commit(
         self,
@@ -247,7 +247,7 @@ class SpaceWriter:
 
         self.stored = None
         info = self._write(
-            lambda: self.api.create_commit(
+            lambda: self._api.create_commit(
                 self.id,
                 operations,
                 repo_type="space",
@@ -303,7 +303,7 @@ def missing_write_access(client: HubClient, namespaces: Mapping[str, str | None]
     when apply only creates there). A token whose role is "read" can write nowhere; otherwise
     the Hub's own write check on an existing Space decides (fine-grained tokens included).
     """
-    me = client.read(lambda: client.api.whoami())
+    me = client.read(lambda: client._api.whoami())
     token = (me.get("auth") or {}).get("accessToken") or {}
     if token.get("role") == "read":
         names = ", ".join(sorted(namespaces))
@@ -324,7 +324,7 @@ def missing_write_access(client: HubClient, namespaces: Mapping[str, str | None]
 def _write_refused(client: HubClient, space_id: str) -> int | None:
     """The Hub's status when it refuses this token write access to `space_id`, else None."""
     try:
-        client.read(lambda: client.api.auth_check(space_id, repo_type="space", write=True), space_id=space_id)
+        client.read(lambda: client._api.auth_check(space_id, repo_type="space", write=True), space_id=space_id)
     except TerminalHubError as refused:
         if refused.status in (401, 403):
             return refused.status

@@ -68,7 +68,7 @@ def test_an_unreachable_endpoint_fails_fast_naming_it() -> None:
     started = time.monotonic()
     with HubClient(endpoint, "t", notify=lines.append) as client:
         with pytest.raises(UnreachableHubError) as failed:
-            client.read(lambda: client.api.list_spaces_hardware())
+            client.read(lambda: client._api.list_spaces_hardware())
         list_calls = client.stats.total
     assert time.monotonic() - started < 5
     assert endpoint in str(failed.value) and "connection refused" in str(failed.value)
@@ -141,11 +141,11 @@ def test_a_per_action_429_waits_out_only_that_call(tmp_path: Path, in_api_bucket
     with LocalHub(tmp_path / "hub", build_seconds=0.2, restart_seconds=0.1, fidelity=fidelity) as hub:
         admin(hub, "POST", "faults", {"action_limits": {"commit": {"requests": 1, "window_s": 2}}})
         with HubClient(hub.endpoint, hub.token) as client:
-            client.api.create_repo("local/act", repo_type="space", space_sdk="docker")
+            client._api.create_repo("local/act", repo_type="space", space_sdk="docker")
 
             def commit(text: str) -> None:
                 add = [CommitOperationAdd(path_in_repo="a.txt", path_or_fileobj=text.encode())]
-                client.call(lambda: client.api.create_commit("local/act", add, commit_message=text, repo_type="space"))
+                client.call(lambda: client._api.create_commit("local/act", add, commit_message=text, repo_type="space"))
 
             commit("one")
             started = time.monotonic()
@@ -153,5 +153,5 @@ def test_a_per_action_429_waits_out_only_that_call(tmp_path: Path, in_api_bucket
             assert 0.4 < time.monotonic() - started < 20
             assert client.retries and client.pacer.waited_s == 0  # no other request was held back
             read_started = time.monotonic()
-            client.read(lambda: client.api.space_info("local/act"))
+            client.read(lambda: client._api.space_info("local/act"))
             assert time.monotonic() - read_started < 2
