@@ -13,8 +13,8 @@ from reconciler.ci.comment import Links, marker, plan_comment, upsert
 from reconciler.ci.context import Context
 from reconciler.ci.github import GitHub, GitHubError
 from reconciler.ci.summary import add_summary, annotate
+from reconciler.plan_file import plan_from_json
 from reconciler.render._markdown import md_text
-from reconciler.render.plan_json import plan_from_json
 
 FORK_NOTE = (
     "Pull request from a fork: the job has no secrets, so secret values show as unknown here. "

@@ -19,19 +19,16 @@ from reconciler.commands._common import (
 )
 from reconciler.errors import UserError
 from reconciler.hub.cache import TreeCache
-from reconciler.model import Plan, Rung
-from reconciler.pipeline import make_plan
-from reconciler.policy.check import blocking
+from reconciler.model import Plan
+from reconciler.plan_file import plan_from_json
 from reconciler.project import watched_namespaces
 from reconciler.render import color_enabled
 from reconciler.render.apply_progress import LiveProgress, PlainProgress
 from reconciler.render.apply_text import render_results_json, render_results_text
-from reconciler.render.plan_json import plan_from_json
 from reconciler.render.plan_text import render_plan_text
 from reconciler.render.policy_text import finding_text
 from reconciler.render.stale_text import stale_plan_text
-from reconciler.reviewed import check_write_access, reobservation
-from reconciler.stale import stale_entries
+from reconciler.reviewed import ApplyRequest, PolicyRefused, StalePlan, approved_plan
 from reconciler.targets import resolve_targets
 from reconciler.workspace import tree_cache_dir
 
@@ -124,44 +121,40 @@ def command(
     if reviewed is None and not auto_approve and not sys.stdin.isatty():
         raise UserError("apply needs confirmation but there is no terminal: pass --auto-approve, or --plan FILE")
     fleet = load_fleet(paths)
-    desired = fleet.spaces
-    chosen = resolve_targets(targets, (d.id for d in desired))
-    selection, prune = reobservation(reviewed, desired, targets=chosen, shard=shard, prune=prune)
+    request = ApplyRequest(
+        reviewed=reviewed,
+        targets=resolve_targets(targets, (d.id for d in fleet.spaces)),
+        shard=shard,
+        prune=prune,
+        namespaces=watched_namespaces(namespaces),
+        parallelism=parallelism,
+        rewrite_unreadable_secrets=rewrite_unreadable_secrets,
+    )
     cache = TreeCache(tree_cache_dir())
     with hub_client(ctx, parallelism) as client:
-        fresh, observation = make_plan(
-            client,
-            desired,
-            cache=cache,
-            selection=selection,
-            prune=prune,
-            namespaces=watched_namespaces(namespaces),
-            parallelism=parallelism,
-            policies=fleet.policies,
-            context_env=os.environ,
-            rewrite_unreadable_secrets=rewrite_unreadable_secrets,
-        )
-        _refuse_policy_violations(fresh)
-        plan = _approved(reviewed, fresh, auto_approve)
-        if plan is None:
+        try:
+            approved = approved_plan(
+                client,
+                fleet.spaces,
+                request,
+                approve=lambda fresh: _confirm(fresh, auto_approve),
+                policies=fleet.policies,
+                context_env=os.environ,
+                cache=cache,
+            )
+        except PolicyRefused as refused:
+            raise _policy_error(refused) from None
+        except StalePlan as stale:
+            raise UserError(stale_plan_text(stale.stale)) from None
+        if approved is None:
             click.echo("Apply cancelled; nothing was written.", err=True)
             return 1
-        todo = tuple(e for e in plan.spaces if e.rung is not Rung.NONE)
-        if not todo:
+        if not approved.todo:
             click.echo("No changes. The Hub matches the manifests.", err=True)
-        else:
-            check_write_access(client, todo)
         live = sys.stderr.isatty() and color_enabled(True)
         with LiveProgress() if live else PlainProgress() as progress:
             results = apply_entries(
-                client,
-                todo,
-                {d.id: d for d in desired},
-                {**observation.observed, **{o.id: o for o in observation.unmanaged}},
-                options,
-                progress,
-                cache,
-                progress,
+                client, approved.todo, approved.desired, approved.observed, options, progress, cache, progress
             )
     write_output(
         render_results_json(results) if fmt == "json" else render_results_text(results, color=use_color()), None
@@ -169,20 +162,15 @@ def command(
     return 1 if any(r.outcome.failing for r in results) else 0
 
 
-def _refuse_policy_violations(fresh: Plan) -> None:
+def _policy_error(refused: PolicyRefused) -> UserError:
     """Error-severity policy rules that fail stop apply before any write (judged on the fresh plan)."""
-    if found := blocking(fresh):
-        click.echo(render_plan_text(fresh, color=use_color()), err=True)
-        lines = [f"{space_id or 'the plan'}: {finding_text(finding)}" for space_id, finding in found]
-        raise UserError("apply refused by policy; nothing was written:\n  " + "\n  ".join(lines))
+    click.echo(render_plan_text(refused.fresh, color=use_color()), err=True)
+    lines = [f"{space_id or 'the plan'}: {finding_text(finding)}" for space_id, finding in refused.found]
+    return UserError("apply refused by policy; nothing was written:\n  " + "\n  ".join(lines))
 
 
-def _approved(reviewed: Plan | None, fresh: Plan, auto_approve: bool) -> Plan | None:
-    if reviewed is not None:
-        if stale := stale_entries(reviewed, fresh):
-            raise UserError(stale_plan_text(stale))
-        return reviewed
+def _confirm(fresh: Plan, auto_approve: bool) -> bool:
     click.echo(render_plan_text(fresh, color=use_color()), err=True)
     if not fresh.has_changes or auto_approve:
-        return fresh
-    return fresh if click.confirm("Apply these changes?", default=False, err=True) else None
+        return True
+    return click.confirm("Apply these changes?", default=False, err=True)

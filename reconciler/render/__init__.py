@@ -1,4 +1,4 @@
-"""Read-only views over the Plan: JSON (and back), terminal text, pull-request markdown.
+"""Read-only views over the Plan: JSON, terminal text, pull-request markdown.
 
 Renderers only read the plan: they never call the Hub and never recompute a difference.
 """
@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from reconciler.render.plan_json import plan_from_json, plan_to_json
+from reconciler.render.plan_json import plan_to_json
 from reconciler.render.plan_markdown import GITHUB_COMMENT_LIMIT, render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 
 __all__ = [
     "GITHUB_COMMENT_LIMIT",
     "color_enabled",
-    "plan_from_json",
     "plan_to_json",
     "render_plan_markdown",
     "render_plan_text",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from reconciler.model import RUNG_ORDER, Caveat, Plan, Rung, Volume
+from reconciler.plan_file import plan_from_json
 from reconciler.planner import Pair, plan_pair
-from reconciler.render.plan_json import plan_from_json, plan_to_json
+from reconciler.render.plan_json import plan_to_json
 from reconciler.render.plan_text import render_plan_text
 from tests.builders import desired, observed_like
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.model import Plan
-from reconciler.render import plan_from_json, plan_to_json, render_plan_markdown, render_plan_text
+from reconciler.plan_file import plan_from_json
+from reconciler.render import plan_to_json, render_plan_markdown, render_plan_text
 
 CASES = Path(__file__).parent / "cases"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 
 from reconciler.errors import UserError
 from reconciler.model import SENSITIVE, Action, Change, FileChanges, FileEntry, Plan, PlanEntry, Rung
-from reconciler.render import plan_from_json, plan_to_json
+from reconciler.plan_file import plan_from_json
+from reconciler.render import plan_to_json
 from tests.render.strategies import plans
 
 
