@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# The golden helper's asserts show a diff, as a test module's do.
+pytest.register_assert_rewrite("tests.golden")
+
 CANARY = "canary-7Hq2-zX9v-never-print-me"
 # Canaries full of markdown, JSON, HTML and URL special characters, in the environment
 # (CANARY_SPECIAL) and in a secret file (tests that need one write it with secret_file()).

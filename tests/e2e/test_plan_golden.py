@@ -1,13 +1,12 @@
 """Golden plans: for each folder in tests/plan_cases/, apply `seed/` to a fresh local Hub,
 then plan `desired/` and compare plan.txt / plan.json / plan.md with the expected files.
 
-UPDATE_GOLDEN=1 rewrites the expected files. Values that differ between runs (endpoint,
+UPDATE_GOLDEN=1 rewrites the expected files (tests/golden.py). Values that differ between runs (endpoint,
 timestamps, commit shas, settings digests) are replaced by placeholders before comparing.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -16,9 +15,9 @@ import pytest
 
 from reconciler.localhub import LocalHub
 from tests.e2e.conftest import run_cli
+from tests.golden import check_golden
 
 CASES = Path(__file__).resolve().parents[1] / "plan_cases"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
 def normalize(text: str, hub: LocalHub) -> str:
@@ -47,9 +46,4 @@ def test_plan_case(case: str, hub: LocalHub, tmp_path: Path, monkeypatch: pytest
     }
     for name, result in outputs.items():
         assert result.code == 0, result.output
-        actual = normalize(result.stdout, hub)
-        expected_file = folder / name
-        if UPDATE:
-            expected_file.write_text(actual)
-        assert expected_file.exists(), f"{expected_file} missing: run with UPDATE_GOLDEN=1"
-        assert actual == expected_file.read_text(), f"{case}/{name} differs (UPDATE_GOLDEN=1 to accept)"
+        check_golden(folder / name, normalize(result.stdout, hub))

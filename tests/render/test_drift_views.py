@@ -1,7 +1,7 @@
 """Drift report views over hand-built DriftReports: text, JSON contract, markdown issue body, HTML page.
 
 Golden cases: tests/render/drift_cases/<case>/report.json -> expected.txt, .json, .md, .html.
-Run with UPDATE_GOLDEN=1 to rewrite the expected files after an intended change, then review the diff.
+UPDATE_GOLDEN=1 rewrites the expected files (tests/golden.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -24,9 +23,9 @@ from reconciler.model import Change, FileChanges, FileEntry, Volume
 from reconciler.render import GITHUB_COMMENT_LIMIT
 from reconciler.render.drift_views import drift_to_json, render_drift, render_drift_markdown
 from tests.conftest import CANARY
+from tests.golden import check_golden
 
 CASES = Path(__file__).parent / "drift_cases"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 EVIL = "<script>alert(1)</script>"
 STATUSES = ["in_sync", "drifted", "missing", "unmanaged", "failed"]
 
@@ -94,12 +93,7 @@ def one_of_each() -> DriftReport:
 @pytest.mark.parametrize("case", case_names())
 @pytest.mark.parametrize("output", sorted(RENDERERS))
 def test_golden(case: str, output: str) -> None:
-    rendered = RENDERERS[output](load_case(case))
-    expected = CASES / case / output
-    if UPDATE:
-        expected.write_text(rendered, encoding="utf-8")
-    assert expected.is_file(), f"{expected} is missing; run with UPDATE_GOLDEN=1"
-    assert rendered == expected.read_text(encoding="utf-8")
+    check_golden(CASES / case / output, RENDERERS[output](load_case(case)), inputs=[CASES / case / "report.json"])
 
 
 def test_the_cases_cover_every_status() -> None:

@@ -3,13 +3,11 @@
 The JSON form needs no expected file: every input is itself what plan_to_json writes
 (test_plan_json_inputs_are_canonical), which proves the round trip.
 
-Run with UPDATE_GOLDEN=1 to rewrite the expected files after an intended change, then review
-the diff.
+UPDATE_GOLDEN=1 rewrites the expected files (tests/golden.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,9 +16,9 @@ import pytest
 from reconciler.model import Plan
 from reconciler.plan_file import plan_from_json
 from reconciler.render import plan_to_json, render_plan_markdown, render_plan_text
+from tests.golden import UPDATE, check_golden
 
 CASES = Path(__file__).parent / "cases"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
     "expected.txt": lambda plan: render_plan_text(plan, color=False),
@@ -37,12 +35,7 @@ def case_names() -> list[str]:
 def test_golden(case: str, output: str) -> None:
     folder = CASES / case
     plan = plan_from_json((folder / "plan.json").read_text(encoding="utf-8"), source=f"{case}/plan.json")
-    rendered = RENDERERS[output](plan)
-    expected_path = folder / output
-    if UPDATE:
-        expected_path.write_text(rendered, encoding="utf-8")
-    assert expected_path.is_file(), f"{expected_path} is missing; run with UPDATE_GOLDEN=1"
-    assert rendered == expected_path.read_text(encoding="utf-8")
+    check_golden(folder / output, RENDERERS[output](plan), inputs=[folder / "plan.json"])
 
 
 def test_every_rung_has_a_case() -> None:

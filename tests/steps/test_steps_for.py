@@ -2,12 +2,11 @@
 
 Each case builds a plan entry with the real planner from a desired and an observed Space;
 its steps, worded as the plan shows them, are compared with tests/steps/golden/<case>.txt
-(UPDATE_GOLDEN=1 rewrites them; review the diff).
+(UPDATE_GOLDEN=1 rewrites them, tests/golden.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -44,9 +43,9 @@ from reconciler.planner import Pair, plan_pair
 from reconciler.render.words import step_text
 from reconciler.steps import steps_for
 from tests.builders import DEFAULT_FILES, desired, observed_like, remote_files
+from tests.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 NEW_APP = {**DEFAULT_FILES, "app.py": "print('new')\n"}
 
 
@@ -154,12 +153,7 @@ CASES: dict[str, Callable[[], Case]] = {
 def test_golden(case: str) -> None:
     entry, _ = CASES[case]()
     text = "".join(f"{n}. {step_text(step)}\n" for n, step in enumerate(entry.steps, start=1))
-    path = GOLDEN / f"{case}.txt"
-    if UPDATE:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"{path} is missing; run with UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / f"{case}.txt", text)
 
 
 def kinds(steps: Iterable[Step]) -> list[type]:
