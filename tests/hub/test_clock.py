@@ -54,7 +54,7 @@ def test_without_a_date_the_runners_clock_is_all_there_is() -> None:
 
 def test_the_client_reads_the_local_hubs_skewed_clock(tmp_path: Path) -> None:
     with LocalHub(tmp_path / "hub", clock_offset_s=-900) as hub, HubClient(hub.endpoint, hub.token) as client:
-        client.read(lambda: client.api.whoami())
+        client.read(lambda: client._api.whoami())
         assert client.clock.known
         hub_now = hub.store.clock.now()
         assert hub_now - 2 <= client.clock.now() <= hub_now
