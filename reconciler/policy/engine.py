@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import cel
-
 from reconciler.errors import Diagnostic, Location, Severity
 from reconciler.model import (
     Action,
@@ -43,6 +41,15 @@ from reconciler.policy import inputs
 
 if TYPE_CHECKING:  # the manifests layer imports this module to compile the policies it loads
     from reconciler.manifests.schema_models import Policy
+
+
+def _cel() -> Any:
+    # Imported on first use: the binding's package loads its interactive shell (prompt_toolkit)
+    # on import, about a second of every `reconcile` start, though most runs have no policies.
+    import cel
+
+    return cel
+
 
 EXEMPT_LABEL = "policy.spaces-reconciler/exempt"
 _EXEMPTION = re.compile(
@@ -147,7 +154,7 @@ def compile_policy(policy: Policy, locate: Locate) -> tuple[CompiledPolicy | Non
 
 def _compile_rule(policy: str, name: str, expression: str, where: Location) -> tuple[tuple[Any, Phase] | None, str]:
     try:
-        program = cel.compile(expression)
+        program = _cel().compile(expression)
     except ValueError as problem:
         return None, "syntax error: " + _parse_message(str(problem))
     bound = {name for found in _BOUND.finditer(_STRING.sub("''", expression)) for name in found.groups() if name}
@@ -300,7 +307,7 @@ def evaluate(
                 continue
             if activation is None:
                 # One Context per Space: its variables are converted to CEL once, not once per rule.
-                activation = cel.Context(
+                activation = _cel().Context(
                     variables={
                         "space": inputs.space_input(space),
                         "observed": inputs.observed_input(observed),
@@ -338,7 +345,7 @@ def evaluate_fleet(
         if not policy.matches_everything:
             hourly = sum(e.cost.after_usd_per_hour - e.cost.before_usd_per_hour for e in entries)
             scoped = scoped.model_copy(update={"monthly_cost_delta_usd": round(hourly * HOURS_PER_MONTH, 2)})
-        activation = cel.Context(variables={"plan": inputs.plan_input(scoped), "context": dict(shared.context)})
+        activation = _cel().Context(variables={"plan": inputs.plan_input(scoped), "context": dict(shared.context)})
         for rule in rules:
             outcome, error = _run(rule, activation)
             if outcome is not None:
