@@ -12,7 +12,7 @@ def stale_text(stale: Stale) -> str:
     subjects = names(stale.subjects)
     what = {
         StaleCause.GONE: "no longer planned (manifest removed or selection changed)",
-        StaleCause.SHA: f"someone committed to it on the Hub {SINCE}",
+        StaleCause.SHA: f"its sha changed on the Hub {SINCE} (a commit made elsewhere)",
         StaleCause.SETTINGS: f"its settings changed on the Hub {SINCE}",
         StaleCause.FIELDS: f"the manifests changed {subjects} {SINCE}",
         StaleCause.SECRET_VALUES: f"the value of secret{'s' if len(stale.subjects) > 1 else ''} {subjects} "
