@@ -123,6 +123,7 @@ def apply_entries(
         on_tally=tally,
     )
     rollout = _Rollout(len(entries))
+    live = LiveReader(client)
     with ThreadPoolExecutor(max_workers=max(1, options.parallelism)) as pool:
 
         def finish(state: RunState) -> None:
@@ -143,6 +144,7 @@ def apply_entries(
                 say = functools.partial(progress, entry.id)
                 state = RunState(SpaceWriter(client, entry.id), entry, desired.get(entry.id),
                                  observed.get(entry.id), options, say, cache=cache)  # fmt: skip
+                state.live, state.token = live, live.token  # verification reads the running app
                 run = Executor(state, gate, steps_for(entry, state.desired, rollback=options.rollback_on_failure))
                 request = None if run.run(until=WaitHealthy) else waiting.gate_request(state)
                 if request is None:  # done, or nothing to wait for: the step returns at once
