@@ -75,7 +75,8 @@ def test_an_unreachable_endpoint_fails_fast_naming_it() -> None:
     assert len(lines) == client.retry.unreachable_attempts - 1 == list_calls - 1
 
 
-def test_plan_against_an_unreachable_hub_exits_1_in_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _repo_against_a_closed_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A one-Space repository, run from its root, with HF_ENDPOINT on a port nothing listens on."""
     endpoint = f"http://127.0.0.1:{_closed_port()}"
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
@@ -89,6 +90,11 @@ def test_plan_against_an_unreachable_hub_exits_1_in_seconds(tmp_path: Path, monk
     monkeypatch.chdir(root)
     monkeypatch.setenv("HF_ENDPOINT", endpoint)
     monkeypatch.setenv("HF_TOKEN", "hf_x")
+    return endpoint
+
+
+def test_plan_against_an_unreachable_hub_exits_1_in_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoint = _repo_against_a_closed_port(tmp_path, monkeypatch)
     started = time.monotonic()
     result = run_cli("plan", "manifests")
     assert time.monotonic() - started < 10
@@ -102,19 +108,7 @@ def test_plan_against_an_unreachable_hub_exits_1_in_seconds(tmp_path: Path, monk
 def test_an_unreachable_hub_reads_the_same_in_plan_apply_and_drift(
     args: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    endpoint = f"http://127.0.0.1:{_closed_port()}"
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "app").mkdir()
-    (root / "app" / "index.html").write_text("<p>hi</p>\n")
-    (root / "manifests").mkdir()
-    (root / "manifests" / "s.yaml").write_text(
-        "apiVersion: spaces-reconciler/v1\nkind: Space\nmetadata: {namespace: acme, name: demo}\n"
-        "spec: {sdk: static, source: {path: ../app}}\n"
-    )
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("HF_ENDPOINT", endpoint)
-    monkeypatch.setenv("HF_TOKEN", "hf_x")
+    endpoint = _repo_against_a_closed_port(tmp_path, monkeypatch)
     result = run_cli(*args)
     problem = f"cannot reach the Hub at {endpoint} (connection refused); check HF_ENDPOINT and the network"
     # Every call in flight fails at once; each attempt is told once, then the error, once.
