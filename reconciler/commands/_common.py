@@ -64,12 +64,17 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
             )
         except RuntimeError as problem:
             raise UserError(str(problem)) from None
-        with local, HubClient(local.endpoint, local.token, parallelism=parallelism, notify=_stderr) as client:
+        with local, _client(local.endpoint, local.token, parallelism) as client:
             yield client
         return
     endpoint = os.environ.get("HF_ENDPOINT") or None
-    with HubClient(endpoint, os.environ.get("HF_TOKEN") or None, parallelism=parallelism, notify=_stderr) as client:
+    with _client(endpoint, os.environ.get("HF_TOKEN") or None, parallelism) as client:
         yield client
+
+
+def _client(endpoint: str | None, token: str | None, parallelism: int) -> HubClient:
+    # The client's upload and download bars are drawn only on a terminal; in a CI log they are noise.
+    return HubClient(endpoint, token, parallelism=parallelism, notify=_stderr, progress_bars=sys.stderr.isatty())
 
 
 def _stderr(line: str) -> None:

@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 import httpx2
 from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.utils import _http as hf_http
+from huggingface_hub.utils.tqdm import disable_progress_bars
 
 from reconciler.errors import UnreachableHubError
 from reconciler.hub.clock import HubClock
@@ -110,6 +111,16 @@ def _only_unreachable(problem: Exception) -> bool:
     return isinstance(problem, UnreachableHubError)
 
 
+def _quiet_progress_bars() -> None:
+    """No upload or download bars from huggingface_hub and hf_xet (process-wide: its state is global).
+
+    The client draws them whenever its bar is not disabled, terminal or not: in a CI log a 12 MB
+    commit of five LFS files wrote hundreds of redrawn lines (tests/e2e/test_binary_files.py).
+    HF_HUB_DISABLE_PROGRESS_BARS, when the user set it either way, wins (utils/tqdm.py)."""
+    if constants.HF_HUB_DISABLE_PROGRESS_BARS is None:
+        disable_progress_bars()
+
+
 class HubClient:
     """One Hub endpoint and token. `stats` counts requests by route; `pacer` spends the rate limit;
     `clock` is the Hub's time as its responses state it (hub/clock.py)."""
@@ -123,6 +134,7 @@ class HubClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
         notify: Callable[[str], None] | None = None,
+        progress_bars: bool = False,
     ) -> None:
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
         # Read by this package's modules only (tests/hub/test_private_api.py checks no other does).
@@ -149,6 +161,8 @@ class HubClient:
         logging.getLogger("huggingface_hub.utils._http").setLevel(logging.ERROR)
         # Before the client's Xet session exists: hf_xet reads its settings when it starts one.
         bound_upload_memory(os.environ)
+        if not progress_bars:
+            _quiet_progress_bars()
         _opened(self)
 
     @property

@@ -308,3 +308,12 @@ def test_import_of_a_space_with_lfs_files_then_plan_is_empty(hub: LocalHub, tran
             assert (folder / path).read_bytes() == data, path
     plan = run_cli("plan", "--detailed-exitcode")
     assert plan.code == 0, plan.output
+
+
+def test_apply_into_a_log_shows_no_client_progress_bars(hub: LocalHub, media: Path) -> None:
+    # In CI, stderr is a log file: huggingface_hub's and hf_xet's upload bars would fill it with
+    # hundreds of redrawn lines per Space (seen in a job log). On a terminal they stay.
+    result = run_cli("apply", "--auto-approve", "--timeout", "60s")
+    assert result.code == 0, result.output
+    assert "committing 10 file(s)" in result.stderr, result.stderr
+    assert "%|" not in result.stderr and "Processing Files" not in result.stderr, result.stderr
