@@ -69,8 +69,9 @@ class FleetTally:
     building: int  # a build or an app start under way
     waiting: int  # watched, no build or start seen yet
     running: int  # verdict RUNNING
-    failed: int  # any other verdict
+    failed: int  # FAILED or TIMED_OUT
     listings: int
+    not_restarted: int = 0  # no sign of a restart within the grace: committed, not a failure
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,9 @@ class FleetGate:
             watch.future.set_result(result)
         if self.on_tally is not None:
             running = self._verdicts.get(Verdict.RUNNING, 0)
-            failed = sum(self._verdicts.values()) - running
-            self.on_tally(FleetTally(building, waiting, running, failed, self.listings))
+            quiet = self._verdicts.get(Verdict.NOT_RESTARTED, 0)
+            failed = sum(self._verdicts.values()) - running - quiet
+            self.on_tally(FleetTally(building, waiting, running, failed, self.listings, quiet))
 
     def _judge(self, watch: _Watch, status: SpaceStatus | None, now: float) -> GateResult | None:
         waited = now - watch.since

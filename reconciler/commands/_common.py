@@ -58,7 +58,10 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
             local = LocalHub(
                 state_dir() / "hub",
                 build_seconds=build_s,
-                restart_seconds=build_s / 2,
+                # A restart shorter than one poll of the health gate is invisible to it (it must see
+                # APP_STARTING: the runtime carries no sha, hub-contract §13), and apply would end
+                # "committed, not restarted" after the grace. The Hub's own restarts take far longer.
+                restart_seconds=max(build_s / 2, 2 * poll_interval()),
                 stage_lag_seconds=build_s / 2,
                 run_apps=run_apps,
             )
@@ -70,6 +73,16 @@ def hub_client(ctx: click.Context, parallelism: int = 8) -> Iterator[HubClient]:
     endpoint = os.environ.get("HF_ENDPOINT") or None
     with _client(endpoint, os.environ.get("HF_TOKEN") or None, parallelism) as client:
         yield client
+
+
+def poll_interval() -> float:
+    """How often the health gate polls, in seconds (local Hubs with short builds poll faster)."""
+    return float(os.environ.get("RECONCILE_POLL_INTERVAL", "2"))
+
+
+def restart_grace() -> float:
+    """How long a Space may show no restart after a change before apply says so, in seconds."""
+    return float(os.environ.get("RECONCILE_RESTART_GRACE", "60"))
 
 
 def _client(endpoint: str | None, token: str | None, parallelism: int) -> HubClient:

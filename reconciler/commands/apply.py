@@ -14,6 +14,8 @@ from reconciler.commands._common import (
     load_fleet,
     parallelism_option,
     paths_argument,
+    poll_interval,
+    restart_grace,
     use_color,
     write_output,
 )
@@ -112,10 +114,8 @@ def command(
         rollback_on_failure=rollback_on_failure,
         parallelism=parallelism,
         plan_label=str(plan_file) if plan_file else "a fresh plan",
-        # How often the health gate polls the runtime; local Hubs with short builds poll faster.
-        poll_s=float(os.environ.get("RECONCILE_POLL_INTERVAL", "2")),
-        # How long a Space may show no restart after a commit before apply says so.
-        grace_s=float(os.environ.get("RECONCILE_RESTART_GRACE", "60")),
+        poll_s=poll_interval(),
+        grace_s=restart_grace(),
     )
     reviewed = plan_from_json(plan_file.read_text("utf-8"), source=str(plan_file)) if plan_file else None
     if reviewed is None and not auto_approve and not sys.stdin.isatty():

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from reconciler.apply import ApplyOptions
-from reconciler.commands._common import hub_client, load_desired, parallelism_option, paths_argument, write_output
+from reconciler.commands._common import (
+    hub_client,
+    load_desired,
+    parallelism_option,
+    paths_argument,
+    poll_interval,
+    restart_grace,
+    write_output,
+)
 from reconciler.commands.apply import parse_duration
 from reconciler.preview import PREVIEW_SLEEP_S, PreviewOutcome, PreviewResult, preview_down, preview_up
 
@@ -60,9 +67,8 @@ def up(
         timeout_s=parse_duration(timeout),
         parallelism=parallelism,
         plan_label="preview",
-        poll_s=float(os.environ.get("RECONCILE_POLL_INTERVAL", "2")),
-        # How long a Space may show no restart after a commit before apply says so.
-        grace_s=float(os.environ.get("RECONCILE_RESTART_GRACE", "60")),
+        poll_s=poll_interval(),
+        grace_s=restart_grace(),
     )
     with hub_client(ctx, parallelism) as client:
         results = preview_up(client, desired, pr, options, _progress, sleep_s=sleep_time)

@@ -24,7 +24,9 @@ def fleet_text(line: FleetLine) -> str:
     calls = f"{line.calls:,} Hub calls"
     if line.left_in_window is not None:
         calls += f", about {line.left_in_window:,} left in the rate-limit window (resets in {line.resets_in_s:.0f}s)"
-    return f"fleet: {t.building} building, {t.waiting} not started yet, {t.running} running, {t.failed} failed; {calls}"
+    quiet = f", {t.not_restarted} not restarted yet" if t.not_restarted else ""
+    counts = f"{t.building} building, {t.waiting} not started yet, {t.running} running, {t.failed} failed{quiet}"
+    return f"fleet: {counts}; {calls}"
 
 
 class PlainProgress:
@@ -44,7 +46,7 @@ class PlainProgress:
 
     def fleet(self, line: FleetLine) -> None:
         t = line.tally
-        counts = (t.building, t.waiting, t.running, t.failed)
+        counts = (t.building, t.waiting, t.running, t.failed, t.not_restarted)
         with self._lock:
             if counts == self._counts:
                 return

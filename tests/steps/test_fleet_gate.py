@@ -121,6 +121,18 @@ def test_no_transition_within_the_grace_period_is_not_restarted() -> None:
     assert TIMING.grace_s <= result.waited_s < TIMING.grace_s + 10
 
 
+def test_the_tally_counts_a_space_not_restarted_apart_from_failures() -> None:
+    hub = ScriptedHub({"acme/quiet": [(0.0, status(NEW, Stage.RUNNING))], "acme/a": rebuild(0.0, 10.0)})
+    tallies: list[FleetTally] = []
+    gate = FleetGate(hub.list_statuses, TIMING, clock=hub.clock, sleep=hub.sleep, on_tally=tallies.append)
+    hub.go.clear()
+    futures = [gate.watch("acme/quiet", NEW, Stage.RUNNING, 30.0), gate.watch("acme/a", NEW, Stage.RUNNING, 30.0)]
+    hub.go.set()
+    assert [f.result(timeout=10).verdict for f in futures] == [Verdict.NOT_RESTARTED, Verdict.RUNNING]
+    last = tallies[-1]
+    assert (last.running, last.failed, last.not_restarted) == (1, 0, 1)
+
+
 def test_a_build_that_never_ends_times_out() -> None:
     hub = ScriptedHub({"acme/app": [(0.0, status(NEW, Stage.BUILDING))]})
     result = gate_for(hub).wait("acme/app", NEW, Stage.RUNNING, expected_s=120.0)
