@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from reconciler.errors import Location
 from reconciler.manifests import load_manifests
-from reconciler.model import DesiredSpace, SecretRef, SourceRef
+from reconciler.model import DesiredSpace, SecretRef
 from reconciler.policy import Inputs, evaluate
 from reconciler.policy.inputs import change_input, context_input, observed_input, plan_input, space_input
 
@@ -26,7 +27,7 @@ def fleet(n: int) -> list[DesiredSpace]:
     return [
         DesiredSpace(
             id=f"{namespaces[i % 4]}/app-{i}",
-            source_ref=SourceRef(file="m.yaml", line=1, col=1),
+            source_ref=Location(file="m.yaml", line=1, col=1),
             sdk="gradio",
             hardware=HARDWARE[i % len(HARDWARE)],
             sleep_time=(3600 if i % 3 else None),

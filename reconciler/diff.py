@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -29,6 +28,7 @@ from reconciler.model import (
     SecretUnknown,
     Volume,
 )
+from reconciler.timestamps import parse_time
 
 SERVER_OWNED_FILES = frozenset({".gitattributes"})
 # Volume types backed by a Hub repository: huggingface_hub 2.4 `Volume` documents readOnly as
@@ -191,19 +191,6 @@ def compare_settings(
     # value (a volume's fields, a card list) are reported once, for the whole key.
     changed = {level.path(output_format="list")[0] for report in found.values() for level in report}
     return tuple(Change(path=path, before=before.get(path), after=after.get(path)) for path in sorted(changed))
-
-
-def parse_time(value: str | None) -> float | None:
-    """Seconds since the epoch of a Hub timestamp (ISO 8601, naive means UTC); None if unreadable."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
 
 
 def compare_secrets(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from pydantic import Field
 
-from reconciler.diff import hand_mounted_volumes, parse_time
+from reconciler.diff import hand_mounted_volumes
 from reconciler.health import Stage
 from reconciler.model import (
     Change,
@@ -28,6 +28,7 @@ from reconciler.model import (
     SecretState,
     Volume,
 )
+from reconciler.timestamps import parse_time
 
 RECONCILER_COMMIT_PREFIX = "reconcile: "
 

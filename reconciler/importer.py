@@ -70,7 +70,7 @@ def manifest_for(observed: ObservedSpace, source_path: str) -> dict[str, Any]:
     if observed.secrets:
         spec["secrets"] = {key: {"fromEnv": key} for key in sorted(observed.secrets)}
     if observed.volumes:
-        spec["volumes"] = [_volume(v.model_dump()) for v in observed.volumes]
+        spec["volumes"] = [{k: x for k, x in v.manifest_view().items() if x is not None} for v in observed.volumes]
     spec["source"] = {"path": source_path}
     card = card_from_front_matter(dict(observed.card))
     if card:
@@ -88,18 +88,6 @@ def manifest_for(observed: ObservedSpace, source_path: str) -> dict[str, Any]:
         "metadata": {"namespace": namespace, "name": name},
         "spec": spec,
     }
-
-
-def _volume(raw: dict[str, Any]) -> dict[str, Any]:
-    keys = {
-        "type": "type",
-        "source": "source",
-        "mount_path": "mountPath",
-        "revision": "revision",
-        "read_only": "readOnly",
-        "path": "path",
-    }
-    return {keys[k]: v for k, v in raw.items() if v is not None and k in keys}
 
 
 class Quoted(str):

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.errors import Location
 from reconciler.health import Stage
 
 VOLUME_TYPES = ("bucket", "model", "dataset", "space")
@@ -42,17 +43,6 @@ class Frozen(BaseModel):
 # ---------------------------------------------------------------- desired state
 
 
-class SourceRef(Frozen):
-    """Where a manifest document came from: 'path/to/file.yaml:LINE:COL' (1-based)."""
-
-    file: str
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
-
-
 class SecretRef(Frozen):
     """A reference to a secret value; exactly one of from_env / from_file is set.
 
@@ -71,12 +61,25 @@ class SecretRef(Frozen):
 
 
 class Volume(Frozen):
+    """A mount, with the field names of the manifest schema's volume and huggingface_hub's Volume."""
+
     type: Literal["bucket", "model", "dataset", "space"]
     source: str
     mount_path: str
     revision: str | None = None
     read_only: bool | None = None
     path: str | None = None
+
+    def manifest_view(self) -> dict[str, Any]:
+        """The mount as a manifest writes it (camelCase keys, field order), unset fields as None."""
+        return {
+            "type": self.type,
+            "source": self.source,
+            "mountPath": self.mount_path,
+            "revision": self.revision,
+            "readOnly": self.read_only,
+            "path": self.path,
+        }
 
 
 class ContentId(Frozen):
@@ -171,7 +174,7 @@ class DesiredSpace(Frozen):
     """
 
     id: str
-    source_ref: SourceRef
+    source_ref: Location
     labels: Mapping[str, str] = Field(default_factory=dict)
     sdk: Literal["gradio", "docker", "static"]
     sdk_version: str | None = None

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from reconciler import secrets
 from reconciler.diff import SecretProbe
@@ -37,6 +36,7 @@ from reconciler.model import DesiredSpace, ObservedSpace, Orphan, Plan, PlanEntr
 from reconciler.planner import Pair, build_plan, pair_up, plan_pair
 from reconciler.policy import CompiledPolicy
 from reconciler.policy.check import shared_inputs, with_policy
+from reconciler.timestamps import now_text
 from reconciler.workspace import tree_cache_dir
 
 ANONYMOUS_NOTE = (
@@ -214,10 +214,6 @@ def probe_secrets(
     return probes
 
 
-def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def make_plan(
     client: HubClient,
     desired: Sequence[DesiredSpace],
@@ -273,7 +269,7 @@ def make_plan(
         return build_plan(
             pair_up(chosen, observation.observed, probes, prune_candidates),
             hub=client.endpoint,
-            created_at=now_utc(),
+            created_at=now_text(),
             costs=costs,
             has_key=has_key,
             notes=() if client.has_token else (ANONYMOUS_NOTE,),
@@ -334,7 +330,7 @@ def make_drift(
     def planned(observation: Observation) -> Plan:
         pairs = pair_up(chosen, observation.observed, probes)
         has_key = secrets.fingerprint_key() is not None
-        return build_plan(pairs, hub=client.endpoint, created_at=now_utc(), costs={}, has_key=has_key)
+        return build_plan(pairs, hub=client.endpoint, created_at=now_text(), costs={}, has_key=has_key)
 
     plan = planned(observation)
     # Drift in files is reported from the Hub's own tree, never from one apply derived.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from reconciler.errors import Location
 from reconciler.model import (
     OWNERSHIP_TAG,
     DesiredSpace,
@@ -14,7 +15,6 @@ from reconciler.model import (
     RemoteFile,
     SecretRef,
     SourceFile,
-    SourceRef,
 )
 
 
@@ -47,7 +47,7 @@ def desired(space_id: str = "acme/demo", files: dict[str, str] | None = None, **
     }
     return DesiredSpace(
         id=space_id,
-        source_ref=SourceRef(file="manifests/demo.yaml", line=1, col=1),
+        source_ref=Location(file="manifests/demo.yaml", line=1, col=1),
         files=sources,
         secrets=secrets,
         **defaults,

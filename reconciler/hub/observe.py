@@ -32,6 +32,7 @@ from reconciler.model import (
     RemoteFile,
     Volume,
 )
+from reconciler.timestamps import utc_text
 
 LIST_EXPAND = ["sha", "cardData", "runtime", "private", "sdk", "lastModified"]
 
@@ -61,7 +62,7 @@ def _listed(info: SpaceInfo) -> Listed:
         visibility, exact = reported, True
     card: dict[str, Any] = info.card_data.to_dict() if info.card_data is not None else {}  # type: ignore[no-untyped-call]
     runtime = dict(info.runtime.raw) if info.runtime is not None else {}
-    modified = info.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") if info.last_modified else None
+    modified = utc_text(info.last_modified) if info.last_modified else None
     return Listed(info.id, info.sha, info.sdk, visibility, exact, card, runtime, modified)
 
 
@@ -193,7 +194,7 @@ def _iso(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return utc_text(value)
 
 
 def recent_commits(client: HubClient, space_id: str) -> list[tuple[str, str, str, str]]:

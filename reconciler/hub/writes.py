@@ -36,14 +36,8 @@ class RuntimeView:
 
 
 def _hub_volume(volume: Volume) -> HubVolume:
-    return HubVolume(
-        type=volume.type,
-        source=volume.source,
-        mount_path=volume.mount_path,
-        revision=volume.revision,
-        read_only=volume.read_only,
-        path=volume.path,
-    )
+    # Same field names (tests/hub/test_private_api.py guards the client's side).
+    return HubVolume(**volume.model_dump())
 
 
 class SpaceWriter:

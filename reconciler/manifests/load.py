@@ -27,7 +27,7 @@ from reconciler.manifests.spaceset import Label, expand, origin
 from reconciler.manifests.verify_checks import check_verify, verify_spec
 from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
 from reconciler.manifests.yaml_positions import Path as NodePath
-from reconciler.model import DesiredSpace, Lifecycle, SecretRef, SourceRef, Volume
+from reconciler.model import DesiredSpace, Lifecycle, SecretRef, Volume
 from reconciler.policy import EXEMPT_LABEL, CompiledPolicy, compile_policy, exemption_problem
 from reconciler.project import PROJECT_FILE, project_file
 
@@ -537,7 +537,7 @@ def _desired(
     files = sorted((*listing.files, generated(README, readme)), key=lambda f: f.path)
     return DesiredSpace(
         id=space_id,
-        source_ref=SourceRef(file=where.file, line=where.line, col=where.col),
+        source_ref=where,
         labels=dict(space.metadata.labels),
         sdk=spec.sdk,
         sdk_version=spec.sdk_version,
@@ -548,17 +548,7 @@ def _desired(
         paused=spec.paused,
         variables=dict(spec.variables),
         secrets=secrets,
-        volumes=tuple(
-            Volume(
-                type=v.type,
-                source=v.source,
-                mount_path=v.mount_path,
-                revision=v.revision,
-                read_only=v.read_only,
-                path=v.path,
-            )
-            for v in spec.volumes
-        ),
+        volumes=tuple(Volume(**v.model_dump()) for v in spec.volumes),
         card=card,
         files=tuple(files),
         app_file=app_file(spec),

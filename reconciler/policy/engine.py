@@ -33,7 +33,6 @@ from reconciler.model import (
     PolicyOutcome,
     Rung,
     SecretRef,
-    SourceRef,
     Volume,
 )
 from reconciler.planner import HOURS_PER_MONTH
@@ -215,7 +214,7 @@ def _samples() -> dict[str, Any]:
         volume = Volume(type="model", source="ns/model", mount_path="/data", revision="main", read_only=True, path="x")
         desired = DesiredSpace(
             id="ns/name",
-            source_ref=SourceRef(file="sample.yaml", line=1, col=1),
+            source_ref=Location(file="sample.yaml", line=1, col=1),
             labels={"team": "x"},
             sdk="gradio",
             sdk_version="6.1.0",

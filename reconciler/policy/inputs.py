@@ -13,21 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reconciler.model import DesiredSpace, ObservedSpace, Plan, PlanEntry, Volume
+from reconciler.model import DesiredSpace, ObservedSpace, Plan, PlanEntry
 from reconciler.planner import HOURS_PER_MONTH  # one rate for plan totals and rule inputs
 
 VARIABLES = ("space", "observed", "change", "plan", "context")
-
-
-def _volume(volume: Volume) -> dict[str, Any]:
-    return {
-        "type": volume.type,
-        "source": volume.source,
-        "mountPath": volume.mount_path,
-        "revision": volume.revision,
-        "readOnly": volume.read_only,
-        "path": volume.path,
-    }
 
 
 def space_input(desired: DesiredSpace) -> dict[str, Any]:
@@ -51,7 +40,7 @@ def space_input(desired: DesiredSpace) -> dict[str, Any]:
                 key: {"source": "env" if ref.from_env else "file", "env": ref.from_env, "preview": ref.preview}
                 for key, ref in desired.secrets.items()
             },
-            "volumes": [_volume(v) for v in desired.volumes],
+            "volumes": [v.manifest_view() for v in desired.volumes],
             "card": _plain(desired.card),
             "lifecycle": {
                 "preventDestroy": desired.lifecycle.prevent_destroy,
@@ -76,7 +65,7 @@ def observed_input(observed: ObservedSpace | None) -> dict[str, Any] | None:
         "paused": observed.paused,
         "variables": {key: v.value for key, v in observed.variables.items()},
         "secrets": sorted(observed.secrets),
-        "volumes": [_volume(v) for v in observed.volumes],
+        "volumes": [v.manifest_view() for v in observed.volumes],
         "card": _plain(observed.card),
         "managed": observed.managed,
     }

@@ -100,17 +100,7 @@ def _entry_json(entry: DriftEntry) -> dict[str, Any]:
             "secrets_changed_outside": list(detail.secrets_changed_outside),
             "hardware_requested": detail.hardware_requested,
             "hardware_current": detail.hardware_current,
-            "hand_mounted_volumes": [
-                {
-                    "type": v.type,
-                    "source": v.source,
-                    "mount_path": v.mount_path,
-                    "revision": v.revision,
-                    "read_only": v.read_only,
-                    "path": v.path,
-                }
-                for v in detail.hand_mounted_volumes
-            ],
+            "hand_mounted_volumes": [v.model_dump() for v in detail.hand_mounted_volumes],
             "endpoints_missing": list(detail.endpoints_missing),
             "endpoints_available": list(detail.endpoints_available),
             "managed_marker": detail.managed_marker,

@@ -19,7 +19,6 @@ from reconciler.model import (
     PlanEntry,
     Rung,
     SecretRef,
-    SourceRef,
 )
 from reconciler.model import PolicyOutcome as Outcome
 from reconciler.policy import EXEMPT_LABEL, Inputs, Phase, compile_policy, evaluate, exemption_problem
@@ -52,7 +51,7 @@ def compiled(*rules: dict[str, Any], match: dict[str, Any] | None = None) -> Any
 
 
 def space(**fields: Any) -> DesiredSpace:
-    base: dict[str, Any] = {"id": "acme/demo", "source_ref": SourceRef(file="m.yaml", line=1, col=1), "sdk": "gradio"}
+    base: dict[str, Any] = {"id": "acme/demo", "source_ref": Location(file="m.yaml", line=1, col=1), "sdk": "gradio"}
     return DesiredSpace(**{**base, **fields})
 
 

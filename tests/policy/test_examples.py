@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from reconciler.errors import Location
 from reconciler.manifests import load_manifests
-from reconciler.model import Action, Cost, DesiredSpace, Plan, PlanEntry, Rung, SecretRef, SourceRef
+from reconciler.model import Action, Cost, DesiredSpace, Plan, PlanEntry, Rung, SecretRef
 from reconciler.policy import Inputs, evaluate
 from reconciler.policy.engine import evaluate_fleet
 from reconciler.policy.inputs import plan_input
@@ -25,7 +26,7 @@ def policies() -> Any:
 
 
 def space(space_id: str = "acme/demo", **fields: Any) -> DesiredSpace:
-    return DesiredSpace(id=space_id, source_ref=SourceRef(file="m.yaml", line=1, col=1), sdk="gradio", **fields)
+    return DesiredSpace(id=space_id, source_ref=Location(file="m.yaml", line=1, col=1), sdk="gradio", **fields)
 
 
 def broken(desired: DesiredSpace, shared: Inputs | None = None, entry: PlanEntry | None = None) -> list[str]:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.model import DesiredSpace, Expectation, ExpectKind, SmokeCall, SourceRef, VerifySpec
+from reconciler.errors import Location
+from reconciler.model import DesiredSpace, Expectation, ExpectKind, SmokeCall, VerifySpec
 from reconciler.verify import expect, logs, sniff
 from reconciler.verify.api import ApiUnreachable, CallFailed, CallTimedOut
 from reconciler.verify.outcomes import Check, Problem, Status
@@ -120,7 +121,7 @@ class FakeApi:
 
 
 def space(verify: VerifySpec) -> DesiredSpace:
-    return DesiredSpace(id="acme/demo", source_ref=SourceRef(file="m.yaml", line=1, col=1), sdk="gradio", verify=verify)
+    return DesiredSpace(id="acme/demo", source_ref=Location(file="m.yaml", line=1, col=1), sdk="gradio", verify=verify)
 
 
 def run(verify: VerifySpec, live: FakeLive, api: FakeApi | None = None, secrets: tuple[str, ...] = ()) -> Any:
