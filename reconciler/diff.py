@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler import secrets
 from reconciler.model import (
     SENSITIVE,
@@ -186,6 +184,11 @@ def compare_settings(
     after = {k: v for k, v in after.items() if not is_ignored(k, ignore)}
     if before == after:
         return ()  # the common case in a large fleet; DeepDiff costs about a millisecond a Space
+    # Imported here, where a setting differs: deepdiff imports pandas and numpy at its own import
+    # when they are installed (deephash.py, helper.py), about 50 MB that an apply uploading a
+    # large file would otherwise carry from its start (benchmark P9).
+    from deepdiff import DeepDiff
+
     found = DeepDiff(before, after, view="tree", verbose_level=2)
     # In tree view every report's path starts with the flat key; nested differences inside a
     # value (a volume's fields, a card list) are reported once, for the whole key.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler import workspace
 from reconciler.errors import UserError
-from reconciler.localhub import LocalHub
+
+if TYPE_CHECKING:
+    from reconciler.localhub import LocalHub
 
 
 @click.group(name="hub")
@@ -73,6 +76,10 @@ def serve(
     """
     state_dir = state_dir or workspace.state_dir() / "hub"
     run_apps = run_apps or bool(ctx.obj and ctx.obj.get("run_apps"))
+    # Imported by this command only: the local Hub's server (starlette, uvicorn, trio and the Xet
+    # CAS's codecs) would otherwise load in every `reconcile` process, apply's included (P9).
+    from reconciler.localhub import LocalHub
+
     try:
         hub = LocalHub(
             state_dir,
