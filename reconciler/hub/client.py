@@ -22,6 +22,7 @@ from huggingface_hub.utils.tqdm import disable_progress_bars
 from reconciler.errors import UnreachableHubError
 from reconciler.hub.clock import HubClock
 from reconciler.hub.errors import EndpointUnreachable, translate
+from reconciler.hub.mallocconfig import bound_arenas
 from reconciler.hub.pacing import CallStats, Pacer, RetryPolicy, with_retries
 from reconciler.hub.xetconfig import bound_upload_memory
 
@@ -161,6 +162,7 @@ class HubClient:
         logging.getLogger("huggingface_hub.utils._http").setLevel(logging.ERROR)
         # Before the client's Xet session exists: hf_xet reads its settings when it starts one.
         bound_upload_memory(os.environ)
+        bound_arenas(os.environ)  # and before its threads exist: they make their arenas on start
         if not progress_bars:
             _quiet_progress_bars()
         _opened(self)
