@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -646,6 +647,13 @@ def _stored(hub: ServedHub, space_id: str) -> list[dict[str, Any]]:
     return [entry for entry in response.json() if entry.get("path") == "weights.bin"]
 
 
+def _installed(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def upload_memory(report: Report, work: Path) -> None:
     """P9: peak RSS of `reconcile apply` uploading one large file, against a script that reads it whole."""
     size = report.config.upload_bytes
@@ -673,6 +681,9 @@ def upload_memory(report: Report, work: Path) -> None:
         )
         peak = ours.get("peak_rss_mb")
         note = f"{size / 2**30:.2f} GiB file, " + ("stored with LFS on the Hub" if landed else "NOT stored")
+        note += f"; {ours.get('rss_after_imports_mb')} MB after imports"
+        if xet:
+            note += f"; hf_xet {_installed('hf_xet')} (what bounds its peak: README, Performance, P9)"
         for run in (ours, naive_run):
             if "failed" in run:
                 landed = False
@@ -749,6 +760,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "environment": {
                     "python": platform.python_version(),
                     "huggingface_hub": huggingface_hub.__version__,
+                    "hf_xet": _installed("hf_xet"),
                     "machine": platform.machine(),
                 },
                 "rows": [{**asdict(row), "naive_over_ours": row.ratio} for row in report.rows],
