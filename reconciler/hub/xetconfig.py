@@ -9,9 +9,11 @@ that group is set.
 
 What they buy (benchmark P9): every xorb hf_xet has in flight is 64 MiB of memory, and its
 adaptive concurrency grows the number in flight on a fast link (803 MB peak for a 2 GiB upload
-to the local Hub with hf_xet's own settings, 393 MB with these). One upload stream keeps it at
-the floor: one xorb uploading, the next one serialized and, while that one is serialized, its
-chunks (about 200 MB; the README's P9 note gives the figures).
+to the local Hub with hf_xet's own settings, 292-344 MB with these). One upload stream keeps it
+at the floor: one xorb uploading, the next one serialized and, while that one is serialized, its
+chunks (about 200 MB: hf_xet 1.8.0 serializes a xorb before it waits for an upload permit,
+xet_data/src/processing/file_upload_session.rs `register_new_xorb`; the README's P9 note gives
+the figures).
 """
 
 from __future__ import annotations
