@@ -9,6 +9,7 @@ size, a regular one by git blob id (RemoteFile.holds).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,7 +172,10 @@ def _fold(path: str) -> str:
     return path.replace("_", "").lower()
 
 
+@functools.lru_cache(maxsize=8192)
 def is_ignored(path: str, ignore: tuple[str, ...]) -> bool:
+    # Cached: a fleet's Spaces share their setting paths and rules, and a plan asks about every
+    # path of every Space while its Hub reads are in flight (P2).
     folded = _fold(path)
     return any(folded == _fold(rule) or folded.startswith(_fold(rule) + ".") for rule in ignore)
 
@@ -180,8 +184,9 @@ def compare_settings(
     before: Mapping[str, Any], after: Mapping[str, Any], ignore: tuple[str, ...]
 ) -> tuple[Change, ...]:
     """Field-by-field differences of two flat settings maps, ignored paths removed."""
-    before = {k: v for k, v in before.items() if not is_ignored(k, ignore)}
-    after = {k: v for k, v in after.items() if not is_ignored(k, ignore)}
+    if ignore:
+        before = {k: v for k, v in before.items() if not is_ignored(k, ignore)}
+        after = {k: v for k, v in after.items() if not is_ignored(k, ignore)}
     if before == after:
         return ()  # the common case in a large fleet; DeepDiff costs about a millisecond a Space
     # Imported here, where a setting differs: deepdiff imports pandas and numpy at its own import
@@ -267,7 +272,7 @@ def compare_files(desired: DesiredSpace, observed: ObservedSpace) -> FileChanges
     modified = [
         FileEntry(path=p, size=f.size, oid=f.blob_id)
         for p, f in wanted.items()
-        if p in live and not live[p].holds(f.content_id)
+        if p in live and not live[p].holds(f)  # a SourceFile carries its ContentId's fields
     ]
     deleted = [FileEntry(path=p, size=f.size, oid=f.blob_id) for p, f in live.items() if p not in wanted]
     return FileChanges(

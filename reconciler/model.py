@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -93,6 +93,17 @@ class ContentId(Frozen):
     blob_id: str
     sha256: str
     size: int
+
+
+class Identified(Protocol):
+    """A ContentId, or anything that carries the same three fields (a SourceFile)."""
+
+    @property
+    def blob_id(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
 
 
 class SourceFile(Frozen):
@@ -243,7 +254,7 @@ class RemoteFile(Frozen):
     lfs: LfsInfo | None = None
     xet_hash: str | None = None
 
-    def holds(self, content: ContentId) -> bool:
+    def holds(self, content: Identified) -> bool:
         """Whether this entry stores exactly `content`.
 
         An LFS/Xet entry is compared by sha256 and size; a regular one by git blob id. A

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,18 @@ class TreeCache:
         )
         return self._entries.setdefault(key, file)
 
+    def entry(self, path: str, blob_id: str, size: int, lfs: Sequence[Any] | None, xet_hash: str | None) -> RemoteFile:
+        """The one RemoteFile with these fields (`lfs`: sha256, size, pointer size), built only
+        the first time: a tree read again for every Space of a fleet validates no model."""
+        key = (path, blob_id, size, xet_hash, *(lfs if lfs is not None else ()))
+        file = self._entries.get(key)
+        if file is None:
+            info = LfsInfo(sha256=lfs[0], size=lfs[1], pointer_size=lfs[2]) if lfs is not None else None
+            file = self._entries.setdefault(
+                key, RemoteFile(path=path, blob_id=blob_id, size=size, lfs=info, xet_hash=xet_hash)
+            )
+        return file
+
     def _path(self, sha: str) -> Path | None:
         if self.directory is None or not _SHA.match(sha):
             return None
@@ -59,7 +72,7 @@ class TreeCache:
         path = self._path(sha)
         try:
             data = json.loads(path.read_text("utf-8")) if path else None
-            files = _decode(data, self._entries) if data is not None else None
+            files = _decode(data, self.entry) if data is not None else None
         except (OSError, ValueError, TypeError, KeyError):
             files = None
         return None if files is None else (files, isinstance(data, dict) and data.get("derived") is True)
@@ -72,9 +85,12 @@ class TreeCache:
         data: dict[str, Any] = {"format": FORMAT, "files": [_encode(f) for f in files]}
         if derived:
             data["derived"] = True
+        # dumps, not dump: json.dump streams through the pure-Python encoder, about ten times
+        # slower than the C one dumps uses, and a plan writes one entry per Space it reads.
+        text = json.dumps(data, separators=(",", ":"))
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, separators=(",", ":"))
+            out.write(text)
         os.replace(tmp, path)
 
 
@@ -83,19 +99,9 @@ def _encode(file: RemoteFile) -> list[Any]:
     return [file.path, file.blob_id, file.size, lfs, file.xet_hash]
 
 
-def _decode(data: Any, shared: dict[tuple[Any, ...], RemoteFile]) -> tuple[RemoteFile, ...] | None:
+def _decode(data: Any, entry: Callable[..., RemoteFile]) -> tuple[RemoteFile, ...] | None:
     """The files of a cache entry, or None when it is not of this format (then read again).
-    An entry already in `shared` (see TreeCache.shared) is reused, not built again."""
+    Each file is the cache's shared one (TreeCache.entry)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list):
         return None
-    files = []
-    for path, blob_id, size, lfs, xet_hash in data["files"]:
-        key = (path, blob_id, size, xet_hash, *(lfs if lfs is not None else ()))
-        file = shared.get(key)
-        if file is None:
-            info = LfsInfo(sha256=lfs[0], size=lfs[1], pointer_size=lfs[2]) if lfs is not None else None
-            file = shared.setdefault(
-                key, RemoteFile(path=path, blob_id=blob_id, size=size, lfs=info, xet_hash=xet_hash)
-            )
-        files.append(file)
-    return tuple(files)
+    return tuple(entry(path, blob_id, size, lfs, xet_hash) for path, blob_id, size, lfs, xet_hash in data["files"])

@@ -25,6 +25,7 @@ class HubClock:
         self._wall = wall
         self._lock = threading.Lock()
         self._epoch: float | None = None  # the Hub's time minus this machine's monotonic time
+        self._last: str | None = None  # the Date header last taken
 
     @property
     def known(self) -> bool:
@@ -33,8 +34,11 @@ class HubClock:
 
     def observe(self, date_header: str | None) -> None:
         """Take the Date header of one response (absent or malformed: ignored)."""
-        if not date_header:
+        # Responses within one second carry the same Date: a repeat states nothing new (its
+        # estimate is smaller, the monotonic clock having moved on), so it is not parsed again.
+        if not date_header or date_header == self._last:
             return
+        self._last = date_header
         try:
             stated = parsedate_to_datetime(date_header).timestamp()
         except (TypeError, ValueError):

@@ -121,6 +121,11 @@ def remote_file(item: RepoFile) -> RemoteFile:
     return RemoteFile(path=item.path, blob_id=item.blob_id, size=item.size, lfs=info, xet_hash=item.xet_hash)
 
 
+def _lfs_fields(item: RepoFile) -> tuple[str, int, int] | None:
+    lfs = item.lfs
+    return (lfs.sha256, lfs.size, lfs.pointer_size) if lfs is not None else None
+
+
 def read_tree(
     client: HubClient, space_id: str, sha: str, cache: TreeCache, derived: set[str] | None = None
 ) -> tuple[RemoteFile, ...]:
@@ -134,7 +139,9 @@ def read_tree(
 
     def fetch() -> tuple[RemoteFile, ...]:
         items = client._api.list_repo_tree(space_id, repo_type="space", revision=sha, recursive=True)
-        files = [cache.shared(remote_file(i)) for i in items if isinstance(i, RepoFile)]
+        files = [
+            cache.entry(i.path, i.blob_id, i.size, _lfs_fields(i), i.xet_hash) for i in items if isinstance(i, RepoFile)
+        ]
         return tuple(sorted(files, key=lambda f: f.path))
 
     files = client.read(fetch, space_id=space_id, paginated=True)
