@@ -236,20 +236,26 @@ def make_plan(
     # The hardware prices are read beside the per-Space reads, and each Space is planned on its
     # worker as soon as it is read: the plan's own work overlaps the reads still in flight (P2).
     # The prices read starts once the first Space has been read, not beside the listing: against
-    # an unreachable Hub the listing alone fails, with one retry line per attempt.
+    # an unreachable Hub the listing alone fails, with one retry line per attempt. No worker waits
+    # for the prices: a Space read while they are in flight is planned with the rest after the
+    # reads (build_plan), and its worker goes on to its next Space. Waiting held every worker,
+    # and so every request slot, idle for one prices read at the start of each plan.
     with ThreadPoolExecutor(max_workers=1) as side:
         started: list[Future[dict[str, float]]] = []
         lock = threading.Lock()
 
-        def prices() -> dict[str, float]:
+        def prices_read() -> Future[dict[str, float]]:
             with lock:
                 if not started:
                     started.append(side.submit(hardware_costs, client))
-            return started[0].result()
+            return started[0]
 
         def plan_early(space_id: str, observed: ObservedSpace) -> None:
+            read = prices_read()
+            if not read.done():
+                return
             pair = Pair(space_id, by_id[space_id], observed, probes.get(space_id, {}))
-            early[space_id] = plan_pair(pair, prices(), has_key)
+            early[space_id] = plan_pair(pair, read.result(), has_key)
 
         observation = observe(
             client,
@@ -260,7 +266,7 @@ def make_plan(
             parallelism=parallelism,
             then=plan_early,
         )
-        costs = prices()
+        costs = prices_read().result()
     # Preview copies are deleted by `preview down` only, never pruned as if they were real Spaces.
     orphans = [o for o in observation.unmanaged if o.managed and not o.preview]
     prune_candidates = orphans if prune else []
