@@ -28,6 +28,22 @@ parallelism_option = click.option(
     show_default=True,
     help="Hub reads in flight at once.",
 )
+# plan, apply and drift watch the same namespaces and treat unreadable secrets the same way.
+namespaces_option = click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    metavar="NS",
+    help="Watch this namespace too (repeatable), besides reconcile.yaml's and the manifests'.",
+)
+rewrite_unreadable_secrets_option = click.option(
+    "--rewrite-unreadable-secrets",
+    is_flag=True,
+    help=(
+        "Rewrite secrets whose description the Hub does not return (their value cannot be compared); "
+        "by default they are left alone and reported unknown."
+    ),
+)
 
 
 def load_desired(paths: Sequence[Path]) -> tuple[DesiredSpace, ...]:

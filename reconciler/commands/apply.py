@@ -12,10 +12,12 @@ from reconciler.apply import ApplyOptions, apply_entries
 from reconciler.commands._common import (
     hub_client,
     load_fleet,
+    namespaces_option,
     parallelism_option,
     paths_argument,
     poll_interval,
     restart_grace,
+    rewrite_unreadable_secrets_option,
     use_color,
     write_output,
 )
@@ -45,12 +47,6 @@ def parse_duration(text: str) -> float:
         raise click.BadParameter(f"{text!r}: expected a duration like 90s, 15m or 1h") from None
 
 
-REWRITE_HELP = (
-    "Rewrite secrets whose description the Hub does not return (their value cannot be compared); "
-    "by default they are left alone and reported unknown."
-)
-
-
 @click.command(name="apply")
 @paths_argument
 @click.option(
@@ -77,16 +73,10 @@ REWRITE_HELP = (
     metavar="NS/NAME",
     help="Apply only these Spaces: an id, a name or a glob (repeatable).",
 )
-@click.option(
-    "--namespace",
-    "namespaces",
-    multiple=True,
-    metavar="NS",
-    help="Watch this namespace too (repeatable), besides reconcile.yaml's and the manifests'.",
-)
+@namespaces_option
 @click.option("--shard", metavar="I/N", help="Apply only shard I of N.")
 @click.option("--prune", is_flag=True, help="Delete Spaces this tool manages that have no manifest.")
-@click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
+@rewrite_unreadable_secrets_option
 @click.option("--rollback-on-failure", is_flag=True, help="Commit the previous files back if the health gate fails.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @parallelism_option

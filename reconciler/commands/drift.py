@@ -10,6 +10,7 @@ import click
 from reconciler.commands._common import (
     hub_client,
     load_fleet,
+    namespaces_option,
     parallelism_option,
     paths_argument,
     use_color,
@@ -23,13 +24,7 @@ from reconciler.render.drift_views import render_drift
 
 @click.command(name="drift")
 @paths_argument
-@click.option(
-    "--namespace",
-    "namespaces",
-    multiple=True,
-    metavar="NS",
-    help="Watch this namespace too (repeatable), besides reconcile.yaml's and the manifests'.",
-)
+@namespaces_option
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text", show_default=True
 )

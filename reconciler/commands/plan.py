@@ -10,8 +10,10 @@ import click
 from reconciler.commands._common import (
     hub_client,
     load_fleet,
+    namespaces_option,
     parallelism_option,
     paths_argument,
+    rewrite_unreadable_secrets_option,
     use_color,
     write_output,
 )
@@ -21,11 +23,6 @@ from reconciler.render.plan_json import plan_to_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 from reconciler.targets import resolve_targets
-
-REWRITE_HELP = (
-    "Rewrite secrets whose description the Hub does not return (their value cannot be compared); "
-    "by default they are left alone and reported unknown."
-)
 
 
 @click.command(name="plan")
@@ -43,16 +40,10 @@ REWRITE_HELP = (
     metavar="NS/NAME",
     help="Plan only these Spaces: an id, a name or a glob (repeatable).",
 )
-@click.option(
-    "--namespace",
-    "namespaces",
-    multiple=True,
-    metavar="NS",
-    help="Watch this namespace too (repeatable), besides reconcile.yaml's and the manifests'.",
-)
+@namespaces_option
 @click.option("--shard", metavar="I/N", help="Plan only shard I of N (stable by Space id).")
 @click.option("--prune", is_flag=True, help="Plan deletion of Spaces this tool manages that have no manifest.")
-@click.option("--rewrite-unreadable-secrets", is_flag=True, help=REWRITE_HELP)
+@rewrite_unreadable_secrets_option
 @parallelism_option
 @click.pass_context
 def command(

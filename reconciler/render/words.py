@@ -88,17 +88,19 @@ def subjects_text(subjects: Iterable[str], files: FileChanges | None = None, blo
     return ", ".join(f"{names(paths)} {verb}" for verb, paths in groups.items() if paths)
 
 
+# What each kind of settings reason does to the Space, in the words "X changed -> settings (...)" end with.
+_SETTINGS_EFFECT = {
+    ReasonCode.SETTINGS_RESTART: "the Hub restarts the Space once",
+    ReasonCode.SETTINGS_START: "the Space starts again",
+    ReasonCode.SETTINGS_STOP: "the Space stops",
+    ReasonCode.SETTINGS_QUIET: "no restart",
+}
+
+
 def reason_text(reason: Reason, files: FileChanges | None = None) -> str:
     code, subjects = reason.code, reason.subjects
-    groups = ", ".join(subjects)
-    if code is ReasonCode.SETTINGS_RESTART:
-        return f"{groups} changed -> settings (the Hub restarts the Space once)"
-    if code is ReasonCode.SETTINGS_START:
-        return f"{groups} changed -> settings (the Space starts again)"
-    if code is ReasonCode.SETTINGS_STOP:
-        return f"{groups} changed -> settings (the Space stops)"
-    if code is ReasonCode.SETTINGS_QUIET:
-        return f"{groups} changed -> settings (no restart)"
+    if effect := _SETTINGS_EFFECT.get(code):
+        return f"{', '.join(subjects)} changed -> settings ({effect})"
     if code is ReasonCode.REBUILD:
         return f"{subjects_text(subjects, files)} -> rebuild"
     if code is ReasonCode.HOT_RELOAD:

@@ -61,14 +61,7 @@ def test_global_options_are_accepted_after_the_subcommand(tmp_path: Path) -> Non
     assert hoist_global_options(["plan", "--hub", "local", "x"]) == ["--hub", "local", "plan", "x"]
     assert hoist_global_options(["plan", "--hub=local", "--no-color"]) == ["--hub=local", "--no-color", "plan"]
     assert hoist_global_options(["plan", "--", "--hub"]) == ["plan", "--", "--hub"]
-    repo = tmp_path / "fleet"
-    (repo / ".git").mkdir(parents=True)
-    (repo / "manifests" / "app").mkdir(parents=True)
-    (repo / "manifests" / "app" / "index.html").write_text("<p>hi</p>\n")
-    (repo / "manifests" / "demo.yaml").write_text(
-        "apiVersion: spaces-reconciler/v1\nkind: Space\nmetadata: {name: demo, namespace: local}\n"
-        "spec: {sdk: static, source: {path: app}}\n"
-    )
+    repo = _small_repo(tmp_path)
     done = subprocess.run(
         [RECONCILE, "plan", "--hub", "local", "--no-color"], cwd=repo, capture_output=True, text=True, timeout=120
     )
