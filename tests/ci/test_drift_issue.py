@@ -82,19 +82,9 @@ def test_a_huge_report_stays_under_the_limit() -> None:
     assert len(body) < 65536 and "left out to fit GitHub's limit" in body
 
 
-def _drift_command_available() -> bool:
-    try:
-        import reconciler.render.drift_views  # noqa: F401
-    except ImportError:
-        return False
-    return "drift" in run_cli("--help").stdout
-
-
 def test_drift_workflow_against_the_local_hub(
     hub: LocalHub, fleet: Path, actions: Actions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not _drift_command_available():
-        pytest.skip("reconcile drift is not registered in this build")
     from huggingface_hub import HfApi
 
     monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "drift-test-key")

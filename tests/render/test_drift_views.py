@@ -14,6 +14,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown_it
 import pytest
 
 from reconciler.ci import drift_issue
@@ -291,7 +292,6 @@ def test_escaping_case_leaves_no_live_markup_in_html() -> None:
 
 
 def test_markdown_escaping_case_renders_as_text() -> None:
-    markdown_it = pytest.importorskip("markdown_it")
     text = render_drift(load_case("escaping"), "markdown", color=False)
     rendered = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
     tags = Tags.of(rendered)

@@ -5,6 +5,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+import markdown_it
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,8 +14,6 @@ from reconciler.model import Action, Change, Cost, FileChanges, FileEntry, Plan,
 from reconciler.render import GITHUB_COMMENT_LIMIT, render_plan_markdown
 from reconciler.render._markdown import ZWJ
 from reconciler.render.plan_markdown import md_text
-
-markdown_it = pytest.importorskip("markdown_it")
 
 NOTE = "truncated to fit GitHub's comment limit; see the full plan artifact."
 RUNGS = [Rung.SETTINGS, Rung.HOT_RELOAD, Rung.UPLOAD, Rung.REBUILD, Rung.CREATE, Rung.DELETE]
