@@ -70,6 +70,10 @@ class Fidelity:
     # Default: hardware, volumes, dev mode and pause refused (400), a new static Space holds
     # index.html and style.css (space_rules.py). False: accepted, and no seeded files.
     static_space_rules: bool = True
+    # listing items without `expand` or `full`. Evidence: huggingface_hub 2.4 list_spaces docstring
+    # (`full` adds last_modified, siblings and card_data); no recording of the rest. Default: only
+    # `_id` and `id` (routes_repos._listed). True: every field space_info sends.
+    full_listing_without_expand: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

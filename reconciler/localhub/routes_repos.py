@@ -423,10 +423,26 @@ def list_repos(ctx: Ctx, p: Params) -> Response:
         raise bad_request(f"Invalid sort {sort!r}")
     else:
         repos.sort(key=lambda r: r.id)
-    # Each item is shaped as space_info shapes it, `expand` included (hub-contract §3: list_spaces
-    # items are SpaceInfo dicts; observed `GET /api/spaces?author=alice&expand=sha&expand=runtime`),
-    # so the fleet health gate reads every Space's sha and runtime stage from one listing.
-    return paginate(ctx, repos, 100, lambda page: [_shaped(ctx, repo, repo.head) for repo in page])
+    return paginate(ctx, repos, 100, lambda page: [_listed(ctx, repo) for repo in page])
+
+
+def _listed(ctx: Ctx, repo: Repo) -> dict[str, Any]:
+    """One listing item.
+
+    With `expand`, shaped as space_info shapes it: hub-contract §3 (list_spaces items are SpaceInfo
+    dicts; observed `GET /api/spaces?author=alice&expand=sha&expand=runtime`) and huggingface_hub
+    2.4's list_spaces docstring (expand takes the space_info values, `runtime` and `sha` among them;
+    "only the properties in the list will be returned"), so the fleet health gate reads every
+    Space's sha and runtime stage from one listing. With `full=true`, everything: the docstring's
+    `full` fetches "all Spaces data, including the last_modified, siblings and card_data fields".
+    With neither, the docstring says those three are absent, and nothing records what else is sent:
+    only `_id` and `id` (the one field SpaceInfo requires), the least a caller can rely on; the
+    switch `full_listing_without_expand` (fidelity.py) sends everything instead.
+    """
+    shaped = _shaped(ctx, repo, repo.head)
+    if ctx.params("expand") or ctx.flag("full") or ctx.core.fidelity.full_listing_without_expand:
+        return shaped
+    return {"_id": shaped["_id"], "id": shaped["id"]}
 
 
 # ---------------------------------------------------------------------- buckets

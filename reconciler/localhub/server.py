@@ -181,7 +181,11 @@ def error_response(error: HubError) -> Response:
 def dated(message: MutableMapping[str, Any], now: float) -> MutableMapping[str, Any]:
     """A response start with the Hub's Date header (RFC 9110 §6.6.1; every recorded response has
     one, e.g. hub-cassettes space-test_manage_secrets.yaml), read from the store's clock so it
-    agrees with the dates in the Hub's bodies. Kept when the response already has one."""
+    agrees with the dates in the Hub's bodies, as recorded: space-test_manage_variables.yaml answers
+    `updatedAt: 2025-03-07T12:24:18.657Z` under `Date: Fri, 07 Mar 2025 12:24:18 GMT`. How far the
+    Hub's clock is from a client's is recorded nowhere; the store's clock is this machine's unless
+    LocalHub(clock_offset_s=...) or the admin API's `POST clock` moves it. Kept when the response
+    already has one."""
     headers = list(message.get("headers") or [])
     if not any(name.lower() == b"date" for name, _ in headers):
         headers.append((b"date", formatdate(now, usegmt=True).encode("latin-1")))

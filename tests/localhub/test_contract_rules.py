@@ -145,3 +145,31 @@ def test_repo_mounts_switched_read_back_as_written(local_hub: LocalHub) -> None:
     client.set_space_volumes("local/mnt", [Volume(type="model", source="local/w", mount_path="/w", read_only=False)])
     (mount,) = client.get_space_runtime("local/mnt").raw["volumes"]
     assert mount["readOnly"] is False
+
+
+def test_a_listing_without_expand_names_each_space_only(local_hub: LocalHub) -> None:
+    """huggingface_hub's list_spaces: `full` adds last_modified, siblings and card_data; without
+    expand or full the local Hub sends no more than the id (routes_repos._listed)."""
+    client = api(local_hub)
+    client.create_repo("local/listed", repo_type="space", space_sdk="gradio")
+    (bare,) = client.list_spaces(author="local")
+    assert (bare.id, bare.sha, bare.card_data, bare.last_modified, bare.siblings, bare.runtime) == (
+        "local/listed",
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+    (full,) = client.list_spaces(author="local", full=True)
+    assert full.sha and full.last_modified is not None and full.siblings and full.runtime is not None
+    (expanded,) = client.list_spaces(author="local", expand=["sha"])
+    assert expanded.sha == full.sha and expanded.runtime is None
+
+
+def test_a_listing_switched_to_full_sends_everything(local_hub: LocalHub) -> None:
+    switch(local_hub, full_listing_without_expand=True)
+    client = api(local_hub)
+    client.create_repo("local/listed", repo_type="space", space_sdk="gradio")
+    (listed,) = client.list_spaces(author="local")
+    assert listed.sha and listed.last_modified is not None and listed.runtime is not None

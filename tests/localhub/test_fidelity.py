@@ -32,6 +32,7 @@ def test_defaults_are_the_evidence_column_of_section_13(local_hub: Any) -> None:
         "paid_hardware_needs_billing": True,
         "dev_mode_needs_plan": True,
         "static_space_rules": True,
+        "full_listing_without_expand": False,
     }
 
 
