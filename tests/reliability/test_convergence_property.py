@@ -1,11 +1,13 @@
 """The invariant, by generation: after apply, plan is empty and a second apply writes nothing.
 
 Terraform's provider tests fail every step whose plan after apply is not empty; this is ours.
-Hypothesis draws valid manifests over every field (SDK, visibility, hardware, sleep time, dev
-mode, paused, variables, secrets, volumes of every type with and without readOnly, every card
-field, files of every kind: text, binary, nested, empty), each applied on the local Hub in its
-default mode (hub-contract §13 defaults) and again with every §13 switch flipped. Requests
-are counted on the local Hub's own stats.
+Hypothesis draws valid manifests over every field (labels, SDK and its version, visibility,
+hardware, sleep time, dev mode, paused, variables, secrets from the environment and from files,
+volumes of every type with and without readOnly, every card field, lifecycle, verify, source
+excludes, files of every kind: text, binary, nested, empty, LFS by pattern and by size, matched by
+the folder's .gitignore or by `exclude`), each applied on the local Hub in its default mode
+(hub-contract §13 defaults) and again with every §13 switch flipped. Requests are counted on the
+local Hub's own stats.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 
 from reconciler.localhub import LocalHub
 from reconciler.localhub.fidelity import Fidelity
-from tests.conftest import CANARY
+from tests.conftest import CANARY, secret_file
 from tests.e2e.conftest import run_cli
 from tests.localhub.hubtools import admin
 from tests.reliability.helpers import SECRET_ENV, writes
@@ -32,6 +34,9 @@ from tests.reliability.helpers import SECRET_ENV, writes
 COLORS = ["red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"]
 # Free and billed hardware (the local user `local` is PRO with a payment method).
 HARDWARE = ["cpu-basic", "cpu-upgrade", "t4-small"]
+# A fromFile secret's path, relative to each manifest (manifests/<name>/space.yaml); the file holds
+# the file canary, so a leak of its value fails the check of every output.
+SECRET_FILE = "../../secrets/key.txt"
 words = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
 env_names = st.from_regex(r"[A-Z][A-Z0-9_]{0,6}", fullmatch=True)
 plain = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20)
@@ -78,6 +83,13 @@ def cards(draw: st.DrawFn, sdk: str) -> dict[str, Any]:
         "startupDurationTimeout": st.sampled_from(["30m", "1h"]),
         "hfOauth": st.booleans(),
         "customHeaders": st.just({"cross-origin-opener-policy": "same-origin"}),
+        "basePath": st.just("/ui"),
+        "suggestedHardware": st.sampled_from(HARDWARE),
+        "suggestedStorage": st.sampled_from(["small", "medium", "large"]),
+        "hfOauthScopes": st.lists(st.sampled_from(["openid", "profile", "email", "read-repos"]), unique=True),
+        "hfOauthExpirationMinutes": st.integers(30, 43200),
+        "hfOauthAuthorizedOrg": st.one_of(st.just("local-org"), st.just(["local-org", "acme"])),
+        "preloadFromHub": st.lists(words.map(lambda w: f"local/{w}"), max_size=2, unique=True),
         "extra": st.dictionaries(st.sampled_from(["team", "owner_note"]), words, max_size=2),
     }
     if sdk == "docker":
@@ -88,18 +100,45 @@ def cards(draw: st.DrawFn, sdk: str) -> dict[str, Any]:
     return {key: draw(optional[key]) for key in sorted(chosen)}
 
 
+# Over the Hub's 10 MB regular-file limit, so stored as LFS by size alone (hub-contract §8.2); text,
+# so only the size decides. Drawn rarely: each one is uploaded once per example.
+LARGE_TEXT = b"0123456789abcdef\n" * (10_500_000 // 17)
+
+
 @st.composite
 def files(draw: st.DrawFn) -> dict[str, bytes]:
-    """Extra files beside the app's entry point: text, binary, empty, nested."""
+    """Extra files beside the app's entry point: text, binary, empty, nested, LFS by pattern
+    (.safetensors, in the Hub's default .gitattributes) and by size."""
     kinds = {
         "notes.txt": plain.map(str.encode),
         "data/blob.bin": st.binary(min_size=1, max_size=64),
         "data/deep/nested/empty.md": st.just(b""),
         "static/logo.png": st.binary(min_size=8, max_size=64).map(lambda b: b"\x89PNG\r\n\x1a\n" + b),
         "src/helper.py": st.just(b"def helper():\n    return 1\n"),
+        "weights/model.safetensors": st.binary(min_size=1, max_size=64),
     }
     chosen = draw(st.lists(st.sampled_from(sorted(kinds)), unique=True))
-    return {path: draw(kinds[path]) for path in chosen}
+    found = {path: draw(kinds[path]) for path in chosen}
+    if draw(st.integers(0, 9)) == 0:
+        found["data/large.txt"] = LARGE_TEXT
+    return found
+
+
+@st.composite
+def left_out(draw: st.DrawFn) -> tuple[dict[str, bytes], list[str]]:
+    """Files the source folder holds but the Space must not: matched by the folder's .gitignore
+    (the Hub drops them; lint warns) or by `source.exclude`. Returns (files, exclude patterns)."""
+    found: dict[str, bytes] = {}
+    exclude: list[str] = []
+    if draw(st.booleans()):
+        found[".gitignore"] = b"*.log\ncache/\n"
+        found["debug.log"] = b"ignored by .gitignore\n"
+        found["cache/state.json"] = b"{}\n"
+    if draw(st.booleans()):
+        exclude = ["*.md", "drafts/"]
+        found["NOTES.md"] = b"excluded\n"
+        found["drafts/idea.py"] = b"print('draft')\n"
+    return found, exclude
 
 
 @st.composite
@@ -108,9 +147,10 @@ def spaces(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, bytes]]:
     sdk = draw(st.sampled_from(["gradio", "docker", "static"]))
     spec: dict[str, Any] = {"sdk": sdk, "visibility": draw(st.sampled_from(["public", "private", "protected"]))}
     app = {"gradio": {"app.py": b"import gradio as gr\n"}, "docker": {"Dockerfile": b"FROM python:3.12\n"}}
-    source = {**app.get(sdk, {"index.html": b"<p>hi</p>\n"}), **draw(files())}
+    ignored, exclude = draw(left_out())
+    source = {**app.get(sdk, {"index.html": b"<p>hi</p>\n"}), **draw(files()), **ignored}
     if sdk == "gradio":
-        spec["sdkVersion"] = "6.15.1"
+        spec["sdkVersion"] = draw(st.sampled_from(["6.15.1", "6.1.0"]))
     if sdk != "static":  # a static Space refuses hardware, volumes, dev mode and pause (validate)
         spec["hardware"] = draw(st.sampled_from(HARDWARE))
         if spec["hardware"] != "cpu-basic" and draw(st.booleans()):
@@ -119,12 +159,38 @@ def spaces(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, bytes]]:
         spec["paused"] = draw(st.booleans())
         spec["volumes"] = draw(volumes())
     spec["variables"] = draw(st.dictionaries(env_names.map(lambda n: f"V_{n}"), plain, max_size=2))
-    spec["secrets"] = {f"S_{n}": {"fromEnv": SECRET_ENV} for n in draw(st.lists(env_names, max_size=2, unique=True))}
-    spec["source"] = {"path": "app"}
+    spec["secrets"] = {
+        f"S_{n}": {"fromFile": SECRET_FILE} if draw(st.booleans()) else {"fromEnv": SECRET_ENV}
+        for n in draw(st.lists(env_names, max_size=2, unique=True))
+    }
+    for ref in spec["secrets"].values():
+        if draw(st.booleans()):
+            ref["preview"] = True
+    spec["source"] = {"path": "app", **({"exclude": exclude} if exclude else {})}
     spec["card"] = draw(cards(sdk))
+    spec["lifecycle"] = draw(lifecycles())
+    if not spec.get("paused") and draw(st.booleans()):
+        # Read from the (simulated) run log; endpoints and smoke calls need apps run for real.
+        spec["verify"] = {"timeout": "60s", "logs": {"forbid": ["Traceback \\(most recent call last\\)"]}}
     name = f"conv-{next(counter)}"
-    document = {"apiVersion": "spaces-reconciler/v1", "kind": "Space", "metadata": {"namespace": "local", "name": name}}
+    labels = draw(st.dictionaries(st.sampled_from(["team", "tier"]), words, max_size=2))
+    metadata = {"namespace": "local", "name": name, **({"labels": labels} if labels else {})}
+    document = {"apiVersion": "spaces-reconciler/v1", "kind": "Space", "metadata": metadata}
     return {**document, "spec": spec}, source
+
+
+@st.composite
+def lifecycles(draw: st.DrawFn) -> dict[str, Any]:
+    """preventDestroy (a tag on the card), ignoreChanges over fields apply then leaves alone,
+    ignoreLint (the .gitignore'd-files warning)."""
+    lifecycle: dict[str, Any] = {}
+    if draw(st.booleans()):
+        lifecycle["preventDestroy"] = True
+    if ignored := draw(st.lists(st.sampled_from(["spec.hardware", "spec.sleepTime", "spec.variables"]), unique=True)):
+        lifecycle["ignoreChanges"] = ignored
+    if draw(st.booleans()):
+        lifecycle["ignoreLint"] = ["gitignored-files"]
+    return lifecycle
 
 
 @pytest.fixture
@@ -138,6 +204,7 @@ def _check(hub: LocalHub, root: Path, drawn: list[tuple[dict[str, Any], dict[str
     work = root / f"example-{next(counter)}"
     (work / ".git").mkdir(parents=True)
     (work / "manifests").mkdir()
+    secret_file(work / "secrets" / "key.txt")
     for document, source in drawn:
         folder = work / "manifests" / document["metadata"]["name"]
         for path, data in source.items():
