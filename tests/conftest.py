@@ -30,6 +30,10 @@ CANARY = "canary-7Hq2-zX9v-never-print-me"
 SPECIAL_CANARY = 'Kq7Zp-Sup3r$ecret!_x*y"\\<|`[a](b)&amp;@x</summary>%20#1~'
 FILE_CANARY = "Zr8Wq-f!le`va|ue\"*_<b>&'[x]\\@y"
 CORES = (CANARY, SPECIAL_CANARY[:5], FILE_CANARY[:5])
+# Values the tests hold secret: the canaries, and those a test module declares with
+# keep_secret(). A test's report (its assertion, captured output, log records) shows each as
+# <secret>, so a test that fails on a leak does not print the leaked value itself.
+_KEPT_SECRETS: set[str] = {CANARY, SPECIAL_CANARY, FILE_CANARY}
 # Files that hold a canary on purpose (a fromFile secret): the only ones the file check skips.
 _SECRET_FILES: set[Path] = set()
 
@@ -38,6 +42,22 @@ def required(tool_env: str) -> bool:
     """Whether CI demands a tool (.ci/run sets RECONCILE_REQUIRE_<TOOL>=1): its tests then fail
     when it is missing instead of skipping. Read at import, before the fixtures clear RECONCILE_*."""
     return os.environ.get(tool_env) == "1"
+
+
+def keep_secret(value: str) -> str:
+    """`value`, which test reports will show as <secret> from now on."""
+    _KEPT_SECRETS.add(value)
+    return value
+
+
+def redact(text: str) -> str:
+    """`text` with every kept secret (as written, escaped as Python's repr escapes it, or the ends
+    pytest keeps of a long value it shortens) and every canary core replaced by <secret>."""
+    forms = {form for value in _KEPT_SECRETS for form in (value, repr(value)[1:-1])} | set(CORES)
+    forms |= {end for value in _KEPT_SECRETS if len(value) >= 16 for end in (value[:10], value[-10:])}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "<secret>")
+    return text
 
 
 def has_canary(text: str | bytes) -> bool:
@@ -118,7 +138,7 @@ class _CanaryHandler(logging.Handler):
         if record.exc_text:
             text += record.exc_text
         if has_canary(text):
-            self.leaks.append(f"{record.name}:{record.levelname}: {text[:200]}")
+            self.leaks.append(f"{record.name}:{record.levelname}: {redact(text)[:200]}")
 
 
 def _snapshot(folder: Path) -> dict[Path, tuple[int, int]]:
@@ -144,3 +164,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if has_canary(captured) and report.passed:
         report.outcome = "failed"
         report.longrepr = f"canary secret value appeared in captured output during {report.when}"
+    report.sections = [(title, redact(content)) for title, content in report.sections]
+    if report.failed and report.longrepr is not None:
+        shown = str(report.longrepr)
+        if redact(shown) != shown:
+            report.longrepr = redact(shown)

@@ -10,9 +10,9 @@ import pytest
 from reconciler.errors import Severity
 from reconciler.manifests import load_manifests
 from reconciler.manifests.sensitive import secret_looking, workflow_credential
-from tests.conftest import CANARY
+from tests.conftest import CANARY, keep_secret
 
-VALUE = "hf_sEcReTvAlUe1234567"
+VALUE = keep_secret("hf_sEcReTvAlUe1234567")
 
 SPACE = """\
 apiVersion: spaces-reconciler/v1

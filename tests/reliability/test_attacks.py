@@ -16,10 +16,11 @@ from huggingface_hub import HfApi
 from reconciler.localhub import LocalHub
 from reconciler.manifests import load_manifests
 from reconciler.manifests.source import UploadRefused
+from tests.conftest import keep_secret
 from tests.e2e.conftest import run_cli
 
 POSITION = re.compile(r"^manifests/\S+\.yaml:\d+:\d+: error: ", re.MULTILINE)
-OUTSIDE_SECRET = "outside-the-repository-do-not-read"
+OUTSIDE_SECRET = keep_secret("outside-the-repository-do-not-read")
 
 SPACE = """\
 apiVersion: spaces-reconciler/v1
@@ -125,7 +126,7 @@ def test_no_attack_left_anything_behind() -> None:
 
 
 # ---------------------------------------------------------------- issue 11.1: secrets, .git, symlinks
-FILE_SECRET = "file-secret-Qm7-never-upload"  # not the canary: the canary may not sit in any file
+FILE_SECRET = keep_secret("file-secret-Qm7-never-upload")  # not the canary: the canary may not sit in any file
 GIT_TOKEN = "ghs_checkout-token-in-git-config"
 ONE_SECRET = "  secrets: {TOKEN: {fromFile: ../secrets/token.txt}}\n"
 
