@@ -15,6 +15,8 @@ import click
 from reconciler import __version__
 from reconciler.commands import register_all
 from reconciler.errors import ReconcileError, UserError
+from reconciler.planner import PruneRefused
+from reconciler.render.words import PRUNE_REFUSAL_HINT, prune_refusal_text
 from reconciler.workspace import state_dir
 
 EPILOG = """\b
@@ -103,6 +105,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         code = 130
+    except PruneRefused as refused:
+        click.echo(f"error: {prune_refusal_text(refused.protected)}; nothing was written", err=True)
+        click.echo(f"  hint: {PRUNE_REFUSAL_HINT}", err=True)
+        code = 1
     except UserError as problem:
         for diagnostic in problem.diagnostics:
             click.echo(str(diagnostic), err=True)

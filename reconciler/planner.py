@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.diff import SecretProbe, SpaceDiff, desired_settings, diff_space, observed_settings
-from reconciler.errors import Diagnostic, Severity, UserError
+from reconciler.errors import UserError
 from reconciler.health import Stage
 from reconciler.model import (
     PREVENT_DESTROY_TAG,
@@ -188,27 +188,25 @@ def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntr
     return entry.model_copy(update={"steps": tuple(steps_for(entry, pair.desired))})
 
 
+class PruneRefused(UserError):
+    """--prune would delete Spaces that carry preventDestroy: nothing is written. The ids are
+    the decision; the CLI words it once (render/words.py prune_refusal_text)."""
+
+    def __init__(self, protected: Sequence[str]) -> None:
+        self.protected = tuple(protected)
+        super().__init__(f"--prune refuses to delete {', '.join(self.protected)}: preventDestroy; nothing was written")
+
+
 def refuse_protected(pairs: Iterable[Pair]) -> None:
-    """Stop before any write when --prune would delete a Space that carries preventDestroy:
-    one diagnostic per such Space, so that a fleet sees all of them at once."""
+    """Stop before any write when --prune would delete a Space that carries preventDestroy,
+    naming every such Space at once."""
     protected = sorted(
         p.id
         for p in pairs
         if p.desired is None and p.observed is not None and PREVENT_DESTROY_TAG in (p.observed.card.get("tags") or ())
     )
     if protected:
-        raise UserError(
-            f"--prune refused for {len(protected)} Space(s); nothing was written",
-            tuple(
-                Diagnostic(
-                    Severity.ERROR,
-                    f"{space_id}: has no manifest but carries lifecycle.preventDestroy "
-                    f"(tag {PREVENT_DESTROY_TAG!r}); --prune refuses to delete it",
-                    hint="restore its manifest, or set preventDestroy: false and apply before pruning",
-                )
-                for space_id in protected
-            ),
-        )
+        raise PruneRefused(protected)
 
 
 def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:

@@ -139,7 +139,8 @@ def command(
         if approved is None:
             click.echo("Apply cancelled; nothing was written.", err=True)
             return 1
-        if not approved.todo:
+        if not approved.todo and reviewed is not None:
+            # A fresh plan was shown by _confirm, its "No changes" line included.
             click.echo("No changes. The Hub matches the manifests.", err=True)
         live = sys.stderr.isatty() and color_enabled(True)
         with LiveProgress() if live else PlainProgress() as progress:

@@ -177,18 +177,27 @@ def verify_step_text(step: Verify) -> str:
     return f"verify: no run log line matches {listed}"
 
 
+PRUNE_REFUSAL_HINT = "restore the manifest, or set preventDestroy: false and apply before pruning"
+
+
+def prune_refusal_text(protected: Sequence[str]) -> str:
+    """The one wording of the preventDestroy refusal, in the error of `--prune` and in the
+    orphans note of a plan without it."""
+    they = "it carries" if len(protected) == 1 else "they carry"
+    return f"--prune refuses to delete {', '.join(protected)}: {they} lifecycle.preventDestroy"
+
+
 def orphans_text(orphans: Sequence[Orphan]) -> str:
     """What a plan made without --prune says about managed Spaces that have no manifest."""
     ids = ", ".join(o.id for o in orphans)
     text = (
         f"{_plural(len(orphans), 'Space')} in the watched namespaces "
         f"{'carries' if len(orphans) == 1 else 'carry'} the spaces-reconciler marker but "
-        f"{'has' if len(orphans) == 1 else 'have'} no manifest ({ids}); --prune would delete "
-        f"{'it' if len(orphans) == 1 else 'them'}"
+        f"{'has' if len(orphans) == 1 else 'have'} no manifest ({ids})"
     )
     protected = [o.id for o in orphans if o.prevent_destroy]
-    if protected:
-        text += (
-            f", but refuses while {', '.join(protected)} {'carries' if len(protected) == 1 else 'carry'} preventDestroy"
-        )
-    return text + "."
+    if not protected:
+        return text + f"; --prune would delete {'it' if len(orphans) == 1 else 'them'}."
+    # A refused prune writes nothing, so the others are not deleted either.
+    deletes_none = "" if len(protected) == len(orphans) else ", and deletes none of them while it does"
+    return f"{text}. {prune_refusal_text(protected)}{deletes_none}."

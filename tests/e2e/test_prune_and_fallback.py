@@ -54,19 +54,39 @@ def test_prune_refuses_a_space_with_prevent_destroy(hub: LocalHub, fleet: Path) 
     assert HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists("local-org/precious", repo_type="space")
 
 
-def test_the_prevent_destroy_refusal_is_said_once_for_each_space(hub: LocalHub, fleet: Path) -> None:
+def test_the_prevent_destroy_refusal_is_said_once_for_every_space(hub: LocalHub, fleet: Path) -> None:
     make_space(hub, "local-org/precious", [OWNERSHIP_TAG, PREVENT_DESTROY_TAG])
     make_space(hub, "local-org/treasured", [OWNERSHIP_TAG, PREVENT_DESTROY_TAG])
-    for args in (("plan", "--prune"), ("apply", "--prune", "--auto-approve")):
+    refusal = "--prune refuses to delete local-org/precious, local-org/treasured: they carry lifecycle.preventDestroy"
+    for args in (
+        ("plan", "--prune"),
+        ("plan", "--prune", "--format", "markdown"),
+        ("apply", "--prune", "--auto-approve"),
+        ("apply", "--prune", "--auto-approve", "--format", "json"),
+    ):
         result = run_cli(*args)
         assert result.code == 1, result.output
+        assert result.output.count(refusal) == 1, result.output
+        assert result.output.count("preventDestroy") == 2, result.output  # the refusal and its hint
         for space_id in ("local-org/precious", "local-org/treasured"):
-            assert result.stderr.count(space_id) == 1, result.stderr
-        assert result.stderr.count("lifecycle.preventDestroy") == 2, result.stderr
-        assert "nothing was written" in result.stderr
+            assert result.output.count(space_id) == 1, result.output
+        assert f"error: {refusal}; nothing was written" in result.stderr
     api = HfApi(endpoint=hub.endpoint, token=hub.token)
     assert api.repo_exists("local-org/precious", repo_type="space")
     assert api.repo_exists("local-org/treasured", repo_type="space")
+
+
+def test_without_prune_the_refusal_is_said_once_in_the_same_words(hub: LocalHub, fleet: Path) -> None:
+    assert run_cli("apply", "--auto-approve", "--timeout", "60s").code == 0
+    make_space(hub, "local-org/precious", [OWNERSHIP_TAG, PREVENT_DESTROY_TAG])
+    refusal = "--prune refuses to delete local-org/precious: it carries lifecycle.preventDestroy"
+    for args in (("plan",), ("plan", "--format", "markdown"), ("apply", "--auto-approve")):
+        result = run_cli(*args)
+        assert result.code == 0, result.output
+        assert result.output.count(refusal) == 1, result.output
+        assert result.output.count("preventDestroy") == 1, result.output
+        assert result.output.count("local-org/precious") == 2, result.output  # listed, then refused
+        assert result.output.count("No changes") == 1, result.output
 
 
 def test_canceled_hot_reload_falls_back_to_a_restart_running_the_new_code(hub: LocalHub, fleet: Path) -> None:

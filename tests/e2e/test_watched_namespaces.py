@@ -75,7 +75,7 @@ def test_namespace_flag_and_prevent_destroy_refusal(hub: LocalHub, fleet: Path) 
 
     plan = run_cli("plan", "--namespace", "local")
     assert plan.code == 0, plan.output
-    assert f"({DOCKER}); --prune would delete it, but refuses while {DOCKER} carries preventDestroy." in plan.stdout
+    assert f"({DOCKER}). --prune refuses to delete {DOCKER}: it carries lifecycle.preventDestroy." in plan.stdout
     refused = run_cli("apply", "--prune", "--namespace", "local", "--auto-approve")
     assert refused.code == 1
     assert DOCKER in refused.stderr and "preventDestroy" in refused.stderr and "Traceback" not in refused.output
