@@ -95,6 +95,13 @@ class DriftReport(Frozen):
     def has_drift(self) -> bool:
         return any(e.status in (DriftStatus.DRIFTED, DriftStatus.MISSING, DriftStatus.FAILED) for e in self.spaces)
 
+    @property
+    def differs(self) -> bool:
+        """What `--detailed-exitcode` answers 2 for: drift, failures, or managed Spaces that git no
+        longer describes (orphans: a difference between git and the Hub, as a resource left in
+        Terraform's state without configuration makes `terraform plan -detailed-exitcode` exit 2)."""
+        return self.has_drift or bool(self.orphans)
+
 
 # Reads the commits of a Space, newest first: injected so this module stays free of Hub calls.
 CommitReader = Callable[[str], Sequence[CommitRef]]

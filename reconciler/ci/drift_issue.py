@@ -1,5 +1,5 @@
-"""Nightly drift as one GitHub issue per manifest path: opened when drift or failures appear,
-edited on later nights while they last, closed (with a comment) once the fleet is back in sync.
+"""Nightly drift as one GitHub issue per manifest path: opened when drift, failures or managed
+Spaces without a manifest appear, edited on later nights while they last, closed (with a comment) once the fleet is back in sync.
 
 It reads the drift report's JSON form (the documented contract: spaces with id, status, stage,
 changes, detail; summary counts), so it depends on no renderer's internals.
@@ -16,14 +16,28 @@ from reconciler.render._markdown import html_text, md_code, md_text
 from reconciler.render.plan_markdown import md_value
 
 LABEL = "spaces-reconciler-drift"
-ALARMING = ("drifted", "missing", "failed")  # unmanaged Spaces alone are reported, not alarming
+ALARMING = ("drifted", "missing", "failed")  # hand-made unmanaged Spaces alone are reported, not alarming
 ORDER = ("failed", "missing", "drifted", "unmanaged")
 COLUMNS = ("in_sync", "drifted", "missing", "unmanaged", "failed")
 
 
 def has_drift(report: Mapping[str, Any]) -> bool:
+    """Drift, failures, or managed Spaces with no manifest (`orphans`): what makes
+    `drift --detailed-exitcode` exit 2."""
     summary = report.get("summary") or {}
-    return any(int(summary.get(status, 0)) for status in ALARMING)
+    return any(int(summary.get(status, 0)) for status in ALARMING) or bool(report.get("orphans"))
+
+
+def _orphans(report: Mapping[str, Any]) -> list[str]:
+    orphans: Sequence[Mapping[str, Any]] = report.get("orphans") or ()
+    if not orphans:
+        return []
+    listed = ", ".join(md_code(o["id"]) + (" (preventDestroy)" if o.get("prevent_destroy") else "") for o in orphans)
+    return [
+        f"Managed Spaces with no manifest: {listed}. Restore their manifests (`reconcile import`), or delete them "
+        "with `reconcile apply --prune` (refused while one carries preventDestroy).",
+        "",
+    ]
 
 
 def title(report: Mapping[str, Any], path: str) -> str:
@@ -73,6 +87,7 @@ def body(report: Mapping[str, Any], path: str, links: Links, budget: int = COMME
         "Run `reconcile apply` to bring the Hub back to git, or change the manifests to accept what the Hub has.",
         "This issue is updated every night and closed when the fleet is back in sync.",
         "",
+        *_orphans(report),
     ]
     text = "\n".join(head)
     entries = sorted(

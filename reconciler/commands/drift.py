@@ -32,7 +32,10 @@ from reconciler.render.drift_views import render_drift
     "--out", type=click.Path(path_type=Path), metavar="FILE", help="Write the report to this file instead of stdout."
 )
 @click.option(
-    "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing drifted, 2 when drift or failures are found."
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when the Hub matches git; 2 on drift, failures, policy violations, or managed Spaces "
+    "without a manifest.",
 )
 @click.option("--shard", metavar="I/N", help="Report only shard I of N.")
 @parallelism_option
@@ -70,4 +73,4 @@ def command(
             read_endpoints=read_endpoints,
         )
     write_output(render_drift(report, fmt, color=use_color() and out is None), out)
-    return 2 if detailed_exitcode and (report.has_drift or report.violates_policy) else 0
+    return 2 if detailed_exitcode and (report.differs or report.violates_policy) else 0

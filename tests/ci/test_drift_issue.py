@@ -73,6 +73,16 @@ def test_unmanaged_spaces_alone_open_no_issue(github: FakeGitHub) -> None:
     assert drift_issue.sync(client, report(in_sync=5, unmanaged=2), "manifests", Links())[0] == "none"
 
 
+def test_managed_spaces_without_a_manifest_open_the_issue(github: FakeGitHub) -> None:
+    # What makes `drift --detailed-exitcode` exit 2 opens the issue: orphans too.
+    client = GitHub(github.url, WRITE_TOKEN, "acme/fleet")
+    orphaned = dict(report(in_sync=4, unmanaged=1), orphans=[{"id": "local/docker-echo", "prevent_destroy": True}])
+    assert drift_issue.sync(client, orphaned, "manifests", Links())[0] == "opened"
+    body = github.issues[1]["body"]
+    assert "Managed Spaces with no manifest: `local/docker-echo` (preventDestroy)" in body
+    assert drift_issue.sync(client, report(in_sync=4), "manifests", Links())[0] == "closed"
+
+
 def test_a_huge_report_stays_under_the_limit() -> None:
     base = report(drifted=1)
     entry = base["spaces"][0]

@@ -59,12 +59,19 @@ def test_declared_in_the_project_file_plan_counts_the_orphan_and_prune_deletes_i
     for fmt in ("markdown", "html"):
         page = run_cli("drift", "--format", fmt).stdout
         assert ORPHAN_NOTE in page and "No drift" not in page
+    # An orphan is a difference between git and the Hub: --detailed-exitcode says 2 in every format.
+    for fmt in ("text", "json", "markdown", "html"):
+        detailed = run_cli("drift", "--format", fmt, "--detailed-exitcode")
+        assert detailed.code == 2, (fmt, detailed.output)
+        assert DOCKER in detailed.stdout and "No drift" not in detailed.stdout
+    assert run_cli("plan", "--detailed-exitcode").code == 0  # apply without --prune would change nothing
 
     pruned = run_cli("apply", "--prune", "--auto-approve", "--timeout", "60s")
     assert pruned.code == 0, pruned.output
     assert not HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists(DOCKER, repo_type="space")
-    after = run_cli("drift")
+    after = run_cli("drift", "--detailed-exitcode")
     assert after.stdout.rstrip().endswith("No drift. The Hub matches the manifests.")
+    assert after.code == 0, after.output
 
 
 def test_namespace_flag_and_prevent_destroy_refusal(hub: LocalHub, fleet: Path) -> None:
