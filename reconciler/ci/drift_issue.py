@@ -1,5 +1,6 @@
 """Nightly drift as one GitHub issue per manifest path: opened when drift, failures or managed
-Spaces without a manifest appear, edited on later nights while they last, closed (with a comment) once the fleet is back in sync.
+Spaces without a manifest appear, edited on later nights while they last, closed (with a
+comment) once the fleet is back in sync.
 
 It reads the drift report's JSON form (the documented contract: spaces with id, status, stage,
 changes, detail; summary counts), so it depends on no renderer's internals.
