@@ -171,6 +171,9 @@ def parse_documents(text: str) -> Iterator[Parsed | YamlProblem]:
                 yield YamlProblem("document nested too deeply", _pos(node))
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
+        if problem.context == _SIMPLE_KEY and problem.context_mark is not None:
+            # The scanner fails on the line after; the word it took for a key is where the ':' is missing.
+            mark = problem.context_mark
         pos = (mark.line, mark.column) if mark is not None else (0, 0)
         # Only the problem text: the snippet PyYAML can add would echo file content.
         words = _unquoted(_plain_words(problem.problem or problem.context, text, pos))
@@ -181,8 +184,14 @@ def parse_documents(text: str) -> Iterator[Parsed | YamlProblem]:
         yield YamlProblem("invalid YAML: nested too deeply", (0, 0))
 
 
+_SIMPLE_KEY = "while scanning a simple key"
 # PyYAML's messages name the parser's state; these say what the user probably typed.
 _LIKELY = (
+    (
+        "could not find expected ':'",
+        "this line is read as a key, but no colon and space follow it: probably a missing space after a colon "
+        "(key: value), or a value that belongs on the line above",
+    ),
     (
         "mapping values are not allowed",
         "a ':' where YAML did not expect one: probably a colon inside an unquoted value (quote it: "

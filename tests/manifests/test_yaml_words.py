@@ -19,6 +19,10 @@ def problem(text: str) -> YamlProblem:
         ("card:\n  title: Hello: world\n", "probably a colon inside an unquoted value", 1),
         ("spec:\n  sdk:gradio\n  hardware: cpu-basic\n", "a missing space after a colon", 2),
         ("a:\n  b: 1\n c: 2\n", "indentation does not line up", 2),
+        # A key with no space after its colon, followed by a nested mapping: PyYAML reports the next
+        # line ("could not find expected ':'"); the mistake is on the line it started the key at.
+        ("spec:\n  sdk: static\n  visibility:public\n  source:\n    path: x\n", "a missing space after a colon", 2),
+        ("a: b\nc\nd: e\n", "a missing space after a colon", 1),
         ("a: 'open\n", "the file ends inside a quoted string", 1),
     ],
 )
