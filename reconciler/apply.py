@@ -151,6 +151,9 @@ def apply_entries(
                     run.run()
                     finish(state)
                     return
+                # Said now, when the Space is handed over: its verdict is read after the stage lines.
+                state.say("waiting for the new version to run")
+                state.wait_announced = True
                 verdict = gate.watch(request.space_id, request.commit, request.before, request.expected_s)
                 run.gate = _Answered(verdict, gate)
                 verdict.add_done_callback(lambda _: pool.submit(resume, state, run))

@@ -42,6 +42,7 @@ class RunState:
     reloaded: bool = False  # a hot reload confirmed: the new code runs without a restart
     restarted: bool = False  # a restart or build was asked for since the last gate
     verdict: Verdict | None = None
+    wait_announced: bool = False  # "waiting for the new version" said when handed to the fleet gate
     verification: list[CheckResult] = field(default_factory=list)
     failure: SpaceFailed | None = None
     rollback: Rollback | None = None

@@ -60,7 +60,9 @@ def wait_healthy(run: RunState, gate: HealthGate, step: WaitHealthy, before: Sta
     if request is None:
         run.verdict = Verdict.RUNNING  # confirmed by every replica's reload events
         return
-    run.say("waiting for the new version to run")
+    if not run.wait_announced:
+        run.say("waiting for the new version to run")
+    run.wait_announced = False
     result = gate.wait(request.space_id, request.commit, request.before, request.expected_s)
     run.verdict, run.restarted = result.verdict, False
     failed = failure_of(result, run.options.timeout_s, run.commit)

@@ -27,6 +27,11 @@ def test_apply_lists_every_write_with_names_but_no_values(
     created = run_cli("apply", "--auto-approve", "--target", GRADIO, "--timeout", "60s")
     assert created.code == 0, created.output
     assert _written(created.stdout) == {GRADIO: "create, variable GREETING, secret HELLO_TOKEN, commit SHA"}
+    # Progress in the order things happen: handed to the health gate, then the stages it saw.
+    progress = [line for line in created.stderr.splitlines() if line.startswith(f"{GRADIO}: ")]
+    waiting = progress.index(f"{GRADIO}: waiting for the new version to run")
+    verdict = next(i for i, line in enumerate(progress) if "-> running (" in line)
+    assert waiting < verdict and progress.count(f"{GRADIO}: waiting for the new version to run") == 1, progress
 
     manifest = fleet / "manifests" / "gradio-hello.yaml"
     manifest.write_text(manifest.read_text().replace("GREETING: Hello", "GREETING: Bonjour"))
