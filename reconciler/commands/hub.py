@@ -48,7 +48,7 @@ def command() -> None:
     show_default=True,
     type=float,
     metavar="SECONDS",
-    help="How long the old stage shows after a commit (hub-contract §13).",
+    help="How long the old stage still shows after a commit or a settings change.",
 )
 @click.option(
     "--run-apps", is_flag=True, help="Run gradio Spaces for real (needs gradio installed); others stay simulated."

@@ -73,7 +73,12 @@ def check_lines(result: CheckResult, indent: str = "  ") -> list[str]:
     return lines
 
 
+NOTHING_TO_VERIFY = "No Space in these manifests declares spec.verify: nothing to verify."
+
+
 def render_text(results: Sequence[SpaceVerification]) -> str:
+    if not results:
+        return NOTHING_TO_VERIFY + "\n"
     lines: list[str] = []
     for space in results:
         verdict = "passed" if space.passed else ("failed" if space.failed else "error")
@@ -126,6 +131,8 @@ def _md(text: str) -> str:
 
 
 def render_markdown(results: Sequence[SpaceVerification]) -> str:
+    if not results:
+        return f"## Verification\n\n{NOTHING_TO_VERIFY}\n"
     counts = _summary(results)
     out = [
         "## Verification",

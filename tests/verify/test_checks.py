@@ -12,6 +12,7 @@ import pytest
 
 from reconciler.errors import Location
 from reconciler.model import DesiredSpace, Expectation, ExpectKind, SmokeCall, VerifySpec
+from reconciler.render.verify_text import render_markdown, render_text
 from reconciler.verify import expect, logs, sniff
 from reconciler.verify.api import ApiUnreachable, CallFailed, CallTimedOut
 from reconciler.verify.outcomes import Check, Problem, Status
@@ -221,3 +222,8 @@ def test_secret_values_are_redacted_from_every_evidence_text() -> None:
     assert "(sensitive)" in result.results[1].evidence.exception  # type: ignore[operator]
     assert result.results[2].evidence.preview == "got (sensitive)"
     assert result.results[3].evidence.lines == ("token is (sensitive)",)
+
+
+def test_a_fleet_without_spec_verify_says_there_is_nothing_to_verify() -> None:
+    assert render_text([]) == "No Space in these manifests declares spec.verify: nothing to verify.\n"
+    assert "nothing to verify" in render_markdown([]) and "| Space |" not in render_markdown([])
