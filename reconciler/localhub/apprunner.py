@@ -20,6 +20,9 @@ simulated. Evidence for each behaviour is next to it:
 - The number of running apps is bounded: launching one more puts the least recently used
   app to sleep (stage SLEEPING, as a Space past its sleep time shows on the Hub); a request
   through its proxy wakes it, as a visit wakes a sleeping Space (Spaces docs, "Sleep time").
+- gradio's own Spaces reloader (started when SYSTEM=spaces) is left out: on the Hub it has the
+  Space's container to itself (the `spaces` package, port 7887); here the local Hub reloads an
+  app by starting a new process (LAUNCHER says why).
 - Processes never outlive the local Hub: each is its own process group, stopped with the
   Hub (`stop_all`), and on Linux asked to die with its parent (PR_SET_PDEATHSIG).
 """
@@ -74,6 +77,26 @@ if os.getppid() != parent:
     sys.exit(0)
 sys.argv = [app]
 sys.path.insert(0, os.getcwd())
+# With SYSTEM=spaces gradio starts its own Spaces reloader (gradio/http_server.py, when
+# utils.get_space() names a Space). On the Hub it runs in the Space's own container, with the
+# `spaces` package and port 7887 to itself; here apps share one machine (the package is not
+# installed, the port would be taken by the first app, on 0.0.0.0) and the local Hub reloads an
+# app by starting a new process. So that reloader is left out; nothing else of gradio changes.
+# Done when the app imports gradio, so that other apps start as fast as before.
+import importlib.abc, importlib.util
+class NoSpacesReloader(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "gradio.http_server":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        load = spec.loader.exec_module
+        def exec_module(module):
+            load(module)
+            module.get_space = lambda: None
+        spec.loader.exec_module = exec_module
+        return spec
+sys.meta_path.insert(0, NoSpacesReloader())
 runpy.run_path(app, run_name="__main__")
 """
 

@@ -69,3 +69,29 @@ def test_crash_is_runtime_error_with_the_last_line(tmp_path: Path) -> None:
         assert "Traceback (most recent call last):" in log
     finally:
         runner.stop_all()
+
+
+GRADIO_APP = b"""\
+import gradio as gr
+
+gr.Interface(lambda name: f"Hello, {name}!", "text", "text", api_name="greet").launch()
+"""
+
+
+def test_a_gradio_app_boots_without_a_traceback(tmp_path: Path) -> None:
+    # SYSTEM=spaces makes gradio start its own Spaces reloader, which needs the `spaces` package
+    # and port 7887 of a container of its own: run here, it logged a traceback at every boot, and
+    # a `logs.forbid: [Traceback ...]` check failed on every app the local Hub runs.
+    runner = AppRunner(tmp_path / "apps", time.time, limit=2)
+    try:
+        launch(runner, "ns/greeter", GRADIO_APP)
+        launch(runner, "ns/other", GRADIO_APP)
+        for repo_id in ("ns/greeter", "ns/other"):
+            assert wait_for(runner, repo_id, "RUNNING", timeout=120).stage == "RUNNING"
+        time.sleep(2.0)  # the reloader thread started right after the server
+        for repo_id in ("ns/greeter", "ns/other"):
+            log = "".join(text for _, text in runner.run_log(repo_id) or [])
+            assert "Running on local URL" in log, log
+            assert "Traceback" not in log and "7887" not in log, log
+    finally:
+        runner.stop_all()
