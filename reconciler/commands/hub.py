@@ -40,7 +40,14 @@ def command() -> None:
     help="Simulated image build time.",
 )
 @click.option(
-    "--restart-seconds", metavar="SECONDS", default=5.0, show_default=True, type=float, help="Simulated app start time."
+    "--restart-seconds",
+    metavar="SECONDS",
+    default=5.0,
+    show_default=True,
+    type=float,
+    # The health gate must see APP_STARTING to know a settings change restarted the Space.
+    help="Simulated app start time. Keep it over two polls of apply's health gate (RECONCILE_POLL_INTERVAL, "
+    "2 s): a shorter start can end unseen, and apply then reports the Space 'committed' after a minute.",
 )
 @click.option(
     "--stage-lag-seconds",
