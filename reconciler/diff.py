@@ -30,6 +30,8 @@ from reconciler.model import (
 from reconciler.timestamps import parse_time
 
 SERVER_OWNED_FILES = frozenset({".gitattributes"})
+# What most Spaces of a plan share: one object, not one per Space.
+NO_FILE_CHANGES = FileChanges()
 # Volume types backed by a Hub repository: huggingface_hub 2.4 `Volume` documents readOnly as
 # "Forced `True` for repos" (_space_api.py), so such a mount is read-only whatever was written.
 REPO_VOLUME_TYPES = frozenset({"model", "dataset", "space"})
@@ -275,6 +277,8 @@ def compare_files(desired: DesiredSpace, observed: ObservedSpace) -> FileChanges
         if p in live and not live[p].holds(f)  # a SourceFile carries its ContentId's fields
     ]
     deleted = [FileEntry(path=p, size=f.size, oid=f.blob_id) for p, f in live.items() if p not in wanted]
+    if not (added or modified or deleted):
+        return NO_FILE_CHANGES
     return FileChanges(
         added=tuple(sorted(added, key=lambda e: e.path)),
         modified=tuple(sorted(modified, key=lambda e: e.path)),
