@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import Location
 from reconciler.health import Stage
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 VOLUME_TYPES = ("bucket", "model", "dataset", "space")
 # The Hub's Space hardware flavors (huggingface_hub 2.4 SpaceHardware).
@@ -36,8 +39,31 @@ PREVENT_DESTROY_TAG = "spaces-reconciler-prevent-destroy"
 PREVIEW_TAG = "spaces-reconciler-preview"
 
 
+# One set of field names per distinct set (see Frozen.model_post_init).
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def _shared_fields_set(model: BaseModel) -> None:
+    names = model.__pydantic_fields_set__
+    object.__setattr__(model, "__pydantic_fields_set__", _FIELD_SETS.setdefault(frozenset(names), names))
+
+
 class Frozen(BaseModel):
+    """Immutable models. Each instance shares the set of the names of its explicitly set fields
+    with every instance set the same way: pydantic keeps one such set per instance (up to 1.2 kB
+    for an ObservedSpace, more than its values), a plan of 10,000 Spaces holds about 100,000
+    instances, and the set of a frozen model is only ever copied, never changed in place
+    (model_copy copies it before adding the updated names)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_post_init(self, context: Any, /) -> None:
+        _shared_fields_set(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        _shared_fields_set(copied)
+        return copied
 
 
 # ---------------------------------------------------------------- desired state
