@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from reconciler import secrets
+from reconciler import interning, secrets
 from reconciler.diff import SecretProbe
 from reconciler.drift import CommitRef, DriftReport, classify, needs_commits
 from reconciler.errors import UserError
@@ -128,13 +128,15 @@ def observe(
     wanted = {d.id.lower(): d.id for d in desired}
     reads: dict[str, Future[ObservedSpace]] = {}
     derived: set[str] = set()
+    rows = interning.Rows()  # equal variable and secret rows, one object each
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
 
         def consider(item: Listed) -> None:
-            listed[item.id] = item
             desired_id = wanted.get(item.id.lower())
-            if desired_id is not None and desired_id not in reads:
-                reads[desired_id] = pool.submit(_read_one, client, item, cache, derived, desired_id, then)
+            if desired_id is None:
+                listed[item.id] = item  # only the Spaces no manifest describes are kept (`others`)
+            elif desired_id not in reads:
+                reads[desired_id] = pool.submit(_read_one, client, item, cache, derived, desired_id, then, rows)
 
         if selection.targets:
             for target in (*selection.targets, *selection.also):
@@ -146,11 +148,7 @@ def observe(
             for namespace in sorted(spelled.values()):
                 list_namespace(client, namespace, on_each=consider)
         observed = {space_id: reads[space_id].result() for space_id in sorted(reads)}
-    others = tuple(
-        from_listing(item)
-        for space_id, item in sorted(listed.items())
-        if space_id.lower() not in wanted and selection.keeps(space_id)
-    )
+    others = tuple(from_listing(item) for space_id, item in sorted(listed.items()) if selection.keeps(space_id))
     spelled_as = {space_id.lower(): space_id for space_id in observed}  # derived holds the Hub's spelling
     from_apply = frozenset(spelled_as[i.lower()] for i in derived if i.lower() in spelled_as)
     return Observation(observed=observed, unmanaged=others, derived=from_apply)
@@ -163,8 +161,9 @@ def _read_one(
     derived: set[str],
     desired_id: str,
     then: Callable[[str, ObservedSpace], None] | None,
+    rows: interning.Rows,
 ) -> ObservedSpace:
-    observed = observe_one(client, item, cache, derived)
+    observed = observe_one(client, item, cache, derived, rows)
     if then is not None:
         then(desired_id, observed)
     return observed

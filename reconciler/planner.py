@@ -7,12 +7,14 @@ and the restarts it costs, both read from the one SETTING_EFFECTS table.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reconciler import interning
 from reconciler.diff import SecretProbe, SpaceDiff, desired_settings, diff_space, observed_settings
 from reconciler.errors import UserError
 from reconciler.health import Stage
@@ -185,7 +187,14 @@ def _creation_changes(desired: DesiredSpace) -> tuple[Change, ...]:
 
 def plan_pair(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
     entry = _decide(pair, costs, has_key)
-    return entry.model_copy(update={"steps": tuple(steps_for(entry, pair.desired))})
+    steps = tuple(steps_for(entry, pair.desired))
+    return entry.model_copy(update={"steps": steps}) if steps else entry
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_cost(before: float, after: float) -> Cost:
+    """One Cost per distinct pair of prices: a fleet on a few flavors has a few."""
+    return Cost(before_usd_per_hour=before, after_usd_per_hour=after)
 
 
 class PruneRefused(UserError):
@@ -219,10 +228,10 @@ def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
             action=Action.DELETE,
             rung=Rung.DELETE,
             reasons=(Reason(code=ReasonCode.PRUNE),),
-            cost=Cost(before_usd_per_hour=_cost(observed.hardware, costs)),
+            cost=_shared_cost(_cost(observed.hardware, costs), 0.0),
             observed=ObservedDigest(sha=observed.sha, settings_digest=settings_digest(observed)),
         )
-    manifest = str(desired.source_ref)
+    manifest = interning.text(str(desired.source_ref))  # every Space of a SpaceSet has the same
     if observed is None:
         return PlanEntry(
             id=pair.id,
@@ -231,7 +240,7 @@ def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
             reasons=(Reason(code=ReasonCode.CREATE),),
             changes=_creation_changes(desired),
             files=_all_files(desired),
-            cost=Cost(after_usd_per_hour=_cost(desired.hardware, costs)),
+            cost=_shared_cost(0.0, _cost(desired.hardware, costs)),
             manifest=manifest,
             warnings=_unavailable_secret_warnings(pair),
         )
@@ -241,6 +250,7 @@ def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
     warnings = [f"secret {s.name}: {s.note}" for s in diff.secrets if s.state is SecretState.UNKNOWN]
     if not observed.settings_readable:
         warnings.insert(0, "variables and secrets were not compared: not readable with this token")
+    after_hardware = observed.hardware if "spec.hardware" in desired.lifecycle.ignore_changes else desired.hardware
     return PlanEntry(
         id=pair.id,
         action=Action.NOOP if rung is Rung.NONE else Action.UPDATE,
@@ -249,12 +259,7 @@ def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
         restarts=decision.restarts,
         changes=diff.changes,
         files=diff.files,
-        cost=Cost(
-            before_usd_per_hour=_cost(observed.hardware, costs),
-            after_usd_per_hour=_cost(
-                observed.hardware if "spec.hardware" in desired.lifecycle.ignore_changes else desired.hardware, costs
-            ),
-        ),
+        cost=_shared_cost(_cost(observed.hardware, costs), _cost(after_hardware, costs)),
         observed=ObservedDigest(sha=observed.sha, settings_digest=settings_digest(observed)),
         manifest=manifest,
         warnings=tuple(warnings),

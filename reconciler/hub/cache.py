@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ class TreeCache:
         # One RemoteFile per distinct entry: a fleet built from one app folder has the same files
         # in every Space, so a plan of N Spaces holds each entry once, not N times (P6).
         self._entries: dict[tuple[Any, ...], RemoteFile] = {}
+        # One tuple per distinct tree: Spaces whose trees are identical (same entries) share it.
+        self._trees: dict[tuple[RemoteFile, ...], tuple[RemoteFile, ...]] = {}
 
     def shared(self, file: RemoteFile) -> RemoteFile:
         """The one RemoteFile equal to `file` this cache has handed out (`file` the first time)."""
@@ -53,10 +56,15 @@ class TreeCache:
         file = self._entries.get(key)
         if file is None:
             info = LfsInfo(sha256=lfs[0], size=lfs[1], pointer_size=lfs[2]) if lfs is not None else None
+            # A path repeats in every Space even where the content differs (README.md).
             file = self._entries.setdefault(
-                key, RemoteFile(path=path, blob_id=blob_id, size=size, lfs=info, xet_hash=xet_hash)
+                key, RemoteFile(path=sys.intern(path), blob_id=blob_id, size=size, lfs=info, xet_hash=xet_hash)
             )
         return file
+
+    def tree(self, files: tuple[RemoteFile, ...]) -> tuple[RemoteFile, ...]:
+        """The one tuple equal to `files` (entries from `entry` or `shared`) this cache has handed out."""
+        return self._trees.setdefault(files, files)
 
     def _path(self, sha: str) -> Path | None:
         if self.directory is None or not _SHA.match(sha):
@@ -72,7 +80,8 @@ class TreeCache:
         path = self._path(sha)
         try:
             data = json.loads(path.read_text("utf-8")) if path else None
-            files = _decode(data, self.entry) if data is not None else None
+            decoded = _decode(data, self.entry) if data is not None else None
+            files = self.tree(decoded) if decoded is not None else None
         except (OSError, ValueError, TypeError, KeyError):
             files = None
         return None if files is None else (files, isinstance(data, dict) and data.get("derived") is True)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from huggingface_hub.hf_api import RepoFile, SpaceInfo
 from huggingface_hub.utils.tqdm import disable_progress_bars
 
-from reconciler import identity
+from reconciler import identity, interning
 from reconciler.diff import SERVER_OWNED_FILES
 from reconciler.errors import TerminalHubError
 from reconciler.health import Stage
@@ -39,16 +39,25 @@ LIST_EXPAND = ["sha", "cardData", "runtime", "private", "sdk", "lastModified"]
 
 @dataclass(frozen=True)
 class Listed:
-    """A Space as the bulk listing shows it: everything but variables, secrets and files."""
+    """A Space as the bulk listing shows it: everything but variables, secrets and files.
 
-    id: str
-    sha: str | None
-    sdk: str | None
-    visibility: Literal["public", "private", "protected"]
-    visibility_exact: bool
-    card: Mapping[str, Any]
-    runtime: Mapping[str, Any]
-    last_modified: str | None
+    Held as the ObservedSpace the listing alone makes (from_listing), not as the response:
+    a plan of 10,000 Spaces keeps each Listed until the Space's own reads have run, and the
+    raw runtime (domains, replicas, storage, ...) is read by no later stage."""
+
+    observed: ObservedSpace
+
+    @property
+    def id(self) -> str:
+        return self.observed.id
+
+    @property
+    def sha(self) -> str | None:
+        return self.observed.sha
+
+    @property
+    def card(self) -> Mapping[str, Any]:
+        return self.observed.card
 
 
 def _listed(info: SpaceInfo) -> Listed:
@@ -60,10 +69,28 @@ def _listed(info: SpaceInfo) -> Listed:
     reported = getattr(info, "visibility", None)
     if reported in ("public", "private", "protected"):
         visibility, exact = reported, True
-    card: dict[str, Any] = info.card_data.to_dict() if info.card_data is not None else {}  # type: ignore[no-untyped-call]
-    runtime = dict(info.runtime.raw) if info.runtime is not None else {}
+    card = interning.json_like(info.card_data.to_dict()) if info.card_data is not None else {}  # type: ignore[no-untyped-call]
+    runtime = info.runtime.raw if info.runtime is not None else {}
+    hardware = runtime.get("hardware") or {}
     modified = utc_text(info.last_modified) if info.last_modified else None
-    return Listed(info.id, info.sha, info.sdk, visibility, exact, card, runtime, modified)
+    text = interning.text
+    return Listed(
+        ObservedSpace(
+            id=info.id,
+            sha=info.sha,
+            sdk=text(info.sdk),
+            visibility=visibility,
+            visibility_exact=exact,
+            stage=Stage.parse(runtime.get("stage")),
+            hardware=text(hardware.get("requested") or hardware.get("current")),
+            hardware_current=text(hardware.get("current")),
+            sleep_time=runtime.get("gcTimeout"),
+            dev_mode=bool(runtime.get("devMode")),
+            volumes=volumes_from_runtime(runtime.get("volumes")),
+            card=card,
+            last_modified=text(modified),
+        )
+    )
 
 
 def list_namespace(
@@ -118,7 +145,9 @@ def remote_file(item: RepoFile) -> RemoteFile:
     """A tree or paths-info entry, with its LFS fields (hub-contract §9)."""
     lfs = item.lfs
     info = LfsInfo(sha256=lfs.sha256, size=lfs.size, pointer_size=lfs.pointer_size) if lfs is not None else None
-    return RemoteFile(path=item.path, blob_id=item.blob_id, size=item.size, lfs=info, xet_hash=item.xet_hash)
+    # A path repeats in every Space of a fleet, also where the content differs (README.md).
+    path = interning.text(item.path)
+    return RemoteFile(path=path, blob_id=item.blob_id, size=item.size, lfs=info, xet_hash=item.xet_hash)
 
 
 def _lfs_fields(item: RepoFile) -> tuple[str, int, int] | None:
@@ -142,7 +171,7 @@ def read_tree(
         files = [
             cache.entry(i.path, i.blob_id, i.size, _lfs_fields(i), i.xet_hash) for i in items if isinstance(i, RepoFile)
         ]
-        return tuple(sorted(files, key=lambda f: f.path))
+        return cache.tree(tuple(sorted(files, key=lambda f: f.path)))
 
     files = client.read(fetch, space_id=space_id, paginated=True)
     cache.put(sha, files)
@@ -151,27 +180,18 @@ def read_tree(
 
 def from_listing(listed: Listed) -> ObservedSpace:
     """What the listing alone tells (no variables, secrets or files): enough for prune and drift."""
-    runtime = listed.runtime
-    hardware = runtime.get("hardware") or {}
-    return ObservedSpace(
-        id=listed.id,
-        sha=listed.sha,
-        sdk=listed.sdk,
-        visibility=listed.visibility,
-        visibility_exact=listed.visibility_exact,
-        stage=Stage.parse(runtime.get("stage")),
-        hardware=hardware.get("requested") or hardware.get("current"),
-        hardware_current=hardware.get("current"),
-        sleep_time=runtime.get("gcTimeout"),
-        dev_mode=bool(runtime.get("devMode")),
-        volumes=volumes_from_runtime(runtime.get("volumes")),
-        card=listed.card,
-        last_modified=listed.last_modified,
-    )
+    return listed.observed
 
 
-def observe_one(client: HubClient, listed: Listed, cache: TreeCache, derived: set[str] | None = None) -> ObservedSpace:
-    """`derived`: see read_tree; the default trusts only trees read from the Hub."""
+def observe_one(
+    client: HubClient,
+    listed: Listed,
+    cache: TreeCache,
+    derived: set[str] | None = None,
+    rows: interning.Rows | None = None,
+) -> ObservedSpace:
+    """`derived`: see read_tree; the default trusts only trees read from the Hub. `rows`: the
+    table equal variable and secret rows are shared through, one per observation."""
     space_id = listed.id
     files = read_tree(client, space_id, listed.sha, cache, derived) if listed.sha else ()
     try:
@@ -180,15 +200,21 @@ def observe_one(client: HubClient, listed: Listed, cache: TreeCache, derived: se
     except TerminalHubError as refused:
         if refused.status not in (401, 403):
             raise
-        return from_listing(listed).model_copy(update={"files": files, "settings_readable": False})
-    return from_listing(listed).model_copy(
+        return listed.observed.model_copy(update={"files": files, "settings_readable": False})
+    shared = rows if rows is not None else interning.Rows()
+    text = interning.text
+    return listed.observed.model_copy(
         update={
             "variables": {
-                key: ObservedVariable(value=v.value or "", description=v.description, updated_at=_iso(v.updated_at))
+                text(key): shared(
+                    ObservedVariable(
+                        value=text(v.value or ""), description=text(v.description), updated_at=text(_iso(v.updated_at))
+                    )
+                )
                 for key, v in variables.items()
             },
             "secrets": {
-                key: ObservedSecret(description=s.description, updated_at=_iso(s.updated_at))
+                text(key): shared(ObservedSecret(description=text(s.description), updated_at=text(_iso(s.updated_at))))
                 for key, s in secrets.items()
             },
             "files": files,

@@ -17,6 +17,7 @@ from typing import Any
 import pathspec
 from pydantic import BaseModel, ValidationError
 
+from reconciler import interning
 from reconciler.errors import Diagnostic, Location, Severity
 from reconciler.manifests import checks, hub_rules, lint, validation
 from reconciler.manifests.card import app_file, default_body, front_matter, render_readme
@@ -148,6 +149,8 @@ class _Loader:
     policies: dict[str, list[tuple[Location, CompiledPolicy | None]]] = field(default_factory=dict)
     ignore: pathspec.GitIgnoreSpec | None = None
     named: set[Path] = field(default_factory=set)  # files given on the command line, never skipped
+    # Rows every Space of a SpaceSet repeats (its source ref, lifecycle, secret refs), one object each.
+    rows: interning.Rows = field(default_factory=interning.Rows)
 
     def _ignored(self, root: str, folder: str, name: str, is_dir: bool) -> bool:
         if self.ignore is None:
@@ -322,7 +325,7 @@ class _Loader:
             if listing.readme_body is not None
             else default_body(spec.card.title or space.metadata.name)
         )
-        self.spaces.append(_desired(space_id, space, where, secrets, card, body, listing))
+        self.spaces.append(_desired(space_id, space, where, secrets, card, body, listing, self.rows))
 
     def _secret_sources(self) -> set[str]:
         """Refuse every source folder that holds, or links to, a file behind any secret."""
@@ -526,6 +529,7 @@ def _desired(
     card: dict[str, Any],
     body: str,
     listing: Listing,
+    rows: interning.Rows,
 ) -> DesiredSpace:
     spec = space.spec
     # A README whose front matter already says exactly what the manifest says is kept byte for
@@ -535,27 +539,31 @@ def _desired(
     else:
         readme = render_readme(card, body)
     files = sorted((*listing.files, generated(README, readme)), key=lambda f: f.path)
+    # Names and values a fleet repeats in every Space (the rendered template's strings) are shared.
+    text = interning.text
     return DesiredSpace(
         id=space_id,
-        source_ref=where,
-        labels=dict(space.metadata.labels),
+        source_ref=rows(where),
+        labels=interning.mapping(space.metadata.labels),
         sdk=spec.sdk,
-        sdk_version=spec.sdk_version,
-        hardware=spec.hardware,
+        sdk_version=text(spec.sdk_version),
+        hardware=text(spec.hardware),
         sleep_time=spec.sleep_time,
         visibility=spec.visibility,
         dev_mode=spec.dev_mode,
         paused=spec.paused,
-        variables=dict(spec.variables),
-        secrets=secrets,
+        variables=interning.mapping(spec.variables),
+        secrets={text(name): rows(ref) for name, ref in secrets.items()},
         volumes=tuple(Volume(**v.model_dump()) for v in spec.volumes),
-        card=card,
+        card=interning.json_like(card),
         files=tuple(files),
-        app_file=app_file(spec),
-        lifecycle=Lifecycle(
-            prevent_destroy=spec.lifecycle.prevent_destroy,
-            ignore_changes=tuple(spec.lifecycle.ignore_changes),
-            ignore_lint=tuple(spec.lifecycle.ignore_lint),
+        app_file=text(app_file(spec)),
+        lifecycle=rows(
+            Lifecycle(
+                prevent_destroy=spec.lifecycle.prevent_destroy,
+                ignore_changes=tuple(spec.lifecycle.ignore_changes),
+                ignore_lint=tuple(spec.lifecycle.ignore_lint),
+            )
         ),
         verify=verify_spec(spec.verify),
     )
