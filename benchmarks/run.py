@@ -711,6 +711,52 @@ def policies(report: Report, work: Path) -> None:
 # ---------------------------------------------------------------------- main
 
 
+def merged(report: Report, previous: dict[str, Any] | None, done: set[str]) -> Report:
+    """`report` with the figures of `previous` (the results file as it was before this run) for
+    every benchmark this run has not finished: the one place a partial run's figures are merged."""
+    if previous is None:
+        return report
+    kept = [Row(**{k: v for k, v in row.items() if k != "naive_over_ours"}) for row in previous["rows"]]
+    fresh = done | {row.id for row in report.rows}
+    rows = [row for row in kept if row.id not in fresh] + report.rows
+    rows.sort(key=lambda row: ALL.index(row.id))
+    # Detail keys are a benchmark id, or one with a suffix ("P6_growth").
+    details = {
+        **{k: v for k, v in previous["details"].items() if k.split("_")[0] not in done},
+        **report.details,
+    }
+    return Report(report.config, rows, details)
+
+
+def write_results(
+    out: Path, report: Report, previous: dict[str, Any] | None, done: set[str], quick: bool, elapsed: float
+) -> str:
+    """Write the results file (this run's figures merged with `previous`); returns the table."""
+    whole = merged(report, previous, done)
+    text = table(whole)
+    out.write_text(
+        json.dumps(
+            {
+                "quick": quick,
+                "seconds": round(elapsed, 1),
+                "config": asdict(whole.config),
+                "environment": {
+                    "python": platform.python_version(),
+                    "huggingface_hub": huggingface_hub.__version__,
+                    "hf_xet": _installed("hf_xet"),
+                    "machine": platform.machine(),
+                },
+                "rows": [{**asdict(row), "naive_over_ours": row.ratio} for row in whole.rows],
+                "details": whole.details,
+                "table_markdown": text,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller fleets (a smoke run; figures not published)")
@@ -731,46 +777,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         ({"P9"}, upload_memory),
         ({"P10"}, policies),
     ]
+    # Read once, before this run writes: a partial (or interrupted) run keeps the other benchmarks' figures.
+    previous = json.loads(args.out.read_text()) if args.out.exists() else None
     started = time.perf_counter()
+    done: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="reconcile-bench-") as scratch:
         for ids, step in steps:
             if ids & only:
                 print(f"{'/'.join(sorted(ids & only))} ...", flush=True)
                 step(report, Path(scratch))
+                done |= ids & only
+                # Written after every step, so a run stopped part way keeps what it finished.
+                write_results(args.out, report, previous, done, args.quick, time.perf_counter() - started)
     elapsed = time.perf_counter() - started
-    if only != set(ALL) and args.out.exists():
-        # A partial run keeps the other benchmarks' latest figures.
-        previous = json.loads(args.out.read_text())
-        kept = [Row(**{k: v for k, v in row.items() if k != "naive_over_ours"}) for row in previous["rows"]]
-        fresh = only | {row.id for row in report.rows}
-        report.rows = [row for row in kept if row.id not in fresh] + report.rows
-        report.rows.sort(key=lambda row: ALL.index(row.id))
-        report.details = {**{k: v for k, v in previous["details"].items() if k not in only}, **report.details}
-    text = table(report)
+    text = write_results(args.out, report, previous, done, args.quick, elapsed)
     print()
     print(text)
     print(f"\n{'quick' if args.quick else 'full'} run, {elapsed:.0f}s; parallelism {PARALLELISM}, "
           f"huggingface_hub {huggingface_hub.__version__}, Python {platform.python_version()}")  # fmt: skip
-    args.out.write_text(
-        json.dumps(
-            {
-                "quick": args.quick,
-                "seconds": round(elapsed, 1),
-                "config": asdict(report.config),
-                "environment": {
-                    "python": platform.python_version(),
-                    "huggingface_hub": huggingface_hub.__version__,
-                    "hf_xet": _installed("hf_xet"),
-                    "machine": platform.machine(),
-                },
-                "rows": [{**asdict(row), "naive_over_ours": row.ratio} for row in report.rows],
-                "details": report.details,
-                "table_markdown": text,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
     missed = [row for row in report.rows if row.met is False]
     return 1 if missed else 0
 
