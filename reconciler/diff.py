@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler import secrets
@@ -64,6 +64,9 @@ class SecretDiff:
     state: SecretState
     note: str
     unknown: SecretUnknown | None = None  # set exactly when state is UNKNOWN
+    # The fingerprint of the value apply would write (ADDED or CHANGED, with a fingerprint key):
+    # a reviewed plan holding it goes stale when the value changes again before apply.
+    planned: str | None = None
 
     @property
     def is_change(self) -> bool:
@@ -72,7 +75,14 @@ class SecretDiff:
     def as_change(self) -> Change:
         before = None if self.state is SecretState.ADDED else SENSITIVE
         after = None if self.state is SecretState.REMOVED else SENSITIVE
-        return Change(path=f"spec.secrets.{self.name}", before=before, after=after, note=self.note, secret=self.state)
+        return Change(
+            path=f"spec.secrets.{self.name}",
+            before=before,
+            after=after,
+            note=self.note,
+            secret=self.state,
+            planned_fingerprint=self.planned,
+        )
 
 
 @dataclass(frozen=True)
@@ -214,12 +224,15 @@ def compare_secrets(
         probe = probes.get(name, SecretProbe(available=False))
         if name not in observed.secrets:
             note = "added" if probe.available else "added; value not available here, apply will refuse to write it"
-            results.append(SecretDiff(name, SecretState.ADDED, note))
+            results.append(SecretDiff(name, SecretState.ADDED, note, planned=probe.fingerprint))
             continue
         if name not in desired.secrets:
             results.append(SecretDiff(name, SecretState.REMOVED, "removed"))
             continue
-        results.append(_compare_secret(name, observed.secrets[name], probe, has_key))
+        found = _compare_secret(name, observed.secrets[name], probe, has_key)
+        if found.state is SecretState.CHANGED:
+            found = replace(found, planned=probe.fingerprint)
+        results.append(found)
     return tuple(results)
 
 

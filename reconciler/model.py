@@ -404,7 +404,10 @@ class Change(Frozen):
 
     Secret values never appear: both sides are "(sensitive)" or None. `secret` is the
     comparison's result for a secret (None for every other field); `note` is its wording for
-    people, never read by code.
+    people, never read by code. `planned_fingerprint` is the keyed fingerprint (HMAC with
+    RECONCILE_FINGERPRINT_KEY, reconciler/secrets.py) of the value apply would write, so that
+    `apply --plan` refuses a value that changed again after the review; it tells nothing of the
+    value without the key, and the Hub already holds it in the secret's description.
     """
 
     path: str
@@ -412,6 +415,7 @@ class Change(Frozen):
     after: Any = None
     note: str | None = None
     secret: SecretState | None = None
+    planned_fingerprint: str | None = None
 
 
 class Effect(str, enum.Enum):

@@ -11,7 +11,7 @@ from huggingface_hub import HfApi
 from reconciler.localhub import LocalHub
 from reconciler.model import OWNERSHIP_TAG
 from reconciler.pipeline import Shard
-from tests.conftest import SPECIAL_CANARY
+from tests.conftest import SPECIAL_CANARY, keep_secret
 from tests.e2e.conftest import run_cli
 from tests.e2e.test_prune_and_fallback import make_space
 
@@ -44,3 +44,21 @@ def test_a_secret_value_changed_after_the_plan_names_the_space_and_the_secret(
     assert applied.code == 1, applied.output
     assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
     assert "manifests or files changed" not in applied.output and "Traceback" not in applied.output
+
+
+def test_a_secret_value_changed_again_after_a_plan_that_changes_it_is_stale(
+    hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reviewed plan changes the secret to one value; apply must not write another one that
+    # nobody reviewed (both plans say "changed": only the planned value's fingerprint tells).
+    monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "a-long-random-fingerprint-key-for-this-test")
+    first = run_cli("apply", "--auto-approve", "--target", "local-org/gradio-hello", "--timeout", "60s")
+    assert first.code == 0, first.output
+    monkeypatch.setenv("HELLO_TOKEN", keep_secret("reviewed-value-Q7s9x2k4"))
+    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
+    assert planned.code == 0 and "spec.secrets.HELLO_TOKEN" in planned.output, planned.output
+    monkeypatch.setenv("HELLO_TOKEN", SPECIAL_CANARY)
+    applied = run_cli("apply", "--plan", "plan.json")
+    assert applied.code == 1, applied.output
+    assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
+    assert "reviewed-value-Q7s9x2k4" not in (fleet / "plan.json").read_text()
