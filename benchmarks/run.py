@@ -450,15 +450,14 @@ def memory(report: Report, work: Path) -> None:
 
 
 def growth(report: Report, work: Path) -> None:
-    """Plan wall time against fleet size (no latency, cold tree cache), each fleet alone in its namespace."""
+    """Plan wall time against fleet size (no latency, cold tree cache), each fleet alone on its own Hub
+    (the Hub lets a token write only to its user's and orgs' namespaces, so fleets cannot each have one)."""
     sizes = (100, 500, 1000) if report.config.memory_spaces < 10000 else (100, 1000, 5000)
-    with ServedHub(work / "hub-growth") as hub:
-        fleets = [write_fleet(work / f"growth-{size}", size, files=20, name="g", namespace=f"growth-{size}")
-                  for size in sizes]  # fmt: skip
-        for fleet in fleets:
+    timings = {}
+    for size in sizes:
+        with ServedHub(work / f"hub-growth-{size}") as hub:
+            fleet = write_fleet(work / f"growth-{size}", size, files=20, name="g")
             seed(hub, load(fleet), f"growth ({fleet.count} Spaces)")
-        timings = {}
-        for fleet in fleets:
             command = [sys.executable, str(Path(__file__).with_name("_memory.py")), "ours", hub.endpoint, hub.token,
                        str(fleet.root), str(fleet.count), "--name", "g", "--namespace", fleet.namespace]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True, check=True)
