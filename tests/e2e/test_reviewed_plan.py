@@ -31,12 +31,17 @@ def test_a_reviewed_shard_with_a_deletion_applies_instead_of_being_stale(hub: Lo
     assert not HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists(ORPHAN, repo_type="space")
 
 
-def test_a_secret_value_changed_after_the_plan_names_the_space_and_the_secret(
-    hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def apply_with_fingerprint_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gradio-hello applied with a fingerprint key, so later plans can tell a secret value changed."""
     monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "a-long-random-fingerprint-key-for-this-test")
     first = run_cli("apply", "--auto-approve", "--target", "local-org/gradio-hello", "--timeout", "60s")
     assert first.code == 0, first.output
+
+
+def test_a_secret_value_changed_after_the_plan_names_the_space_and_the_secret(
+    hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_with_fingerprint_key(monkeypatch)
     planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
     assert planned.code == 0, planned.output
     monkeypatch.setenv("HELLO_TOKEN", SPECIAL_CANARY)  # the value changes after the review
@@ -51,9 +56,7 @@ def test_a_secret_value_changed_again_after_a_plan_that_changes_it_is_stale(
 ) -> None:
     # The reviewed plan changes the secret to one value; apply must not write another one that
     # nobody reviewed (both plans say "changed": only the planned value's fingerprint tells).
-    monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "a-long-random-fingerprint-key-for-this-test")
-    first = run_cli("apply", "--auto-approve", "--target", "local-org/gradio-hello", "--timeout", "60s")
-    assert first.code == 0, first.output
+    apply_with_fingerprint_key(monkeypatch)
     monkeypatch.setenv("HELLO_TOKEN", keep_secret("reviewed-value-Q7s9x2k4"))
     planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
     assert planned.code == 0 and "spec.secrets.HELLO_TOKEN" in planned.output, planned.output
