@@ -50,6 +50,18 @@ def read_fleet(api: HfApi, ids: Sequence[str], parallelism: int = 1) -> Outcome:
     return outcome
 
 
+def read_settings_only(api: HfApi, ids: Sequence[str], parallelism: int) -> None:
+    """The floor of any plan: only the two per-Space reads no listing can replace (variables,
+    secrets), nothing decoded beyond what huggingface_hub does, nothing planned. Its wall time
+    against its own bound is what the client library reaches on this machine."""
+
+    def one(space_id: str) -> None:
+        api.get_space_variables(space_id)
+        api.get_space_secrets(space_id)
+
+    _run(one, ids, parallelism)
+
+
 def deploy(
     api: HfApi,
     space_id: str,

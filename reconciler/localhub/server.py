@@ -204,7 +204,8 @@ class HubApp:
         if scope["type"] != "http":
             await self.starlette(scope, receive, plain_send)
             return
-        flags: dict[str, Any] = {}
+        # When the request arrived: injected latency is counted from here (Faults.latency_ms).
+        flags: dict[str, Any] = {"arrived": asyncio.get_running_loop().time()}
         scope["localhub"] = flags
         clock = self.core.store.clock
 
@@ -310,7 +311,11 @@ class HubApp:
         faults = self.admin.faults
         targeted = faults.applies(f"{request.method} {route}")
         if targeted and faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
+            # No answer before latency_ms after the request arrived: the time this server already
+            # spent on it (reading the body, routing, the rate limiter) is part of the latency,
+            # as a real Hub's own work is part of the latency its clients see.
+            waited = asyncio.get_running_loop().time() - request.scope["localhub"]["arrived"]
+            await asyncio.sleep(max(0.0, faults.latency_ms / 1000 - waited))
         if targeted and (status := faults.inject_error()) is not None:
             return _with(error_response(HubError(status, f"Injected fault: HTTP {status}")), limit_headers)
         if not isinstance(found, tuple):

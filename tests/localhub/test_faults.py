@@ -3,8 +3,10 @@ change was applied, and rate limits that the real client's own 429 retry honours
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx2
@@ -43,6 +45,40 @@ def test_latency_is_added_to_every_request(local_hub: Any) -> None:
     fast = time.monotonic() - t0
     assert slow >= 0.6, slow
     assert fast < 0.3, fast
+
+
+def _slow_body(seconds: float) -> Iterator[bytes]:
+    """A JSON body sent in two halves `seconds` apart (chunked), as a slow uplink would."""
+    body = json.dumps({"key": "SLOW", "value": "v"}).encode()
+    yield body[:5]
+    time.sleep(seconds)
+    yield body[5:]
+
+
+def _post_slowly(hub: Any, seconds: float) -> float:
+    started = time.monotonic()
+    response = httpx2.post(
+        f"{hub.endpoint}/api/spaces/{SPACE}/variables",
+        content=_slow_body(seconds),
+        headers={"authorization": f"Bearer {hub.token}", "content-type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return time.monotonic() - started
+
+
+def test_latency_counts_from_arrival_the_servers_own_time_included(local_hub: Any) -> None:
+    """latency_ms is when the answer may come, counted from the request's arrival: time the Hub
+    already spent receiving it is inside the latency, not added to it (so a client keeping N
+    requests in flight can reach calls x latency / N). A body that takes 0.6 s to arrive,
+    with 0.6 s of latency, is answered about 0.6 s after it started, not 1.2 s."""
+    api(local_hub).create_repo(SPACE, repo_type="space", space_sdk="gradio")
+    set_faults(local_hub, latency_ms=600)
+    slow_upload = _post_slowly(local_hub, 0.6)
+    quick_upload = _post_slowly(local_hub, 0.0)
+    clear_faults(local_hub)
+    assert quick_upload >= 0.6, quick_upload  # the latency still holds for a body that arrives at once
+    assert 0.6 <= slow_upload < 1.0, slow_upload
 
 
 def test_error_rate_one_fails_without_applying_the_change(local_hub: Any) -> None:
