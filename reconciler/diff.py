@@ -30,6 +30,8 @@ from reconciler.model import (
 from reconciler.timestamps import parse_time
 
 SERVER_OWNED_FILES = frozenset({".gitattributes"})
+# What the Hub puts in a new static Space (hub-contract §13); the first commit removes what git lacks.
+STATIC_STARTER_FILES = ("index.html", "style.css")
 # What most Spaces of a plan share: one object, not one per Space.
 NO_FILE_CHANGES = FileChanges()
 # Volume types backed by a Hub repository: huggingface_hub 2.4 `Volume` documents readOnly as

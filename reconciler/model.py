@@ -500,9 +500,18 @@ class FileChanges(Frozen):
     added: tuple[FileEntry, ...] = ()
     modified: tuple[FileEntry, ...] = ()
     deleted: tuple[FileEntry, ...] = ()
+    # Paths the Hub puts in a Space it creates that git does not have (a static Space starts
+    # with index.html and style.css, hub-contract §13): the first commit removes whichever the
+    # Hub did put there. Only a creation has them; their content is the Hub's, so no size.
+    starter: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.modified or self.deleted)
+        return bool(self.added or self.modified or self.deleted or self.starter)
+
+    @property
+    def deletions(self) -> int:
+        """How many paths the commit removes: deleted files and the Hub's starter files."""
+        return len(self.deleted) + len(self.starter)
 
     def paths(self) -> tuple[str, ...]:
         return tuple(f.path for f in (*self.added, *self.modified, *self.deleted))

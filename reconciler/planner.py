@@ -15,7 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler import interning
-from reconciler.diff import SecretProbe, SpaceDiff, desired_settings, diff_space, observed_settings
+from reconciler.diff import (
+    STATIC_STARTER_FILES,
+    SecretProbe,
+    SpaceDiff,
+    desired_settings,
+    diff_space,
+    observed_settings,
+)
 from reconciler.errors import UserError
 from reconciler.health import Stage
 from reconciler.model import (
@@ -173,7 +180,12 @@ def _cost(flavor: str | None, costs: Mapping[str, float]) -> float:
 
 
 def _all_files(desired: DesiredSpace) -> FileChanges:
-    return FileChanges(added=tuple(FileEntry(path=f.path, size=f.size, oid=f.blob_id) for f in desired.files))
+    """A creation's files: every file of git, and the Hub's starter files git does not have."""
+    paths = {f.path for f in desired.files}
+    starter = tuple(p for p in STATIC_STARTER_FILES if p not in paths) if desired.sdk == "static" else ()
+    return FileChanges(
+        added=tuple(FileEntry(path=f.path, size=f.size, oid=f.blob_id) for f in desired.files), starter=starter
+    )
 
 
 def _creation_changes(desired: DesiredSpace) -> tuple[Change, ...]:

@@ -56,7 +56,7 @@ def steps_for(entry: PlanEntry, desired: DesiredSpace | None, *, rollback: bool 
     files = entry.files
     if files:
         hot = entry.rung is Rung.HOT_RELOAD
-        steps.append(Commit(hot_reload=hot, files=len(files.added) + len(files.modified), deletions=len(files.deleted)))
+        steps.append(Commit(hot_reload=hot, files=len(files.added) + len(files.modified), deletions=files.deletions))
         if hot:
             steps.append(VerifyHotReload())
     steps += _pause_or_resume(entry, desired)

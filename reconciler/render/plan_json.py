@@ -70,12 +70,15 @@ def change_json(change: Change) -> dict[str, Any]:
     return data
 
 
-def files_json(files: FileChanges) -> dict[str, list[dict[str, Any]]]:
-    return {
+def files_json(files: FileChanges) -> dict[str, list[Any]]:
+    data: dict[str, list[Any]] = {
         "added": [_file(f) for f in files.added],
         "modified": [_file(f) for f in files.modified],
         "deleted": [_file(f) for f in files.deleted],
     }
+    if files.starter:  # additive, like caveats: only a creation that removes the Hub's starter files
+        data["starter"] = list(files.starter)
+    return data
 
 
 def _file(entry: FileEntry) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from reconciler.render._common import (
 )
 from reconciler.render._markdown import html_text, md_code, md_text
 from reconciler.render.policy_text import finding_text, plan_findings, verdict
-from reconciler.render.words import orphans_text, reasons_text, step_text
+from reconciler.render.words import STARTER_NOTE, orphans_text, reasons_text, step_text
 
 GITHUB_COMMENT_LIMIT = 65536
 DEFAULT_TITLE = "Spaces plan"
@@ -83,6 +83,7 @@ def _template() -> jinja2.Template:
         warnings=entry_warnings,
         reasons=lambda entry: reasons_text(entry.reasons, entry.files),
         step_text=step_text,
+        starter_note=STARTER_NOTE,
     )
     return env.get_template("plan.md.j2")
 

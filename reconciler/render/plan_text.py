@@ -24,7 +24,7 @@ from reconciler.render._common import (
     visible,
 )
 from reconciler.render.policy_text import plan_policy_lines
-from reconciler.render.words import orphans_text, reasons_text, step_text
+from reconciler.render.words import STARTER_NOTE, orphans_text, reasons_text, step_text
 
 NO_CHANGES = "No changes. The Hub matches the manifests."
 _ACTION_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: "="}
@@ -107,7 +107,7 @@ def _file_lines(entry: PlanEntry, paint: Style) -> list[str]:
     files = entry.files
     if not files:
         return []
-    counts = f"{len(files.added)} added, {len(files.modified)} modified, {len(files.deleted)} deleted"
+    counts = f"{len(files.added)} added, {len(files.modified)} modified, {files.deletions} deleted"
     lines = [f"    files: {counts}"]
     groups: tuple[tuple[str, tuple[FileEntry, ...]], ...] = (
         ("+", files.added),
@@ -116,6 +116,7 @@ def _file_lines(entry: PlanEntry, paint: Style) -> list[str]:
     )
     for kind, group in groups:
         lines += [f"      {paint(kind, kind)} {visible(f.path)}  ({format_size(f.size)})" for f in group]
+    lines += [f"      {paint('-', '-')} {visible(path)}  ({STARTER_NOTE})" for path in files.starter]
     return lines
 
 

@@ -68,6 +68,8 @@ def _unnamed_blocker_text(blocker: Blocker) -> str:
 
 
 FILE_VERBS = ("added", "modified", "changed", "deleted")
+# Beside a starter file the plan lists (FileChanges.starter): the Hub's content, not git's.
+STARTER_NOTE = "the Hub's starter file"
 
 
 def subjects_text(subjects: Iterable[str], files: FileChanges | None = None, blocker: Blocker | None = None) -> str:

@@ -32,6 +32,11 @@ def test_a_new_static_space_keeps_only_the_files_of_git(hub: LocalHub, repo: Pat
     (repo / "manifests" / "s.yaml").write_text(
         HEAD + "metadata: {namespace: local, name: page}\nspec: {sdk: static, source: {path: ../site}}\n"
     )
+    # The plan says what the commit will remove: the starter file the Hub adds and git lacks.
+    (created,) = json.loads(run_cli("plan", "--format", "json", "manifests").stdout)["spaces"]
+    assert created["files"]["starter"] == ["style.css"]
+    assert [s["deletions"] for s in created["steps"] if s["kind"] == "commit"] == [1]
+    assert "- style.css  (the Hub's starter file)" in run_cli("plan", "manifests").stdout
     assert run_cli("apply", "--auto-approve", "--timeout", "60s", "manifests").code == 0
     files = admin(hub, "GET", "repos/space/local/page")["files"]
     assert files == [".gitattributes", "README.md", "index.html"]  # the Hub's style.css is gone

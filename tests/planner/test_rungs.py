@@ -244,3 +244,25 @@ def test_pausing_with_a_python_edit_is_an_upload_not_a_hot_reload() -> None:
     assert entry.rung is Rung.UPLOAD
     [upload] = [r for r in entry.reasons if r.code is ReasonCode.UPLOAD]
     assert upload.blocker == Blocker(code=BlockerCode.SETTINGS_PAUSE)
+
+
+@pytest.mark.parametrize(
+    ("sdk", "files", "starter"),
+    [
+        ("static", {"index.html": "<p>hi</p>\n"}, ("style.css",)),
+        ("static", {"index.html": "<p>hi</p>\n", "style.css": "p {}\n"}, ()),
+        ("static", {"page.html": "<p>hi</p>\n"}, ("index.html", "style.css")),
+        ("gradio", DEFAULT_FILES, ()),
+    ],
+)
+def test_a_creation_lists_the_hubs_starter_files_its_commit_removes(
+    sdk: str, files: dict[str, str], starter: tuple[str, ...]
+) -> None:
+    """A new static Space starts with index.html and style.css (hub-contract §13); the first
+    commit removes those git lacks, so the plan lists them and counts them as deletions."""
+    entry = plan_for(desired(files=files, sdk=sdk, sdk_version=None), None)
+    assert entry.action is Action.CREATE
+    assert entry.files.starter == starter
+    assert entry.files.deleted == ()
+    (commit,) = [step for step in entry.steps if step.kind == "commit"]
+    assert commit.deletions == len(starter)
