@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -64,6 +66,23 @@ def suite_fidelity() -> Fidelity:
     return SWITCH_POSITIONS[position]()
 
 
+@contextmanager
+def serving(
+    state: Path, monkeypatch: pytest.MonkeyPatch, *, grace_s: float | None = 5, **hub: Any
+) -> Iterator[LocalHub]:
+    """A local Hub the CLI talks to (HF_ENDPOINT, HF_TOKEN, a 0.1 s poll interval, `grace_s` as
+    RECONCILE_RESTART_GRACE unless None), with the suite's §13 switch positions unless `hub`
+    names a `fidelity`. Every end-to-end Hub starts here, so a flipped run flips them all."""
+    hub.setdefault("fidelity", suite_fidelity())
+    with LocalHub(state, **hub) as local:
+        monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
+        monkeypatch.setenv("HF_TOKEN", local.token)
+        monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
+        if grace_s is not None:
+            monkeypatch.setenv("RECONCILE_RESTART_GRACE", str(grace_s))
+        yield local
+
+
 @pytest.fixture
 def hub(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
     """The local Hub with its §13 switches as RECONCILE_E2E_FIDELITY says (default positions
@@ -71,13 +90,14 @@ def hub(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monk
     `@pytest.mark.parametrize("hub", ["default", "flipped"], indirect=True)`."""
     param = getattr(request, "param", None)
     fidelity = SWITCH_POSITIONS[param]() if param is not None else suite_fidelity()
-    with LocalHub(
-        tmp_path / "hub-state", build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=0.3, fidelity=fidelity
+    with serving(
+        tmp_path / "hub-state",
+        monkeypatch,
+        build_seconds=0.3,
+        restart_seconds=0.2,
+        stage_lag_seconds=0.3,
+        fidelity=fidelity,
     ) as local:
-        monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
-        monkeypatch.setenv("HF_TOKEN", local.token)
-        monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
-        monkeypatch.setenv("RECONCILE_RESTART_GRACE", "5")
         yield local
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.localhub import LocalHub
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import run_cli, serving
 from tests.reliability.helpers import Admin
 
 BUILD_S, START_S = 3.0, 1.0
@@ -38,13 +38,14 @@ spec:
 @pytest.fixture
 def slow_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
     """Builds long enough that writing every Space takes less time than one build."""
-    with LocalHub(
-        tmp_path / "hub-state", build_seconds=BUILD_S, restart_seconds=START_S, stage_lag_seconds=0.3
+    with serving(
+        tmp_path / "hub-state",
+        monkeypatch,
+        grace_s=10,
+        build_seconds=BUILD_S,
+        restart_seconds=START_S,
+        stage_lag_seconds=0.3,
     ) as local:
-        monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
-        monkeypatch.setenv("HF_TOKEN", local.token)
-        monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
-        monkeypatch.setenv("RECONCILE_RESTART_GRACE", "10")
         yield local
 
 

@@ -10,16 +10,13 @@ import pytest
 from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
-from tests.e2e.conftest import run_cli, suite_fidelity
+from tests.e2e.conftest import run_cli, serving
 
 
 def test_a_build_slower_than_the_timeout_fails_with_the_stage(
     tmp_path: Path, fleet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with LocalHub(tmp_path / "slow-hub", build_seconds=600, restart_seconds=5, fidelity=suite_fidelity()) as slow:
-        monkeypatch.setenv("HF_ENDPOINT", slow.endpoint)
-        monkeypatch.setenv("HF_TOKEN", slow.token)
-        monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
+    with serving(tmp_path / "slow-hub", monkeypatch, grace_s=None, build_seconds=600, restart_seconds=5):
         result = run_cli(
             "apply", "--auto-approve", "--target", "local/docker-echo", "--timeout", "1s", "--format", "json"
         )
@@ -94,11 +91,9 @@ def test_no_restart_within_the_grace_period_is_its_own_outcome(
     tmp_path: Path, fleet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The old version keeps showing for ten minutes: apply cannot tell it from the new one.
-    with LocalHub(tmp_path / "lagging-hub", build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=600) as slow:
-        monkeypatch.setenv("HF_ENDPOINT", slow.endpoint)
-        monkeypatch.setenv("HF_TOKEN", slow.token)
-        monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
-        monkeypatch.setenv("RECONCILE_RESTART_GRACE", "1")
+    with serving(
+        tmp_path / "lagging-hub", monkeypatch, grace_s=1, build_seconds=0.3, restart_seconds=0.2, stage_lag_seconds=600
+    ):
         assert apply_json()["outcome"] == "applied"  # a new Space shows BUILDING at once
         (APP / "README.md").write_text((APP / "README.md").read_text() + "\nMore words.\n")
         outcome = apply_json()

@@ -14,7 +14,7 @@ from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
 from tests.conftest import CANARY
-from tests.e2e.conftest import run_cli, suite_fidelity
+from tests.e2e.conftest import run_cli, serving
 from tests.localhub.hubtools import admin
 
 SPACE = "local/clocked"
@@ -32,17 +32,15 @@ spec:
 @pytest.fixture(params=[600, -600], ids=["runner-10min-behind", "runner-10min-ahead"])
 def skewed(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
     """A local Hub whose clock is ten minutes ahead of (or behind) this runner's."""
-    with LocalHub(
+    with serving(
         tmp_path / "hub-state",
+        monkeypatch,
+        grace_s=None,
         build_seconds=0.3,
         restart_seconds=0.2,
         stage_lag_seconds=0.3,
-        fidelity=suite_fidelity(),
         clock_offset_s=request.param,
     ) as local:
-        monkeypatch.setenv("HF_ENDPOINT", local.endpoint)
-        monkeypatch.setenv("HF_TOKEN", local.token)
-        monkeypatch.setenv("RECONCILE_POLL_INTERVAL", "0.1")
         monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "clock-test-key")
         monkeypatch.setenv("API_TOKEN", CANARY)
         root = tmp_path / "repo"
