@@ -322,6 +322,9 @@ def no_upload_grants(ctx: Ctx, p: Params) -> Response:
     hf_xet 1.8 asks for an upload grant before each xorb (recorded); xet-core's client README
     says a 404 here makes it upload that xorb through `POST /v1/xorbs/{prefix}/{hash}`, the
     route the spec documents. So every xorb costs one refused grant request, then one upload.
+    The hf-xet v1.8.0 release notes call these grants experimental, enabled by the Hub's CAS
+    gradually, with the existing path for other uploads: a CAS that refuses them is one the
+    Hub runs today.
     """
     raise HubError(404, "Xorb upload grants are not offered by the local Hub; upload through POST /v1/xorbs")
 
