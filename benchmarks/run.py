@@ -45,6 +45,7 @@ RESULTS = Path(__file__).with_name("results.json")
 PARALLELISM = 16
 ALL = ("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P9", "P10")
 LATENCY_MS = 50
+P2_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -217,39 +218,62 @@ def calls_and_latency(
                    "<= 2.1", warm_calls / n <= 2.1))  # fmt: skip
     report.details["P1"] = {"spaces": n, "ours_cold": cold_calls, "ours_warm": warm_calls, "naive": naive_calls}
 
-    # P2: wall time against the bound, 50 ms on every request, parallelism 16.
+    # P2: wall time against the bound, 50 ms on every request, parallelism 16. One run's figure
+    # moves by 0.1 of the bound with this machine's load, so each reader runs P2_ROUNDS times,
+    # interleaved (a slow minute slows every reader alike), and the median round is reported.
     hub.faults(latency_ms=LATENCY_MS)
     latency = LATENCY_MS / 1000
-    plan, cold_s, cold_calls, _ = our_plan(hub, desired, work / "cache-p2")
-    assert_noop(plan, "P2 cold")
-    plan, warm_s, warm_calls, _ = our_plan(hub, desired, work / "cache-p2")
-    assert_noop(plan, "P2 warm")
-    outcome, par_s, par_calls = naive_read(hub, ids, PARALLELISM)
-    assert not outcome.errors, outcome.errors
-    hub.reset_stats()
-    started = time.perf_counter()
-    naive.read_settings_only(HfApi(endpoint=hub.endpoint, token=hub.token), ids, PARALLELISM)
-    floor_s, floor_calls = time.perf_counter() - started, int(hub.stats()["requests_total"])
+    rounds: list[dict[str, tuple[float, int]]] = []
+    for round_ in range(P2_ROUNDS):
+        cache = work / f"cache-p2-{round_}"
+        plan, cold_s, cold_calls, _ = our_plan(hub, desired, cache)
+        assert_noop(plan, "P2 cold")
+        plan, warm_s, warm_calls, _ = our_plan(hub, desired, cache)
+        assert_noop(plan, "P2 warm")
+        outcome, par_s, par_calls = naive_read(hub, ids, PARALLELISM)
+        assert not outcome.errors, outcome.errors
+        hub.reset_stats()
+        started = time.perf_counter()
+        naive.read_settings_only(HfApi(endpoint=hub.endpoint, token=hub.token), ids, PARALLELISM)
+        floor = (time.perf_counter() - started, int(hub.stats()["requests_total"]))
+        rounds.append({"cold": (cold_s, cold_calls), "warm": (warm_s, warm_calls), "par": (par_s, par_calls),
+                       "floor": floor})  # fmt: skip
     sample = ids[: cfg.sequential_sample]
     outcome, seq_sample_s, seq_calls = naive_read(hub, sample, 1)
     assert not outcome.errors, outcome.errors
     hub.faults()
+
+    def ratios(reader: str) -> list[float]:
+        return sorted(seconds / (calls * latency / PARALLELISM) for seconds, calls in (r[reader] for r in rounds))
+
+    def median(reader: str) -> tuple[float, int, float]:
+        """(seconds, calls, ratio to the bound) of the median round."""
+        seconds, calls = sorted((r[reader] for r in rounds), key=lambda sc: sc[0] / sc[1])[len(rounds) // 2]
+        return seconds, calls, seconds / (calls * latency / PARALLELISM)
+
+    def spread(reader: str) -> str:
+        low, *_, high = ratios(reader)
+        return f"median of {P2_ROUNDS} rounds, {low:.2f} to {high:.2f}"
+
+    (cold_s, cold_calls, cold_r), (warm_s, warm_calls, warm_r) = median("cold"), median("warm")
+    (par_s, par_calls, par_r), (floor_s, floor_calls, floor_r) = median("par"), median("floor")
     seq_s = seq_sample_s * n / len(sample)
     cold_bound = cold_calls * latency / PARALLELISM
     warm_bound = warm_calls * latency / PARALLELISM
     par_bound = par_calls * latency / PARALLELISM
+    floor_bound = floor_calls * latency / PARALLELISM
     seq_bound = seq_calls * latency
     report.add(Row("P2", f"plan wall time, {n} Spaces, cold cache", cold_s, seq_s, par_s, "", None, "s",
                    f"sequential baseline measured on {len(sample)} Spaces, scaled"))  # fmt: skip
     report.add(Row("P2", f"plan wall time, {n} Spaces, warm cache", warm_s, seq_s, par_s, "", None, "s"))
-    report.add(Row("P2", "wall time / bound (calls x 50 ms / 16), cold", cold_s / cold_bound,
-                   seq_sample_s / seq_bound, par_s / par_bound, "<= 1.1", cold_s / cold_bound <= 1.1))  # fmt: skip
-    report.add(Row("P2", "wall time / bound (calls x 50 ms / 16), warm", warm_s / warm_bound, None, None,
-                   "<= 1.1", warm_s / warm_bound <= 1.1))  # fmt: skip
-    floor_bound = floor_calls * latency / PARALLELISM
+    report.add(Row("P2", "wall time / bound (calls x 50 ms / 16), cold", cold_r, seq_sample_s / seq_bound, par_r,
+                   "<= 1.1", cold_r <= 1.1, "", f"{spread('cold')}; naive parallel {spread('par')}"))  # fmt: skip
+    report.add(Row("P2", "wall time / bound (calls x 50 ms / 16), warm", warm_r, None, None,
+                   "<= 1.1", warm_r <= 1.1, "", spread("warm")))  # fmt: skip
     report.add(Row("P2", "floor: wall time / bound of the bare per-Space calls (variables, secrets), 16 threads",
-                   None, None, floor_s / floor_bound, "", None, "",
-                   "huggingface_hub alone, nothing listed or planned: what any plan can reach here"))  # fmt: skip
+                   None, None, floor_r, "", None, "",
+                   f"huggingface_hub alone, nothing listed or planned: what any plan can reach here; "
+                   f"{spread('floor')}"))  # fmt: skip
     report.details["P2"] = {
         "latency_ms": LATENCY_MS,
         "parallelism": PARALLELISM,
@@ -258,6 +282,7 @@ def calls_and_latency(
         "naive_parallel": {"seconds": par_s, "calls": par_calls, "bound_s": par_bound},
         "floor_settings_only": {"seconds": floor_s, "calls": floor_calls, "bound_s": floor_bound},
         "naive_sequential_sample": {"spaces": len(sample), "seconds": seq_sample_s, "calls": seq_calls},
+        "rounds": [{reader: {"seconds": s, "calls": c} for reader, (s, c) in r.items()} for r in rounds],
     }
 
 
