@@ -190,7 +190,10 @@ def test_stage_changes_and_the_tally_are_reported_once_each() -> None:
     b = [(e.stage, e.verdict) for e in events if e.space_id == "acme/b"]
     assert b[-1] == (Stage.BUILD_ERROR, Verdict.FAILED)
     assert len(tallies) == len(hub.listings)
-    assert (tallies[0].waiting, tallies[0].building) == (2, 0)
+    # The gate lists as soon as its first Space is watched: the first listing judges b too, or
+    # only a when it ran before b's watch was added (a CI run saw that once). Either way
+    # nothing builds yet: the new sha still shows the old RUNNING.
+    assert tallies[0].building == 0 and tallies[0].waiting in (1, 2), tallies[0]
     assert any(t.building == 2 for t in tallies)
     last = tallies[-1]
     assert (last.building, last.waiting, last.running, last.failed) == (0, 0, 1, 1)
