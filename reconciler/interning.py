@@ -20,7 +20,7 @@ T = TypeVar("T")
 def text(value: T) -> T:
     """`value` itself, or the one interned string equal to it. Interned strings are dropped by
     the interpreter once nothing else refers to them, so this keeps nothing alive."""
-    if isinstance(value, str) and type(value) is str:
+    if isinstance(value, str) and type(value) is str:  # isinstance narrows for the type checker
         return sys.intern(value)  # type: ignore[return-value]
     return value
 
@@ -47,7 +47,9 @@ class Rows:
     """One instance per distinct value of hashable immutable rows (frozen models), for the
     lifetime of one load or observation; an equal row asked for again is the first one seen.
 
-    Thread-safe: observation workers share one table (dict.setdefault is atomic)."""
+    Thread-safe: observation workers share one table. A frozen model's hash and equality are
+    Python code, so two workers could each insert an equal row between them; the lock makes
+    the insert one at a time, and the lookup before it keeps the common case lock-free."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[type, object], object] = {}

@@ -37,18 +37,6 @@ class TreeCache:
         # One tuple per distinct tree: Spaces whose trees are identical (same entries) share it.
         self._trees: dict[tuple[RemoteFile, ...], tuple[RemoteFile, ...]] = {}
 
-    def shared(self, file: RemoteFile) -> RemoteFile:
-        """The one RemoteFile equal to `file` this cache has handed out (`file` the first time)."""
-        lfs = file.lfs
-        key = (
-            file.path,
-            file.blob_id,
-            file.size,
-            file.xet_hash,
-            *((lfs.sha256, lfs.size, lfs.pointer_size) if lfs else ()),
-        )
-        return self._entries.setdefault(key, file)
-
     def entry(self, path: str, blob_id: str, size: int, lfs: Sequence[Any] | None, xet_hash: str | None) -> RemoteFile:
         """The one RemoteFile with these fields (`lfs`: sha256, size, pointer size), built only
         the first time: a tree read again for every Space of a fleet validates no model."""
@@ -63,7 +51,7 @@ class TreeCache:
         return file
 
     def tree(self, files: tuple[RemoteFile, ...]) -> tuple[RemoteFile, ...]:
-        """The one tuple equal to `files` (entries from `entry` or `shared`) this cache has handed out."""
+        """The one tuple equal to `files` (entries from `entry`) this cache has handed out."""
         return self._trees.setdefault(files, files)
 
     def _path(self, sha: str) -> Path | None:
