@@ -197,6 +197,20 @@ def plan_after_apply(report: Report, hub: ServedHub, fleet: Fleet, work: Path) -
     report.details["P1_after_apply"] = {"spaces": n, "changed": changed, "ours": calls}
 
 
+def read_round(
+    hub: ServedHub, desired: Sequence[DesiredSpace], ids: Sequence[str], cache: Path, label: str
+) -> dict[str, tuple[float, int]]:
+    """(seconds, Hub requests) of our plan with a cold then a warm tree cache, and of the naive
+    parallel reader, one after the other on the same Hub."""
+    plan, cold_s, cold_calls, _ = our_plan(hub, desired, cache)
+    assert_noop(plan, f"{label} cold")
+    plan, warm_s, warm_calls, _ = our_plan(hub, desired, cache)
+    assert_noop(plan, f"{label} warm")
+    outcome, par_s, par_calls = naive_read(hub, ids, PARALLELISM)
+    assert not outcome.errors, outcome.errors
+    return {"cold": (cold_s, cold_calls), "warm": (warm_s, warm_calls), "par": (par_s, par_calls)}
+
+
 def calls_and_latency(
     report: Report, hub: ServedHub, fleet: Fleet, desired: Sequence[DesiredSpace], work: Path
 ) -> None:
@@ -204,13 +218,8 @@ def calls_and_latency(
     n = cfg.spaces
     ids = fleet.ids()
     # P1: Hub requests per Space, no latency.
-    cache = work / "cache-p1"
-    plan, _, cold_calls, _ = our_plan(hub, desired, cache)
-    assert_noop(plan, "P1 cold")
-    plan, _, warm_calls, _ = our_plan(hub, desired, cache)
-    assert_noop(plan, "P1 warm")
-    outcome, _, naive_calls = naive_read(hub, ids, PARALLELISM)
-    assert not outcome.errors, outcome.errors
+    counts = {reader: calls for reader, (_, calls) in read_round(hub, desired, ids, work / "cache-p1", "P1").items()}
+    cold_calls, warm_calls, naive_calls = counts["cold"], counts["warm"], counts["par"]
     per_naive = naive_calls / n
     report.add(Row("P1", "Hub requests per Space, no-op plan, cold tree cache", cold_calls / n, per_naive, per_naive,
                    "<= 3.1", cold_calls / n <= 3.1))  # fmt: skip
@@ -225,34 +234,28 @@ def calls_and_latency(
     latency = LATENCY_MS / 1000
     rounds: list[dict[str, tuple[float, int]]] = []
     for round_ in range(P2_ROUNDS):
-        cache = work / f"cache-p2-{round_}"
-        plan, cold_s, cold_calls, _ = our_plan(hub, desired, cache)
-        assert_noop(plan, "P2 cold")
-        plan, warm_s, warm_calls, _ = our_plan(hub, desired, cache)
-        assert_noop(plan, "P2 warm")
-        outcome, par_s, par_calls = naive_read(hub, ids, PARALLELISM)
-        assert not outcome.errors, outcome.errors
+        measured = read_round(hub, desired, ids, work / f"cache-p2-{round_}", "P2")
         hub.reset_stats()
         started = time.perf_counter()
         naive.read_settings_only(HfApi(endpoint=hub.endpoint, token=hub.token), ids, PARALLELISM)
-        floor = (time.perf_counter() - started, int(hub.stats()["requests_total"]))
-        rounds.append({"cold": (cold_s, cold_calls), "warm": (warm_s, warm_calls), "par": (par_s, par_calls),
-                       "floor": floor})  # fmt: skip
+        measured["floor"] = (time.perf_counter() - started, int(hub.stats()["requests_total"]))
+        rounds.append(measured)
     sample = ids[: cfg.sequential_sample]
     outcome, seq_sample_s, seq_calls = naive_read(hub, sample, 1)
     assert not outcome.errors, outcome.errors
     hub.faults()
 
-    def ratios(reader: str) -> list[float]:
-        return sorted(seconds / (calls * latency / PARALLELISM) for seconds, calls in (r[reader] for r in rounds))
+    def to_bound(measured: tuple[float, int]) -> float:
+        seconds, calls = measured
+        return seconds / (calls * latency / PARALLELISM)
 
     def median(reader: str) -> tuple[float, int, float]:
         """(seconds, calls, ratio to the bound) of the median round."""
-        seconds, calls = sorted((r[reader] for r in rounds), key=lambda sc: sc[0] / sc[1])[len(rounds) // 2]
-        return seconds, calls, seconds / (calls * latency / PARALLELISM)
+        seconds, calls = sorted((r[reader] for r in rounds), key=to_bound)[len(rounds) // 2]
+        return seconds, calls, to_bound((seconds, calls))
 
     def spread(reader: str) -> str:
-        low, *_, high = ratios(reader)
+        low, *_, high = sorted(to_bound(r[reader]) for r in rounds)
         return f"median of {P2_ROUNDS} rounds, {low:.2f} to {high:.2f}"
 
     (cold_s, cold_calls, cold_r), (warm_s, warm_calls, warm_r) = median("cold"), median("warm")
