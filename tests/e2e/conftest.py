@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +64,18 @@ def suite_fidelity() -> Fidelity:
     if position not in SWITCH_POSITIONS:
         raise pytest.UsageError(f"{FIDELITY_ENV}={position!r}: use one of {', '.join(SWITCH_POSITIONS)}")
     return SWITCH_POSITIONS[position]()
+
+
+def repository(root: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str]) -> Path:
+    """A git-like workspace at `root` (a `.git` folder marks the repository root), `files` written
+    by relative path, and `manifests/` made even when empty; the cwd of the test."""
+    (root / ".git").mkdir(parents=True)
+    (root / "manifests").mkdir()
+    for relative, content in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(content)
+    monkeypatch.chdir(root)
+    return root
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.localhub import LocalHub
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import repository, run_cli
 from tests.localhub.hubtools import admin
 
 SPACE = """\
@@ -25,13 +25,7 @@ spec:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "app").mkdir()
-    (root / "app" / "Dockerfile").write_text("FROM python:3.12\n")
-    (root / "manifests").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    return repository(tmp_path / "repo", monkeypatch, {"app/Dockerfile": "FROM python:3.12\n"})
 
 
 def _write(repo: Path, *spaces: tuple[str, str, str]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.localhub import LocalHub
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import repository, run_cli
 from tests.localhub.hubtools import add_token, admin
 
 HEAD = "apiVersion: spaces-reconciler/v1\nkind: Space\n"
@@ -17,15 +17,8 @@ HEAD = "apiVersion: spaces-reconciler/v1\nkind: Space\n"
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "site").mkdir()
-    (root / "site" / "index.html").write_text("<p>only a page</p>\n")
-    (root / "app").mkdir()
-    (root / "app" / "Dockerfile").write_text("FROM python:3.12\n")
-    (root / "manifests").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    files = {"site/index.html": "<p>only a page</p>\n", "app/Dockerfile": "FROM python:3.12\n"}
+    return repository(tmp_path / "repo", monkeypatch, files)
 
 
 def test_a_new_static_space_keeps_only_the_files_of_git(hub: LocalHub, repo: Path) -> None:

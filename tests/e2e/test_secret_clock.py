@@ -14,7 +14,7 @@ from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
 from tests.conftest import CANARY
-from tests.e2e.conftest import run_cli, serving
+from tests.e2e.conftest import repository, run_cli, serving
 from tests.localhub.hubtools import admin
 
 SPACE = "local/clocked"
@@ -43,13 +43,8 @@ def skewed(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
     ) as local:
         monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "clock-test-key")
         monkeypatch.setenv("API_TOKEN", CANARY)
-        root = tmp_path / "repo"
-        (root / ".git").mkdir(parents=True)
-        (root / "app").mkdir()
-        (root / "app" / "Dockerfile").write_text("FROM python:3.12\n")
-        (root / "manifests").mkdir()
-        (root / "manifests" / "s.yaml").write_text(MANIFEST)
-        monkeypatch.chdir(root)
+        files = {"app/Dockerfile": "FROM python:3.12\n", "manifests/s.yaml": MANIFEST}
+        repository(tmp_path / "repo", monkeypatch, files)
         yield local
 
 

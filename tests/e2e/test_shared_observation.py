@@ -21,7 +21,7 @@ from reconciler.manifests import load_manifests
 from reconciler.model import Rung
 from reconciler.pipeline import make_plan
 from tests.conftest import CANARY
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import repository, run_cli
 
 FLEET = """\
 apiVersion: spaces-reconciler/v1
@@ -47,14 +47,8 @@ IDS = [f"local-org/same-{i}" for i in range(3)]
 
 @pytest.fixture
 def same_fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "app").mkdir()
-    (root / "app" / "app.py").write_text("import gradio as gr\n")
-    (root / "app" / "requirements.txt").write_text("numpy\n")
-    (root / "manifests").mkdir()
-    (root / "manifests" / "fleet.yaml").write_text(FLEET)
-    monkeypatch.chdir(root)
+    files = {"app/app.py": "import gradio as gr\n", "app/requirements.txt": "numpy\n", "manifests/fleet.yaml": FLEET}
+    root = repository(tmp_path / "repo", monkeypatch, files)
     monkeypatch.setenv("SHARED_TOKEN", CANARY)
     monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "shared-fingerprint-key")
     return root
