@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx2
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
@@ -60,6 +61,19 @@ def read_settings_only(api: HfApi, ids: Sequence[str], parallelism: int) -> None
         api.get_space_secrets(space_id)
 
     _run(one, ids, parallelism)
+
+
+def read_settings_http_only(endpoint: str, token: str, ids: Sequence[str], parallelism: int) -> None:
+    """The same two requests per Space through httpx2 alone, the HTTP library huggingface_hub
+    sends through (one client shared by every thread, as huggingface_hub's get_session is):
+    what is left of the bound once huggingface_hub itself is taken away."""
+    with httpx2.Client(base_url=endpoint, headers={"authorization": f"Bearer {token}"}) as http:
+
+        def one(space_id: str) -> None:
+            for kind in ("variables", "secrets"):
+                http.get(f"/api/spaces/{space_id}/{kind}").raise_for_status().json()
+
+        _run(one, ids, parallelism)
 
 
 def deploy(

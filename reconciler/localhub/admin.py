@@ -60,8 +60,9 @@ def admin_refusal(method: str, headers: Mapping[str, str], admin_token: str) -> 
 
 @dataclass
 class Faults:
-    # Each targeted request is handled no sooner than latency_ms after it arrived (server.py), so
-    # a client that keeps N requests in flight can reach calls x latency / N, the P2 bound.
+    # Each targeted request is answered no sooner than latency_ms after it arrived, the Hub's
+    # own work inside that time (server.py), so a client that keeps N requests in flight can
+    # reach calls x latency / N, the P2 bound.
     latency_ms: float = 0.0
     error_rate: float = 0.0
     error_statuses: list[int] = field(default_factory=lambda: [500, 503])

@@ -211,6 +211,8 @@ class HubApp:
 
         async def send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
+                if "answer_at" in flags:  # injected latency (_serve): held back to the last moment
+                    await asyncio.sleep(max(0.0, flags["answer_at"] - asyncio.get_running_loop().time()))
                 message = dated(message, clock.now())
             await plain_send(message)
 
@@ -311,11 +313,17 @@ class HubApp:
         faults = self.admin.faults
         targeted = faults.applies(f"{request.method} {route}")
         if targeted and faults.latency_ms:
-            # No answer before latency_ms after the request arrived: the time this server already
-            # spent on it (reading the body, routing, the rate limiter) is part of the latency,
-            # as a real Hub's own work is part of the latency its clients see.
-            waited = asyncio.get_running_loop().time() - request.scope["localhub"]["arrived"]
-            await asyncio.sleep(max(0.0, faults.latency_ms / 1000 - waited))
+            # Injected latency is what a client sees, the Hub's own work inside it, as on a real
+            # Hub: the request crosses the network in the first half, the answer in the second
+            # (send() holds the answer until then), and the work in between (reading the body,
+            # routing, the rate limiter, the handler, the response) shortens the waits instead of
+            # adding to them; only work that does not fit shows. So a client keeping N requests
+            # in flight can reach calls x latency / N, the P2 bound. A write takes effect halfway,
+            # between the client's send and its answer, where a real Hub's does.
+            flags = request.scope["localhub"]
+            flags["answer_at"] = flags["arrived"] + faults.latency_ms / 1000
+            halfway = flags["arrived"] + faults.latency_ms / 2000
+            await asyncio.sleep(max(0.0, halfway - asyncio.get_running_loop().time()))
         if targeted and (status := faults.inject_error()) is not None:
             return _with(error_response(HubError(status, f"Injected fault: HTTP {status}")), limit_headers)
         if not isinstance(found, tuple):

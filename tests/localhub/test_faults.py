@@ -14,6 +14,8 @@ import pytest
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import parse_ratelimit_headers
 
+from reconciler.localhub.server import HubApp
+
 from .hubtools import (
     LOCAL_USER,
     admin,
@@ -79,6 +81,32 @@ def test_latency_counts_from_arrival_the_servers_own_time_included(local_hub: An
     clear_faults(local_hub)
     assert quick_upload >= 0.6, quick_upload  # the latency still holds for a body that arrives at once
     assert 0.6 <= slow_upload < 1.0, slow_upload
+
+
+def test_latency_holds_the_hubs_own_work_inside_it(local_hub: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler's own work is inside latency_ms too, not added after it: with 0.6 s of latency
+    a read whose handler takes 0.25 s is answered about 0.6 s after it was sent (0.85 s when the
+    work came after the wait). The answer still never comes before the latency."""
+    api(local_hub).create_repo(SPACE, repo_type="space", space_sdk="gradio")
+    dispatch = HubApp._dispatch
+
+    def slow_dispatch(self: HubApp, *args: Any) -> Any:
+        time.sleep(0.25)
+        return dispatch(self, *args)
+
+    monkeypatch.setattr(HubApp, "_dispatch", slow_dispatch)
+    client = api(local_hub)
+    set_faults(local_hub, latency_ms=600)
+    started = time.monotonic()
+    client.get_space_variables(SPACE)
+    slow_handler = time.monotonic() - started
+    monkeypatch.setattr(HubApp, "_dispatch", dispatch)
+    started = time.monotonic()
+    client.get_space_variables(SPACE)
+    quick_handler = time.monotonic() - started
+    clear_faults(local_hub)
+    assert 0.6 <= slow_handler < 0.8, slow_handler
+    assert 0.6 <= quick_handler < 0.8, quick_handler
 
 
 def test_error_rate_one_fails_without_applying_the_change(local_hub: Any) -> None:
