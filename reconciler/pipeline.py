@@ -21,7 +21,6 @@ from reconciler.hub.cache import TreeCache
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import (
     Listed,
-    from_listing,
     hardware_costs,
     info_one,
     list_namespace,
@@ -148,7 +147,7 @@ def observe(
             for namespace in sorted(spelled.values()):
                 list_namespace(client, namespace, on_each=consider)
         observed = {space_id: reads[space_id].result() for space_id in sorted(reads)}
-    others = tuple(from_listing(item) for space_id, item in sorted(listed.items()) if selection.keeps(space_id))
+    others = tuple(item.observed for space_id, item in sorted(listed.items()) if selection.keeps(space_id))
     spelled_as = {space_id.lower(): space_id for space_id in observed}  # derived holds the Hub's spelling
     from_apply = frozenset(spelled_as[i.lower()] for i in derived if i.lower() in spelled_as)
     return Observation(observed=observed, unmanaged=others, derived=from_apply)

@@ -41,9 +41,10 @@ LIST_EXPAND = ["sha", "cardData", "runtime", "private", "sdk", "lastModified"]
 class Listed:
     """A Space as the bulk listing shows it: everything but variables, secrets and files.
 
-    Held as the ObservedSpace the listing alone makes (from_listing), not as the response:
-    a plan of 10,000 Spaces keeps each Listed until the Space's own reads have run, and the
-    raw runtime (domains, replicas, storage, ...) is read by no later stage."""
+    Held as the ObservedSpace the listing alone makes (`observed`: no variables, secrets or
+    files, enough for prune and drift), not as the response: a plan of 10,000 Spaces keeps
+    each Listed until the Space's own reads have run, and the raw runtime (domains, replicas,
+    storage, ...) is read by no later stage."""
 
     observed: ObservedSpace
 
@@ -176,11 +177,6 @@ def read_tree(
     files = client.read(fetch, space_id=space_id, paginated=True)
     cache.put(sha, files)
     return files
-
-
-def from_listing(listed: Listed) -> ObservedSpace:
-    """What the listing alone tells (no variables, secrets or files): enough for prune and drift."""
-    return listed.observed
 
 
 def observe_one(
