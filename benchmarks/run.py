@@ -23,9 +23,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -143,11 +144,19 @@ def our_plan(hub: ServedHub, desired: Sequence[DesiredSpace], cache: Path | None
     return plan, seconds, int(hub.stats()["requests_total"]), retries
 
 
-def naive_read(hub: ServedHub, ids: Sequence[str], parallelism: int) -> tuple[naive.Outcome, float, int]:
+T = TypeVar("T")
+
+
+def timed(hub: ServedHub, read: Callable[[], T]) -> tuple[T, float, int]:
+    """(result, seconds, Hub requests) of one baseline read, the Hub's counts reset before it."""
     hub.reset_stats()
     started = time.perf_counter()
-    outcome = naive.read_fleet(HfApi(endpoint=hub.endpoint, token=hub.token), ids, parallelism)
-    return outcome, time.perf_counter() - started, int(hub.stats()["requests_total"])
+    result = read()
+    return result, time.perf_counter() - started, int(hub.stats()["requests_total"])
+
+
+def naive_read(hub: ServedHub, ids: Sequence[str], parallelism: int) -> tuple[naive.Outcome, float, int]:
+    return timed(hub, lambda: naive.read_fleet(HfApi(endpoint=hub.endpoint, token=hub.token), ids, parallelism))
 
 
 def seed(hub: ServedHub, desired: Sequence[DesiredSpace], label: str) -> None:
@@ -232,26 +241,28 @@ def calls_and_latency(
     # interleaved (a slow minute slows every reader alike), and the median round is reported.
     hub.faults(latency_ms=LATENCY_MS)
     latency = LATENCY_MS / 1000
+    floors = {
+        "floor": partial(naive.read_settings_only, HfApi(endpoint=hub.endpoint, token=hub.token), ids, PARALLELISM),
+        "http": partial(naive.read_settings_http_only, hub.endpoint, hub.token, ids, PARALLELISM),
+    }
     rounds: list[dict[str, tuple[float, int]]] = []
     for round_ in range(P2_ROUNDS):
         measured = read_round(hub, desired, ids, work / f"cache-p2-{round_}", "P2")
-        hub.reset_stats()
-        started = time.perf_counter()
-        naive.read_settings_only(HfApi(endpoint=hub.endpoint, token=hub.token), ids, PARALLELISM)
-        measured["floor"] = (time.perf_counter() - started, int(hub.stats()["requests_total"]))
-        hub.reset_stats()
-        started = time.perf_counter()
-        naive.read_settings_http_only(hub.endpoint, hub.token, ids, PARALLELISM)
-        measured["http"] = (time.perf_counter() - started, int(hub.stats()["requests_total"]))
+        for reader, read in floors.items():
+            _, seconds, calls = timed(hub, read)
+            measured[reader] = (seconds, calls)
         rounds.append(measured)
     sample = ids[: cfg.sequential_sample]
     outcome, seq_sample_s, seq_calls = naive_read(hub, sample, 1)
     assert not outcome.errors, outcome.errors
     hub.faults()
 
+    def bound(calls: int) -> float:
+        return calls * latency / PARALLELISM
+
     def to_bound(measured: tuple[float, int]) -> float:
         seconds, calls = measured
-        return seconds / (calls * latency / PARALLELISM)
+        return seconds / bound(calls)
 
     def median(reader: str) -> tuple[float, int, float]:
         """(seconds, calls, ratio to the bound) of the median round."""
@@ -266,10 +277,6 @@ def calls_and_latency(
     (par_s, par_calls, par_r), (floor_s, floor_calls, floor_r) = median("par"), median("floor")
     http_s, http_calls, http_r = median("http")
     seq_s = seq_sample_s * n / len(sample)
-    cold_bound = cold_calls * latency / PARALLELISM
-    warm_bound = warm_calls * latency / PARALLELISM
-    par_bound = par_calls * latency / PARALLELISM
-    floor_bound = floor_calls * latency / PARALLELISM
     seq_bound = seq_calls * latency
     report.add(Row("P2", f"plan wall time, {n} Spaces, cold cache", cold_s, seq_s, par_s, "", None, "s",
                    f"sequential baseline measured on {len(sample)} Spaces, scaled"))  # fmt: skip
@@ -289,11 +296,11 @@ def calls_and_latency(
     report.details["P2"] = {
         "latency_ms": LATENCY_MS,
         "parallelism": PARALLELISM,
-        "ours_cold": {"seconds": cold_s, "calls": cold_calls, "bound_s": cold_bound},
-        "ours_warm": {"seconds": warm_s, "calls": warm_calls, "bound_s": warm_bound},
-        "naive_parallel": {"seconds": par_s, "calls": par_calls, "bound_s": par_bound},
-        "floor_settings_only": {"seconds": floor_s, "calls": floor_calls, "bound_s": floor_bound},
-        "floor_http_only": {"seconds": http_s, "calls": http_calls, "bound_s": http_calls * latency / PARALLELISM},
+        "ours_cold": {"seconds": cold_s, "calls": cold_calls, "bound_s": bound(cold_calls)},
+        "ours_warm": {"seconds": warm_s, "calls": warm_calls, "bound_s": bound(warm_calls)},
+        "naive_parallel": {"seconds": par_s, "calls": par_calls, "bound_s": bound(par_calls)},
+        "floor_settings_only": {"seconds": floor_s, "calls": floor_calls, "bound_s": bound(floor_calls)},
+        "floor_http_only": {"seconds": http_s, "calls": http_calls, "bound_s": bound(http_calls)},
         "naive_sequential_sample": {"spaces": len(sample), "seconds": seq_sample_s, "calls": seq_calls},
         "rounds": [{reader: {"seconds": s, "calls": c} for reader, (s, c) in r.items()} for r in rounds],
     }
