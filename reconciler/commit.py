@@ -6,6 +6,7 @@ conflict, never an overwrite.
 
 from __future__ import annotations
 
+from reconciler.errors import SourceFileRefused
 from reconciler.model import Action, CheckFiles, Commit
 from reconciler.results import Failure, SpaceFailed, WriteKind
 from reconciler.runstate import RunState
@@ -24,14 +25,17 @@ def commit(run: RunState, step: Commit) -> None:
     entry = run.entry
     deletions = [*(f.path for f in entry.files.deleted), *run.seeded]
     run.say(f"committing {len(run.additions)} file(s), {len(deletions)} deletion(s)")
-    run.commit = run.writer.commit(
-        additions=run.additions,
-        deletions=deletions,
-        parent=entry.observed.sha if entry.action is Action.UPDATE else None,
-        message=f"reconcile: apply {entry.manifest or entry.id}",
-        description=f"Applied by spaces-reconciler from {run.options.plan_label} (rung {entry.rung.value}).",
-        hot_reload=step.hot_reload,
-    )
+    try:
+        run.commit = run.writer.commit(
+            additions=run.additions,
+            deletions=deletions,
+            parent=entry.observed.sha if entry.action is Action.UPDATE else None,
+            message=f"reconcile: apply {entry.manifest or entry.id}",
+            description=f"Applied by spaces-reconciler from {run.options.plan_label} (rung {entry.rung.value}).",
+            hot_reload=step.hot_reload,
+        )
+    except SourceFileRefused as refused:  # checked again as the files were handed over: no commit
+        raise SpaceFailed(str(refused), Failure.FILES_CHANGED) from None
     run.wrote(WriteKind.COMMIT, run.commit, restarts=not step.hot_reload)
     remember_tree(run, deletions)
 

@@ -54,6 +54,10 @@ class ReconcileError(Exception):
     """Base of every error the CLI reports without a traceback."""
 
 
+class SourceFileRefused(ReconcileError):
+    """A local file was not uploaded: it changed since it was planned, or the upload rules forbid it."""
+
+
 class UserError(ReconcileError):
     """Bad input or configuration. `diagnostics` carries every finding when there are several."""
 

@@ -7,6 +7,7 @@ never logged, and error messages built in hub.errors never include request bodie
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from huggingface_hub._space_api import Volume as HubVolume
 from huggingface_hub.hf_api import RepoFile
 
 from reconciler import identity
-from reconciler.errors import TerminalHubError
+from reconciler.errors import SourceFileRefused, TerminalHubError
 from reconciler.hub.client import HubClient
 from reconciler.hub.observe import remote_file, volumes_from_runtime
 from reconciler.model import ContentId, LfsInfo, RemoteFile, SourceFile, Volume
@@ -225,12 +226,28 @@ class SpaceWriter:
         """One commit with exactly these files; `parent` makes a concurrent change fail with 412.
 
         Files on disk are handed to the client by path, so it streams them (hashing, LFS and
-        Xet uploads) and never holds a whole file; only generated files are passed as bytes."""
+        Xet uploads) and never holds a whole file; only generated files are passed as bytes.
+        Each path is pinned to the file checked at hand-over (SourceFile.pinned) until the
+        commit is done, and a file whose bytes differ from the plan's is refused."""
         added, removed = list(additions), list(deletions)
-        operations: list[Any] = [
-            CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=f.upload_source()) for f in added
-        ]
-        operations += [CommitOperationDelete(path_in_repo=p) for p in removed]
+        with contextlib.ExitStack() as pins:
+            operations: list[Any] = [
+                CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=f.pinned(pins)) for f in added
+            ]
+            _same_as_planned(added, operations)
+            operations += [CommitOperationDelete(path_in_repo=p) for p in removed]
+            return self._commit(added, removed, operations, parent, message, description, hot_reload)
+
+    def _commit(
+        self,
+        added: list[SourceFile],
+        removed: list[str],
+        operations: list[Any],
+        parent: str | None,
+        message: str,
+        description: str,
+        hot_reload: bool,
+    ) -> str:
         wanted = {f.path: f.content_id for f in added}
 
         def landed() -> bool:
@@ -260,6 +277,15 @@ class SpaceWriter:
         if all(entry is not UNKNOWN for entry in entries):
             self.stored = tuple(entry for entry in entries if isinstance(entry, RemoteFile))
         return str(info.oid)
+
+
+def _same_as_planned(added: Sequence[SourceFile], operations: Sequence[Any]) -> None:
+    """Refuse a file whose bytes are not those the plan compared: the client hashed the pinned
+    file as it built the operation (CommitOperationAdd.upload_info), and that hash is what it
+    uploads and commits."""
+    for source, operation in zip(added, operations, strict=True):
+        if operation.upload_info.sha256.hex() != source.sha256:
+            raise SourceFileRefused(f"{source.path} changed on disk since the plan was made; run plan again")
 
 
 # The Git LFS pointer git stores for an LFS/Xet file (git-lfs spec v1; hub-contract §8.2, §11:

@@ -328,7 +328,7 @@ class _Loader:
         self.spaces.append(_desired(space_id, space, where, secrets, card, body, listing, self.rows))
 
     def _secret_sources(self) -> set[str]:
-        """Refuse every source folder that holds, or links to, a file behind any secret."""
+        """Refuse every source folder that holds, or links to, a file behind any secret or of .git."""
         refused: set[str] = set()
         grouped: dict[tuple[str, Location], list[object]] = {}
         memo: dict[tuple[int, str], list[str]] = {}
@@ -347,7 +347,14 @@ class _Loader:
                             f"{declared}; a secret file is never uploaded"
                         )
                 for rel, real in use.listing.entries:
-                    behind = self.secret_files.get(real) or by_identity.get(_identity(real))
+                    found = _identity(real)
+                    if found is not None and self.cache.guard.is_git_file(found):
+                        problems.append(
+                            f"source folder {use.written!r}: {rel} is a file of the repository's .git "
+                            "under another name (a hard link); refusing to upload it"
+                        )
+                        continue
+                    behind = self.secret_files.get(real) or by_identity.get(found)
                     if behind is None or (real in self.secret_files and is_inside(real, use.folder)):
                         continue  # not a secret, or already refused above with its declaration
                     problems.append(

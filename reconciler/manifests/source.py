@@ -18,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import stat
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -28,7 +30,7 @@ import pathspec
 from pydantic import PrivateAttr
 
 from reconciler import identity
-from reconciler.errors import ReconcileError
+from reconciler.errors import SourceFileRefused
 from reconciler.manifests import hubfiles
 from reconciler.manifests.card import split_front_matter
 from reconciler.model import ContentId, SourceFile
@@ -67,7 +69,7 @@ def in_git_dir(real: str, root: str) -> bool:
 GIT = ".git"
 
 
-class UploadRefused(ReconcileError):
+class UploadRefused(SourceFileRefused):
     """A file the upload rules forbid was about to be read for upload."""
 
 
@@ -82,6 +84,7 @@ class UploadGuard:
 
     root: str
     secret_files: set[str] = field(default_factory=set)
+    _git_files: set[tuple[int, int]] | None = field(default=None, compare=False, repr=False)
 
     def add_secret_file(self, real: str) -> None:
         self.secret_files.add(real)
@@ -104,17 +107,45 @@ class UploadGuard:
             found.add((info.st_dev, info.st_ino))
         return found
 
+    def is_git_file(self, identity: tuple[int, int]) -> bool:
+        """Whether (device, inode) is a file of the repository's .git under another name (a hard link)."""
+        if self._git_files is None:
+            self._git_files = git_file_identities(self.root)
+        return identity in self._git_files
+
     def read(self, file: ListedFile) -> bytes:
         """The file's bytes, re-checked now: it may have been swapped since it was listed."""
         with self._checked_open(file) as handle:
             return handle.read()
 
-    def upload_path(self, file: ListedFile) -> str:
-        """The resolved path to hand to the upload, re-checked now (uploads stream from a path:
-        hf_xet reads files by name, so the bytes are never held here). The client opens it
-        moments later; what lies at that path was checked to be this regular, non-secret file."""
-        with self._checked_open(file):
-            return file.real_path
+    def pin(self, file: ListedFile, stack: contextlib.ExitStack) -> str:
+        """A path that names the very file checked now, for as long as `stack` is open.
+
+        The client opens an upload by path, several times (hashing, preupload sample, LFS or
+        Xet transfer, inline content), so checking the path and handing it over would leave a
+        window in which the path is swapped for a link to a secret. Instead the checked file
+        is hard-linked into a private folder of `.reconcile/` (same inode, no copy; verified),
+        or, where a hard link cannot be made (another file system, a file system without
+        them), copied there from the open, checked descriptor. Nobody else can rename
+        anything in that folder (mode 0700), so every later open reads the checked file."""
+        with self._checked_open(file) as handle:
+            checked = os.fstat(handle.fileno())
+            directory = tempfile.mkdtemp(prefix="upload-", dir=self._uploads())
+            stack.callback(shutil.rmtree, directory, True)
+            pinned = os.path.join(directory, "file")
+            if not _linked(file.real_path, pinned, (checked.st_dev, checked.st_ino)):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(pinned)
+                copy = os.open(pinned, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                with os.fdopen(copy, "wb") as target:
+                    shutil.copyfileobj(handle, target, 1 << 20)
+            return pinned
+
+    def _uploads(self) -> str:
+        folder = os.path.join(self.root, STATE_DIR_NAME, "uploads")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+        return folder
 
     @contextlib.contextmanager
     def _checked_open(self, file: ListedFile) -> Iterator[BinaryIO]:
@@ -122,16 +153,83 @@ class UploadGuard:
         real = os.path.realpath(file.local_path)
         if real != file.real_path:
             raise UploadRefused(f"{file.path} changed on disk since it was validated (it now resolves elsewhere)")
-        if not is_inside(real, self.root) or in_git_dir(real, self.root):
-            raise UploadRefused(f"{file.path} resolves outside the repository or into .git; refusing to upload it")
-        descriptor = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(descriptor, "rb") as handle:
+        with open_inside(real, self.root, file.path) as handle:
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise UploadRefused(f"{file.path} is not a regular file; refusing to upload it")
             if self.is_secret(real, (info.st_dev, info.st_ino)):
                 raise UploadRefused(f"{file.path} is a file behind a secret; refusing to upload it")
+            if self.is_git_file((info.st_dev, info.st_ino)):
+                raise UploadRefused(f"{file.path} is a file of the repository's .git; refusing to upload it")
             yield handle
+
+
+@contextlib.contextmanager
+def open_inside(real: str, root: str, shown: str) -> Iterator[BinaryIO]:
+    """Open the resolved path `real` for reading only if it is a regular file of the repository
+    at `root` outside its .git, judged on what was opened, not on the name.
+
+    O_NOFOLLOW: a last component swapped for a symlink fails instead of being followed;
+    O_NONBLOCK: a FIFO swapped in fails the regular-file check instead of waiting for a
+    writer. Where the system names an open descriptor's file (/proc/self/fd on Linux), that
+    name is checked too, which also catches a parent folder swapped for a symlink."""
+    if not is_inside(real, root) or in_git_dir(real, root):
+        raise UploadRefused(f"{shown} resolves outside the repository or into .git; refusing to upload it")
+    try:
+        descriptor = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        raise UploadRefused(f"{shown} changed on disk since it was validated; refusing to upload it") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise UploadRefused(f"{shown} is not a regular file; refusing to upload it")
+        os.set_blocking(descriptor, True)
+        try:
+            opened = os.readlink(f"/proc/self/fd/{descriptor}")
+        except OSError:
+            opened = real  # no such view of descriptors here: the checks on the name stand
+        if opened != real and (not is_inside(opened, root) or in_git_dir(opened, root)):
+            raise UploadRefused(f"{shown} resolves outside the repository or into .git; refusing to upload it")
+        yield handle
+
+
+def _linked(source: str, pinned: str, checked: tuple[int, int]) -> bool:
+    """Hard-link `source` (never through a symlink) at `pinned`; True if it is the checked file."""
+    try:
+        os.link(source, pinned, follow_symlinks=False)
+        linked = os.lstat(pinned)
+    except (OSError, NotImplementedError):  # EXDEV, EPERM, EMLINK, no hard links here
+        return False
+    return stat.S_ISREG(linked.st_mode) and (linked.st_dev, linked.st_ino) == checked
+
+
+def git_file_identities(root: str) -> set[tuple[int, int]]:
+    """(device, inode) of every file of the repository's git directory but its object store.
+
+    A hard link in a source folder to `.git/config` (which can hold a token) is that file
+    under another path, so paths alone do not tell; objects are left out: they are the
+    repository's committed content, and there can be millions. A `.git` file (a worktree or
+    submodule) names the git directory, and its `commondir` the shared one."""
+    found: set[tuple[int, int]] = set()
+    todo = [os.path.join(root, GIT)]
+    seen: set[str] = set()
+    while todo:
+        place = os.path.realpath(todo.pop())
+        if place in seen:
+            continue
+        seen.add(place)
+        if os.path.isfile(place):
+            text = Path(place).read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                todo.append(os.path.join(os.path.dirname(place), text[len("gitdir:") :].strip()))
+            continue
+        common = os.path.join(place, "commondir")
+        if os.path.isfile(common):
+            todo.append(os.path.join(place, Path(common).read_text(encoding="utf-8", errors="replace").strip()))
+        for directory, folders, files in os.walk(place):
+            folders[:] = [f for f in folders if f != "objects"]
+            for name in files:
+                with contextlib.suppress(OSError):
+                    info = os.lstat(os.path.join(directory, name))
+                    found.add((info.st_dev, info.st_ino))
+    return found
 
 
 class ListedFile(SourceFile):
@@ -143,8 +241,8 @@ class ListedFile(SourceFile):
     def read(self) -> bytes:
         return self._guard.read(self)
 
-    def upload_source(self) -> str | bytes:
-        return self._guard.upload_path(self)
+    def pinned(self, stack: contextlib.ExitStack) -> str | bytes:
+        return self._guard.pin(self, stack)
 
 
 def listed_file(path: str, found: ContentId, local_path: str, real_path: str, guard: UploadGuard) -> ListedFile:
@@ -205,16 +303,21 @@ class SourceCache:
         real_folder = os.path.realpath(folder)
         self._walk(folder, "", spec, found, problems, {real_folder}, real_folder)
         found.sort()
-        kept, gitignored = _without_gitignored(found)
+        kept, gitignored = _without_gitignored(found, self.read_listed)
         files: list[SourceFile] = []
         readme_text: str | None = None
         requirements: tuple[str, ...] = ()
         for rel, absolute in kept:
-            if rel == README:
-                readme_text = Path(absolute).read_text(encoding="utf-8", errors="replace")
-                continue
-            if rel == "requirements.txt":
-                requirements = tuple(Path(absolute).read_text(encoding="utf-8", errors="replace").splitlines())
+            if rel in (README, "requirements.txt"):
+                try:
+                    text = self.read_listed(absolute, rel).decode("utf-8", errors="replace")
+                except UploadRefused as refused:
+                    problems.append(str(refused))
+                    continue
+                if rel == README:
+                    readme_text = text
+                    continue
+                requirements = tuple(text.splitlines())
             found_id = _content_id(self.hashes, absolute)
             if identity.looks_like_lfs_pointer(absolute, found_id.size):
                 problems.append(
@@ -226,7 +329,7 @@ class SourceCache:
         self.hashes.save()
         front, body = split_front_matter(readme_text) if readme_text is not None else (None, None)
         return Listing(
-            files=_with_lfs_attributes(files),
+            files=_with_lfs_attributes(files, self.read_listed),
             paths=frozenset(f.path for f in files),
             readme_front_matter=front,
             readme_body=body,
@@ -236,6 +339,12 @@ class SourceCache:
             entries=tuple((rel, os.path.realpath(absolute)) for rel, absolute in found),
             gitignored=tuple(gitignored),
         )
+
+    def read_listed(self, absolute: str, rel: str) -> bytes:
+        """A listed file whose bytes are published (README, .gitattributes) or shape what is, read
+        with the upload rules: a file swapped for a link since the walk is refused, not followed."""
+        with open_inside(os.path.realpath(absolute), self.root, rel) as handle:
+            return handle.read()
 
     def _walk(
         self,
@@ -291,7 +400,9 @@ def _content_id(hashes: identity.HashCache, path: str) -> ContentId:
     return hashes.content_id(path)
 
 
-def _without_gitignored(found: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+def _without_gitignored(
+    found: list[tuple[str, str]], read: Callable[[str, str], bytes]
+) -> tuple[list[tuple[str, str]], list[str]]:
     """Files the Hub keeps, and those the folder's root .gitignore makes it drop.
 
     The client sends only the root .gitignore with the preupload (huggingface_hub
@@ -300,7 +411,7 @@ def _without_gitignored(found: list[tuple[str, str]]) -> tuple[list[tuple[str, s
     root = dict(found).get(hubfiles.GITIGNORE)
     if root is None:
         return found, []
-    spec = hubfiles.gitignore_spec(Path(root).read_text(encoding="utf-8", errors="replace"))
+    spec = hubfiles.gitignore_spec(read(root, hubfiles.GITIGNORE).decode("utf-8", errors="replace"))
 
     def dropped(rel: str) -> bool:
         # README.md is generated; .gitignore and .gitattributes are never dropped by the Hub.
@@ -314,7 +425,7 @@ def _sample(path: str) -> bytes:
         return handle.read(hubfiles.SAMPLE_BYTES)
 
 
-def _with_lfs_attributes(files: list[SourceFile]) -> tuple[SourceFile, ...]:
+def _with_lfs_attributes(files: list[SourceFile], read: Callable[[str, str], bytes]) -> tuple[SourceFile, ...]:
     """The folder's .gitattributes with a line for every file the Hub may store with LFS."""
     index = next((i for i, f in enumerate(files) if f.path == hubfiles.GITATTRIBUTES), None)
     if index is None:
@@ -328,7 +439,7 @@ def _with_lfs_attributes(files: list[SourceFile]) -> tuple[SourceFile, ...]:
         and f.path != hubfiles.GITATTRIBUTES
         and hubfiles.may_be_lfs(f.path, f.size, _sample(f.local_path))
     ]
-    original = Path(own.local_path).read_bytes()
+    original = read(own.local_path, own.path)
     content = hubfiles.with_lfs_lines(original, lfs)
     if content is not original:
         files[index] = generated(own.path, content)

@@ -5,8 +5,11 @@ outside the repository is read into a Space or the output."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
@@ -15,7 +18,7 @@ from huggingface_hub import HfApi
 
 from reconciler.localhub import LocalHub
 from reconciler.manifests import load_manifests
-from reconciler.manifests.source import UploadRefused
+from reconciler.manifests.source import ListedFile, UploadGuard, UploadRefused
 from tests.conftest import keep_secret
 from tests.e2e.conftest import run_cli
 
@@ -218,6 +221,87 @@ def test_a_file_swapped_for_a_secret_link_after_validation_is_not_read(secret_re
     os.link(secret_repo / "secrets" / "token.txt", secret_repo / "app" / "data.txt")
     with pytest.raises(UploadRefused):
         data.read()
+
+
+def test_a_pinned_upload_reads_the_checked_file_whatever_the_path_becomes(secret_repo: Path) -> None:
+    (secret_repo / "app" / "data.txt").write_text("public\n")
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
+    result = load_manifests([secret_repo / "manifests"])
+    assert result.ok, result.diagnostics
+    data = next(f for f in result.spaces[0].files if f.path == "data.txt")
+    with contextlib.ExitStack() as pins:
+        pinned = data.pinned(pins)
+        assert isinstance(pinned, str)
+        # The path handed to the client is neither the folder's file nor anything under it.
+        assert Path(pinned).parent.parent == secret_repo / ".reconcile" / "uploads"
+        assert stat.S_IMODE(os.stat(Path(pinned).parent).st_mode) == 0o700
+        (secret_repo / "app" / "data.txt").unlink()
+        (secret_repo / "app" / "data.txt").symlink_to("../secrets/token.txt")
+        assert Path(pinned).read_bytes() == b"public\n"
+    assert not Path(pinned).parent.exists()  # gone once the commit is done
+
+
+def _swap_after_pinning(monkeypatch: pytest.MonkeyPatch, swap: Callable[[Path], None]) -> None:
+    """The attacker wins the race at the worst moment: right after apply checked and pinned the file,
+    before the client opens anything."""
+    pin = UploadGuard.pin
+
+    def pin_then_swap(guard: UploadGuard, file: ListedFile, stack: contextlib.ExitStack) -> str:
+        pinned = pin(guard, file, stack)
+        if file.path == "data.txt":
+            assert file.local_path is not None
+            swap(Path(file.local_path))
+        return pinned
+
+    monkeypatch.setattr(UploadGuard, "pin", pin_then_swap)
+
+
+def test_a_file_swapped_for_a_secret_link_during_apply_is_not_published(
+    secret_repo: Path, hub: LocalHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (secret_repo / "app" / "data.txt").write_text("public\n")
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
+
+    def to_secret_link(path: Path) -> None:
+        path.unlink()
+        path.symlink_to("../secrets/token.txt")
+
+    _swap_after_pinning(monkeypatch, to_secret_link)
+    monkeypatch.setenv("RECONCILE_TEST_SECRET", "unused")
+    result = run_cli("apply", "manifests", "--auto-approve", "--no-wait")
+    assert FILE_SECRET not in result.output and "Traceback" not in result.output
+    published = httpx2.get(f"{hub.endpoint}/spaces/local-org/attacked/resolve/main/data.txt")
+    assert published.status_code == 200, (result.output, published.text)
+    assert published.text == "public\n"
+
+
+def test_a_file_edited_after_the_plan_fails_the_space_and_is_not_committed(
+    secret_repo: Path, hub: LocalHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (secret_repo / "app" / "data.txt").write_text("public\n")
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=""))
+    _swap_after_pinning(monkeypatch, lambda path: path.write_text("edited in place\n"))
+    result = run_cli("apply", "manifests", "--auto-approve", "--no-wait")
+    assert result.code == 1, result.output
+    assert "data.txt changed on disk since the plan was made" in result.output
+    assert "Traceback" not in result.output
+    files = HfApi(endpoint=hub.endpoint, token=hub.token).list_repo_files("local-org/attacked", repo_type="space")
+    assert "data.txt" not in files
+
+
+def test_hard_link_to_git_config_is_refused_at_validate_and_at_upload(secret_repo: Path) -> None:
+    os.link(secret_repo / ".git" / "config", secret_repo / "app" / "gitconfig.txt")
+    _refused(secret_repo, SPACE.format(extra=""), "gitconfig.txt", ".git")
+    (secret_repo / "app" / "gitconfig.txt").unlink()
+    (secret_repo / "app" / "gitconfig.txt").write_text("harmless\n")
+    result = load_manifests([secret_repo / "manifests"])
+    assert result.ok, result.diagnostics
+    listed = next(f for f in result.spaces[0].files if f.path == "gitconfig.txt")
+    (secret_repo / "app" / "gitconfig.txt").unlink()
+    os.link(secret_repo / ".git" / "config", secret_repo / "app" / "gitconfig.txt")
+    with pytest.raises(UploadRefused) as refused:
+        listed.read()
+    assert GIT_TOKEN not in str(refused.value)
 
 
 def test_apply_never_publishes_a_secret_file_through_a_symlink(secret_repo: Path, hub: LocalHub) -> None:
