@@ -120,7 +120,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception:
         crash_log = state_dir() / "crash.log"
         crash_log.parent.mkdir(parents=True, exist_ok=True)
-        crash_log.write_text(traceback.format_exc(), encoding="utf-8")
+        # Private to the user, like the rest of .reconcile/: a traceback names paths and values.
+        with os.fdopen(os.open(crash_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as log:
+            os.fchmod(log.fileno(), 0o600)
+            log.write(traceback.format_exc())
         click.echo(f"error: unexpected failure; this is a bug. Details in {crash_log}", err=True)
         code = 3
     sys.exit(code if isinstance(code, int) else 0)

@@ -21,11 +21,13 @@ from pathlib import Path
 import yaml
 
 from reconciler.errors import Diagnostic, Location, Severity, UserError
+from reconciler.files import read_small
 from reconciler.workspace import repository_root
 
 PROJECT_FILE = "reconcile.yaml"
 KEYS = ("namespaces",)
 EXAMPLE = "namespaces: [acme, acme-staging]"
+MAX_PROJECT_BYTES = 1 << 20  # a few settings; anything larger is not this file
 # A Hub user or organisation name: letters, digits, '-', '_', '.'; never a '/'.
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 
@@ -42,11 +44,16 @@ def project_file(start: Path | None = None) -> Path:
 def load_project(start: Path | None = None) -> Project:
     """The project file of the repository holding `start` (default: the current directory); empty when absent."""
     path = project_file(start)
-    if not path.is_file():
+    if not path.exists():
         return Project()
     label = str(path)
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        text = read_small(path, MAX_PROJECT_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        reason = "not UTF-8 text" if isinstance(problem, UnicodeDecodeError) else problem.strerror
+        raise _error(Location(label, 1, 1), f"cannot read the project file: {reason}", EXAMPLE) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark
         where = Location(label, mark.line + 1, mark.column + 1) if mark else Location(label, 1, 1)

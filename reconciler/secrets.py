@@ -15,6 +15,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from reconciler.errors import UserError
+
 FINGERPRINT_KEY_ENV = "RECONCILE_FINGERPRINT_KEY"
 _MARK = re.compile(r"spaces-reconciler fp=([0-9a-f]{32}) t=(\d+)")
 
@@ -29,7 +31,12 @@ class Recorded:
 
 def fingerprint_key() -> bytes | None:
     value = os.environ.get(FINGERPRINT_KEY_ENV)
-    return value.encode() if value else None
+    if not value:
+        return None
+    try:
+        return value.encode()
+    except UnicodeEncodeError:  # undecodable bytes in the environment (lone surrogates)
+        raise UserError(f"${FINGERPRINT_KEY_ENV} is not valid UTF-8 text") from None
 
 
 def fingerprint(key: bytes, space_id: str, name: str, value: str) -> str:

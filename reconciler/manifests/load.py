@@ -19,11 +19,12 @@ from pydantic import BaseModel, ValidationError
 
 from reconciler import interning
 from reconciler.errors import Diagnostic, Location, Severity
+from reconciler.files import FileTooLarge, read_small
 from reconciler.manifests import checks, hub_rules, lint, validation
 from reconciler.manifests.card import app_file, default_body, front_matter, render_readme
 from reconciler.manifests.context import DocContext
 from reconciler.manifests.schema_models import API_VERSION, KINDS, Policy, Space, SpaceSet
-from reconciler.manifests.source import README, Listing, SourceCache, generated, is_inside
+from reconciler.manifests.source import README, Listing, SourceCache, generated, in_git_dir, is_inside
 from reconciler.manifests.spaceset import Label, expand, origin
 from reconciler.manifests.verify_checks import check_verify, verify_spec
 from reconciler.manifests.yaml_positions import Parsed, YamlProblem, parse_documents
@@ -94,7 +95,7 @@ def _is_project_file(folder: str, name: str) -> bool:
 def _reconcileignore(root: Path) -> pathspec.GitIgnoreSpec | None:
     """Paths (gitignore syntax, relative to the repository root) never read as manifests."""
     try:
-        text = (root / IGNORE_FILE).read_text(encoding="utf-8")
+        text = read_small(root / IGNORE_FILE, MAX_MANIFEST_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
@@ -177,6 +178,8 @@ class _Loader:
                             if self._ignored(root, folder, name, False) or _is_project_file(folder, name):
                                 continue
                             file = Path(folder) / name
+                            if self._outside_link(file, root):
+                                continue
                             found.setdefault(os.path.realpath(file), file)
             elif path.is_file():
                 found.setdefault(os.path.realpath(path), path)
@@ -185,15 +188,26 @@ class _Loader:
                 self.diagnostics.append(Diagnostic(Severity.ERROR, f"{display_path(path)}: no such file or folder"))
         return sorted(found.values(), key=lambda p: display_path(p))
 
+    def _outside_link(self, file: Path, root: str) -> bool:
+        """A manifest found in a folder that is a symlink out of the repository or into its .git
+        is refused, not read (a pull request can commit such a link; a file named on the
+        command line is the user's own choice and is read)."""
+        real = os.path.realpath(file)
+        if not file.is_symlink() or (is_inside(real, root) and not in_git_dir(real, root)):
+            return False
+        where = Location(display_path(file), 1, 1)
+        message = "the manifest is a symlink to a path outside the repository or into its .git; not read"
+        self.diagnostics.append(Diagnostic(Severity.ERROR, message, where))
+        return True
+
     def load_file(self, file: Path) -> None:
         display = display_path(file)
         try:
-            size = file.stat().st_size
-            if size > MAX_MANIFEST_BYTES:
-                message = f"manifest is {size} bytes; the limit is {MAX_MANIFEST_BYTES} bytes"
-                self.diagnostics.append(Diagnostic(Severity.ERROR, message, Location(display, 1, 1)))
-                return
-            text = file.read_text(encoding="utf-8")
+            text = read_small(file, MAX_MANIFEST_BYTES).decode("utf-8")
+        except FileTooLarge as large:
+            message = f"manifest is {large.size} bytes; the limit is {MAX_MANIFEST_BYTES} bytes"
+            self.diagnostics.append(Diagnostic(Severity.ERROR, message, Location(display, 1, 1)))
+            return
         except (OSError, UnicodeDecodeError) as problem:
             reason = "not UTF-8 text" if isinstance(problem, UnicodeDecodeError) else problem.strerror
             where = Location(display, 1, 1)

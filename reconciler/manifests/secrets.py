@@ -6,7 +6,12 @@ import os
 from collections.abc import Iterable, Mapping
 
 from reconciler.errors import UserError
+from reconciler.files import read_small
 from reconciler.model import SecretRef
+
+# A secret is a token or a key, not a document; a fromFile larger than this is refused unread
+# past it (a link to /dev/zero would otherwise fill memory).
+MAX_SECRET_FILE_BYTES = 1 << 20
 
 
 def resolve_secret(ref: SecretRef, name: str = "a secret") -> str | None:
@@ -23,8 +28,7 @@ def resolve_secret(ref: SecretRef, name: str = "a secret") -> str | None:
         return value
     assert ref.from_file is not None
     try:
-        with open(ref.from_file, encoding="utf-8") as handle:
-            value = handle.read()
+        value = read_small(ref.from_file, MAX_SECRET_FILE_BYTES).decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as problem:

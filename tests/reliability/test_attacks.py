@@ -391,3 +391,56 @@ def test_import_into_a_folder_with_a_symlink_leading_out_is_refused(repo: Path, 
     assert "through a symlink" in result.output
     assert not (repo.parent / "outside" / "x.py").exists()
     assert not (repo / "manifests" / "hostile.yaml").exists()
+
+
+# ---------------------------------------------------------------- links to devices and FIFOs
+# A pull request can commit a symlink; /dev/zero reads forever and a FIFO's open waits for a
+# writer, and both report a size of 0. Each must end at once with exit 1, naming the file.
+
+
+@pytest.mark.timeout(30)
+def test_a_manifest_linked_out_of_the_repository_is_refused_unread(repo: Path) -> None:
+    (repo / "manifests" / "zero.yaml").symlink_to("/dev/zero")
+    result = run_cli("validate", "manifests")
+    assert result.code == 1, result.output
+    assert "manifests/zero.yaml:1:1: error: the manifest is a symlink to a path outside the repository" in result.output
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_manifest_or_ignore_file_does_not_hang(repo: Path) -> None:
+    os.mkfifo(repo / "manifests" / "fifo.yaml")
+    os.mkfifo(repo / ".reconcileignore")
+    (repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=""))
+    result = run_cli("validate", "manifests")
+    assert result.code == 1, result.output
+    assert "manifests/fifo.yaml:1:1: error: cannot read manifest: not a regular file" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.timeout(30)
+def test_a_project_file_linked_to_a_device_exits_1(repo: Path, hub: LocalHub) -> None:
+    (repo / "reconcile.yaml").symlink_to("/dev/zero")
+    (repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=""))
+    result = run_cli("plan", "manifests")
+    assert result.code == 1, result.output
+    assert "reconcile.yaml:1:1: error: cannot read the project file: not a regular file" in result.output
+
+
+@pytest.mark.timeout(60)
+def test_a_secret_file_that_is_a_fifo_exits_1_naming_the_secret(secret_repo: Path, hub: LocalHub) -> None:
+    # (A link to /dev/zero is refused before: it points outside the repository.)
+    os.mkfifo(secret_repo / "secrets" / "pipe")
+    manifest = SPACE.format(extra="  secrets: {TOKEN: {fromFile: ../secrets/pipe}}\n")
+    (secret_repo / "manifests" / "m.yaml").write_text(manifest)
+    result = run_cli("apply", "manifests", "--auto-approve", "--no-wait")
+    assert result.code == 1, result.output
+    assert "local-org/attacked secret TOKEN: cannot read its fromFile: NotARegularFile" in result.output
+
+
+def test_a_fingerprint_key_that_is_not_utf8_exits_1(repo: Path, hub: LocalHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "key-\udcff-1234")
+    (repo / "manifests" / "m.yaml").write_text(SPACE.format(extra="  secrets: {TOKEN: {fromEnv: SOME_TOKEN}}\n"))
+    monkeypatch.setenv("SOME_TOKEN", "a-value-of-some-length")
+    result = run_cli("plan", "manifests")
+    assert result.code == 1, result.output
+    assert "$RECONCILE_FINGERPRINT_KEY is not valid UTF-8 text" in result.output
