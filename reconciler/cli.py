@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> None:
         code = done.exit_code
     except click.ClickException as problem:
         problem.show()
-        code = problem.exit_code
+        # click gives a usage error (an unknown option, a bad value) exit 2, which here means
+        # "changes present": a mistyped option in CI would read as a plan with changes.
+        code = 1 if isinstance(problem, click.UsageError) else problem.exit_code
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         code = 130

@@ -188,10 +188,17 @@ def _all_files(desired: DesiredSpace) -> FileChanges:
     )
 
 
-def _creation_changes(desired: DesiredSpace) -> tuple[Change, ...]:
+def _creation_changes(desired: DesiredSpace, probes: Mapping[str, SecretProbe]) -> tuple[Change, ...]:
     changes = [Change(path=path, after=value) for path, value in desired_settings(desired).items()]
+    # With the value's fingerprint, as for an update: apply --plan refuses a value changed since.
     changes += [
-        Change(path=f"spec.secrets.{name}", after=SENSITIVE, note="added", secret=SecretState.ADDED)
+        Change(
+            path=f"spec.secrets.{name}",
+            after=SENSITIVE,
+            note="added",
+            secret=SecretState.ADDED,
+            planned_fingerprint=probe.fingerprint if (probe := probes.get(name)) is not None else None,
+        )
         for name in desired.secrets
     ]
     return tuple(sorted(changes, key=lambda c: c.path))
@@ -250,7 +257,7 @@ def _decide(pair: Pair, costs: Mapping[str, float], has_key: bool) -> PlanEntry:
             action=Action.CREATE,
             rung=Rung.CREATE,
             reasons=(Reason(code=ReasonCode.CREATE),),
-            changes=_creation_changes(desired),
+            changes=_creation_changes(desired, pair.probes),
             files=_all_files(desired),
             cost=_shared_cost(0.0, _cost(desired.hardware, costs)),
             manifest=manifest,

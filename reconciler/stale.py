@@ -78,9 +78,16 @@ _DECLARED_BOTH = frozenset(
 
 
 def _value_only(before: Change | None, after: Change | None) -> bool:
-    """A plan lists no change for a secret whose value matches: a missing side is unchanged."""
+    """A plan lists no change for a secret whose value matches: a missing side is unchanged.
+    The same change with another planned fingerprint (a secret being added, say) is the value too."""
+    if before is not None and after is not None and _unvalued(before) == _unvalued(after):
+        return True
     states = {c.secret if c is not None else SecretState.UNCHANGED for c in (before, after)}
     return states <= _DECLARED_BOTH
+
+
+def _unvalued(change: Change) -> Change:
+    return change.model_copy(update={"planned_fingerprint": None})
 
 
 def _files(before: FileChanges, after: FileChanges) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from reconciler.manifests import resolve_secret
+from reconciler.manifests.gitignored import written_in_the_repository
 from reconciler.model import DesiredSpace
 from reconciler.render._markdown import md_code, md_text
 
@@ -85,6 +86,10 @@ class Redactor:
         values = [env[name] for name in CREDENTIALS if env and env.get(name)]
         for space in spaces:
             for ref in space.secrets.values():
+                if ref.from_file is not None and written_in_the_repository(ref.from_file):
+                    # Its "value" is whatever a pull request wrote there: masking it would let
+                    # the pull request choose which words the plan comment hides.
+                    continue
                 with contextlib.suppress(OSError, ValueError):  # unreadable: nothing to mask
                     value = resolve_secret(ref)
                     if value:

@@ -31,7 +31,7 @@ from pydantic import PrivateAttr
 
 from reconciler import identity
 from reconciler.errors import SourceFileRefused
-from reconciler.manifests import hubfiles
+from reconciler.manifests import gitignored, hubfiles
 from reconciler.manifests.card import split_front_matter
 from reconciler.model import ContentId, SourceFile
 from reconciler.workspace import STATE_DIR_NAME
@@ -393,6 +393,9 @@ class SourceCache:
             return None if is_inside(target, source) else "to a folder outside the source folder"
         if not os.path.isfile(target):
             return "to something that is not a regular file (or does not exist)"
+        if gitignored.in_git_work_tree(self.root) and gitignored.is_ignored(target, self.root):
+            # Where secret files are kept, whatever the manifests (which a pull request edits) declare.
+            return "to a file git ignores"
         return None
 
 

@@ -67,6 +67,10 @@ def change_json(change: Change) -> dict[str, Any]:
         data["note"] = change.note
     if change.secret is not None:
         data["secret"] = change.secret.value
+    if change.planned_fingerprint is not None:
+        # Keyed, so it tells nothing of the value without RECONCILE_FINGERPRINT_KEY; apply --plan
+        # compares it with the value's fingerprint then, and refuses a value changed since.
+        data["planned_fingerprint"] = change.planned_fingerprint
     return data
 
 

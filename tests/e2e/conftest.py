@@ -119,6 +119,7 @@ def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     workspace = tmp_path / "repo"
     shutil.copytree(REPO_ROOT / "manifests", workspace / "manifests")
     (workspace / ".git").mkdir()  # marks the repository root for fromFile checks
+    (workspace / ".gitignore").write_text("secrets/\n")  # where the fleet keeps fromFile secrets (README)
     monkeypatch.chdir(workspace)
     # The example's secret carries the canary value: any leak fails the test (tests/conftest.py).
     monkeypatch.setenv("HELLO_TOKEN", CANARY)

@@ -65,3 +65,34 @@ def test_a_secret_value_changed_again_after_a_plan_that_changes_it_is_stale(
     assert applied.code == 1, applied.output
     assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
     assert "reviewed-value-Q7s9x2k4" not in (fleet / "plan.json").read_text()
+
+
+def test_a_reviewed_plan_that_changes_a_secret_applies_when_the_value_is_the_reviewed_one(
+    hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other side of the test above: a rotation reviewed in plan.json goes through.
+    apply_with_fingerprint_key(monkeypatch)
+    monkeypatch.setenv("HELLO_TOKEN", keep_secret("rotated-value-Z3k8w1"))
+    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
+    assert planned.code == 0 and "spec.secrets.HELLO_TOKEN" in planned.output, planned.output
+    written = (fleet / "plan.json").read_text()
+    assert "rotated-value-Z3k8w1" not in written and '"planned_fingerprint"' in written
+    applied = run_cli("apply", "--plan", "plan.json")
+    assert applied.code == 0, applied.output
+    assert "secret HELLO_TOKEN" in applied.output and "stale" not in applied.output
+    again = run_cli("plan", "--target", "local-org/gradio-hello", "--detailed-exitcode")
+    assert again.code == 0, again.output
+
+
+def test_a_secret_a_creation_adds_cannot_change_after_the_review(
+    hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "a-long-random-fingerprint-key-for-this-test")
+    monkeypatch.setenv("HELLO_TOKEN", keep_secret("reviewed-at-creation-P4m2"))
+    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
+    assert planned.code == 0, planned.output
+    monkeypatch.setenv("HELLO_TOKEN", SPECIAL_CANARY)
+    applied = run_cli("apply", "--plan", "plan.json")
+    assert applied.code == 1, applied.output
+    assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
+    assert not HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists("local-org/gradio-hello", repo_type="space")

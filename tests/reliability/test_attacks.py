@@ -444,3 +444,43 @@ def test_a_fingerprint_key_that_is_not_utf8_exits_1(repo: Path, hub: LocalHub, m
     result = run_cli("plan", "manifests")
     assert result.code == 1, result.output
     assert "$RECONCILE_FINGERPRINT_KEY is not valid UTF-8 text" in result.output
+
+
+# ---------------------------------------------------------------- what a pull request cannot fake: git-ignored files
+def test_a_symlink_to_a_git_ignored_file_is_refused_whatever_the_manifests_declare(secret_repo: Path) -> None:
+    # The manifest that declares the secret is hidden (.reconcileignore), or deleted by the pull
+    # request: the link still leads where git keeps nothing, so it is refused.
+    (secret_repo / ".gitignore").write_text("secrets/\n")
+    (secret_repo / "app" / "notes.txt").symlink_to("../secrets/token.txt")
+    output = _refused(secret_repo, SPACE.format(extra=""), "notes.txt is a symlink to a file git ignores")
+    assert "token.txt" not in output
+
+
+def test_the_redactor_masks_secret_files_git_ignores_and_not_files_a_pull_request_wrote(secret_repo: Path) -> None:
+    from reconciler.ci.redact import Redactor
+
+    (secret_repo / ".gitignore").write_text("secrets/\n")
+    (secret_repo / "manifests" / "notes.txt").write_text("hardware\n")  # committed by the pull request
+    extra = "  secrets: {TOKEN: {fromFile: ../secrets/token.txt}, NOTES: {fromFile: notes.txt}}\n"
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=extra))
+    result = load_manifests([secret_repo / "manifests"])
+    assert result.ok, result.diagnostics
+    redact = Redactor.for_spaces(result.spaces)
+    assert redact(f"token {FILE_SECRET}") == "token ***"
+    assert redact("set hardware a100-large") == "set hardware a100-large"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plan", "--tagret", "x"),
+        ("plan", "--format", "yaml"),
+        ("plan", "--parallelism", "0"),
+        ("apply", "--timeout", "abc"),
+        ("apply", "--plan", "nope.json"),
+    ],
+)
+def test_a_command_line_mistake_exits_1_not_2_which_means_changes(repo: Path, args: tuple[str, ...]) -> None:
+    result = run_cli(*args)
+    assert result.code == 1, result.output
+    assert "Error:" in result.output and "Traceback" not in result.output
