@@ -92,6 +92,11 @@ class DriftReport(Frozen):
         return any(f.blocks for findings in self.policy.values() for f in findings)
 
     @property
+    def hand_mounted(self) -> bool:
+        """Whether some Space has a volume mounted by hand: drift that apply leaves in place."""
+        return any(e.detail.hand_mounted_volumes for e in self.spaces)
+
+    @property
     def has_drift(self) -> bool:
         return any(e.status in (DriftStatus.DRIFTED, DriftStatus.MISSING, DriftStatus.FAILED) for e in self.spaces)
 

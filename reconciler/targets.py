@@ -58,5 +58,15 @@ def _guess(pattern: str, ids: Sequence[str]) -> str:
     by_subject: dict[str, str] = {}
     for space_id in ids:
         by_subject.setdefault(_subject(space_id, wanted), space_id)
-    close = difflib.get_close_matches(wanted, list(by_subject), n=2, cutoff=0.75)
+    if GLOB & set(wanted):
+        # A glob is compared by its literal text (`regonal-*` -> `regonal-`) with the start of each
+        # subject as long as it: the ids the user probably meant to match.
+        literal = "".join(c for c in wanted if c not in GLOB)
+        starts: dict[str, list[str]] = {}
+        for subject in by_subject:
+            starts.setdefault(subject[: len(literal)], []).append(subject)
+        found = difflib.get_close_matches(literal, list(starts), n=2, cutoff=0.6)
+        close = [subject for start in found for subject in starts[start]][:2]
+    else:
+        close = difflib.get_close_matches(wanted, list(by_subject), n=2, cutoff=0.75)
     return f"; did you mean {' or '.join(by_subject[c] for c in close)}?" if close else ""

@@ -22,6 +22,16 @@ ORDER = ("failed", "missing", "drifted", "unmanaged")
 COLUMNS = ("in_sync", "drifted", "missing", "unmanaged", "failed")
 
 
+HAND_MOUNTED = (
+    "Volumes mounted by hand are kept by apply (it never unmounts what it did not mount): "
+    "declare them in the manifest, or unmount them on the Hub."
+)
+
+
+def _hand_mounted(report: Mapping[str, Any]) -> bool:
+    return any((space.get("detail") or {}).get("hand_mounted_volumes") for space in report.get("spaces", []))
+
+
 def has_drift(report: Mapping[str, Any]) -> bool:
     """Drift, failures, or managed Spaces with no manifest (`orphans`): what makes
     `drift --detailed-exitcode` exit 2."""
@@ -85,7 +95,8 @@ def body(report: Mapping[str, Any], path: str, links: Links, budget: int = COMME
         "|--:|--:|--:|--:|--:|",
         "| " + " | ".join(str(summary.get(s, 0)) for s in COLUMNS) + " |",
         "",
-        "Run `reconcile apply` to bring the Hub back to git, or change the manifests to accept what the Hub has.",
+        "Run `reconcile apply` to bring the Hub back to git, or change the manifests to accept what the Hub has."
+        + (f" {HAND_MOUNTED}" if _hand_mounted(report) else ""),
         "This issue is updated every night and closed when the fleet is back in sync.",
         "",
         *_orphans(report),

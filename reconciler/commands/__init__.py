@@ -35,7 +35,8 @@ EXAMPLES = {
     ],
     "import": [
         "reconcile import acme/demo",
-        "reconcile import --namespace acme --source-dir manifests/apps --out manifests/acme.yaml",
+        "reconcile import acme/demo --source-dir manifests/apps/demo --out manifests/demo.yaml",
+        "reconcile import --namespace acme --manifests-dir manifests",
     ],
     "preview": ["reconcile preview up --pr 42", "reconcile preview down --pr 42"],
     "preview up": ["reconcile preview up --pr 42", "reconcile preview up --pr 42 --no-wait --format json"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -36,15 +37,19 @@ from reconciler.reviewed import ApplyRequest, PolicyRefused, StalePlan, approved
 from reconciler.targets import resolve_targets
 from reconciler.workspace import tree_cache_dir
 
+DURATION = re.compile(r"(\d+(?:\.\d+)?)([smh]?)")
+
 
 def parse_duration(text: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600}
-    try:
-        if text[-1] in units:
-            return float(text[:-1]) * units[text[-1]]
-        return float(text)
-    except (ValueError, IndexError):
-        raise click.BadParameter(f"{text!r}: expected a duration like 90s, 15m or 1h") from None
+    """A positive, finite number of seconds, minutes or hours ("90s", "15m", "1h", "600").
+
+    Digits only: float() would also take "-5m" (a wait that is over before it starts, after
+    the writes), "nan" (never over) and "inf"."""
+    found = DURATION.fullmatch(text.strip())
+    seconds = float(found[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[found[2]] if found else 0.0
+    if seconds <= 0:
+        raise click.BadParameter(f"{text!r}: expected a positive duration like 90s, 15m or 1h")
+    return seconds
 
 
 @click.command(name="apply")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -35,7 +36,7 @@ def command(paths: tuple[Path, ...], fmt: str) -> int:
             click.echo(str(diagnostic))
         for space, finding in findings:
             click.echo(str(policy_diagnostic(space, finding)))
-        click.echo(summary(result, blocked))
+        click.echo(summary(result, [f for _, f in findings]))
         if findings:
             click.echo(verdict([f for _, f in findings]))
     return 0 if result.ok and not blocked else 1
@@ -53,9 +54,11 @@ def policy_diagnostic(space: DesiredSpace, finding: PolicyFinding) -> Diagnostic
     return Diagnostic(severity, f"{space.id}: {finding_text(finding)}", Location(ref.file, ref.line, ref.col), hint)
 
 
-def summary(result: LoadResult, blocked: bool = False) -> str:
-    errors, warnings = len(result.errors), len(result.warnings)
-    verdict = "valid" if result.ok and not blocked else "invalid"
+def summary(result: LoadResult, findings: Sequence[PolicyFinding] = ()) -> str:
+    """The counts of what was printed above it: a blocking policy finding is an error line."""
+    blocking = sum(1 for f in findings if f.blocks)
+    errors, warnings = len(result.errors) + blocking, len(result.warnings) + len(findings) - blocking
+    verdict = "valid" if result.ok and not blocking else "invalid"
     return f"{verdict}: {len(result.spaces)} Space(s) ready, {errors} error(s), {warnings} warning(s)"
 
 

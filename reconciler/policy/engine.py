@@ -168,6 +168,15 @@ def _compile_rule(policy: str, name: str, expression: str, where: Location) -> t
         result = program.execute(_samples())
     except TypeError as problem:
         return None, f"type error: {problem}"
+    except RuntimeError as problem:
+        # The binding raises RuntimeError for a call of a function the value's type does not have
+        # (`sleepTime.startsWith(...)` on a number), which would otherwise fail on every Space.
+        # Its message is the only thing that tells this from other run-time errors.
+        if not str(problem).startswith(UNDEFINED_FUNCTION):
+            result = True
+        else:
+            name = str(problem).split(".", 1)[0].removeprefix(UNDEFINED_FUNCTION).strip()
+            return None, f"type error: no function {name} for the value it is called on"
     except Exception:  # a key absent from the sample's user maps (variables, labels) is not an error
         result = True
     if not isinstance(result, bool):
@@ -205,6 +214,7 @@ def _unknown_field(expression: str) -> str | None:
     return None
 
 
+UNDEFINED_FUNCTION = "Undefined variable or function:"  # common-expression-language's RuntimeError
 _SAMPLE_CACHE: dict[str, Any] = {}
 
 

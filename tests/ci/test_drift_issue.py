@@ -116,3 +116,14 @@ def test_drift_workflow_against_the_local_hub(
     assert run_cli("apply", "--auto-approve", "--timeout", "60s").code == 0
     actions.run("drift")
     assert issue["state"] == "closed"
+
+
+def test_the_issue_says_apply_keeps_volumes_mounted_by_hand_only_when_there_are_some() -> None:
+    links = Links(run_url="https://ci/run/1")
+    plain = report(drifted=1)
+    assert drift_issue.HAND_MOUNTED not in drift_issue.body(plain, "manifests", links)
+    mounted = report(drifted=1)
+    mounted["spaces"][0]["detail"]["hand_mounted_volumes"] = [
+        {"type": "bucket", "source": "local-org/b", "mount_path": "/mnt"}
+    ]
+    assert drift_issue.HAND_MOUNTED in drift_issue.body(mounted, "manifests", links)

@@ -34,6 +34,9 @@ def test_a_miss_suggests_the_closest_ids() -> None:
         resolve_targets(["local-org/gradio-helo"], FLEET)
     with pytest.raises(UserError, match=r"no manifest describes a Space this pattern matches$"):
         resolve_targets(["nope/*"], FLEET)
+    # A glob by its literal part: the ids it was probably meant to match.
+    with pytest.raises(UserError, match=r"this pattern matches; did you mean local-org/regional-demo-\w\w or "):
+        resolve_targets(["regonal-demo-*"], FLEET)
 
 
 def test_a_bare_name_in_two_namespaces_asks_for_the_namespace() -> None:

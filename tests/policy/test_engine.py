@@ -70,6 +70,7 @@ GPU_SLEEP = "!space.spec.hardware.startsWith('cpu') ? space.spec.sleepTime > 0 :
         ("spaec.spec.hardware == 'x'", "unknown variable 'spaec'; did you mean 'space'?"),
         ("space.spec.hardware ==", "syntax error"),
         ("space.spec.sleepTime + 'a' == 1", "type error"),
+        ("space.spec.sleepTime.startsWith('a')", "type error: no function 'startsWith' for the value it is called on"),
         ("space.spec.hardware", "must be true or false"),
         (
             "change.cost.monthlyDelta > 1.0",

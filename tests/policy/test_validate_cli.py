@@ -52,6 +52,9 @@ def test_an_error_rule_over_the_desired_space_fails_validate(tmp_path: Path) -> 
     )
     assert "rule at manifests/policies.yaml:8:19" in done.stdout
     assert done.stdout.rstrip().endswith("Policy: 1 violation(s) blocking apply, 0 warning(s), 0 exemption(s) used")
+    # The counts add up to the lines above: the blocking finding is one of the errors.
+    (counts,) = [line for line in done.stdout.splitlines() if line.startswith("invalid: ")]
+    assert ", 1 error(s)," in counts, done.stdout
 
 
 def test_an_exemption_is_honoured_and_reported_then_expires(tmp_path: Path) -> None:

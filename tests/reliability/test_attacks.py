@@ -477,6 +477,9 @@ def test_the_redactor_masks_secret_files_git_ignores_and_not_files_a_pull_reques
         ("plan", "--format", "yaml"),
         ("plan", "--parallelism", "0"),
         ("apply", "--timeout", "abc"),
+        ("apply", "--timeout", "-5m"),  # float() took these: a wait over before it starts, one never over
+        ("apply", "--timeout", "nan"),
+        ("apply", "--timeout", "inf"),
         ("apply", "--plan", "nope.json"),
     ],
 )
