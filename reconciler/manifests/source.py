@@ -21,6 +21,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,7 @@ class UploadGuard:
     root: str
     secret_files: set[str] = field(default_factory=set)
     _git_files: set[tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+    _uploads_ready: bool = field(default=False, compare=False, repr=False)
 
     def add_secret_file(self, real: str) -> None:
         self.secret_files.add(real)
@@ -143,8 +145,11 @@ class UploadGuard:
 
     def _uploads(self) -> str:
         folder = os.path.join(self.root, STATE_DIR_NAME, "uploads")
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        os.chmod(folder, 0o700)
+        if not self._uploads_ready:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            os.chmod(folder, 0o700)
+            _remove_stale_pins(folder)
+            self._uploads_ready = True
         return folder
 
     @contextlib.contextmanager
@@ -188,6 +193,19 @@ def open_inside(real: str, root: str, shown: str) -> Iterator[BinaryIO]:
         if opened != real and (not is_inside(opened, root) or in_git_dir(opened, root)):
             raise UploadRefused(f"{shown} resolves outside the repository or into .git; refusing to upload it")
         yield handle
+
+
+# A pin lives as long as one commit; older ones were left by a run that was killed.
+STALE_PIN_SECONDS = 24 * 3600
+
+
+def _remove_stale_pins(folder: str) -> None:
+    now = time.time()
+    for entry in os.scandir(folder):
+        with contextlib.suppress(OSError):
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if entry.name.startswith("upload-") and age > STALE_PIN_SECONDS:
+                shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _linked(source: str, pinned: str, checked: tuple[int, int]) -> bool:

@@ -9,6 +9,7 @@ import contextlib
 import os
 import re
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -487,3 +488,16 @@ def test_a_command_line_mistake_exits_1_not_2_which_means_changes(repo: Path, ar
     result = run_cli(*args)
     assert result.code == 1, result.output
     assert "Error:" in result.output and "Traceback" not in result.output
+
+
+def test_pins_left_by_a_killed_run_are_removed_and_fresh_ones_kept(secret_repo: Path) -> None:
+    uploads = secret_repo / ".reconcile" / "uploads"
+    (uploads / "upload-old").mkdir(parents=True)
+    (uploads / "upload-recent").mkdir()
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(uploads / "upload-old", (day_ago, day_ago))
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=""))
+    result = load_manifests([secret_repo / "manifests"])
+    with contextlib.ExitStack() as pins:
+        next(f for f in result.spaces[0].files if f.path == "app.py").pinned(pins)
+    assert sorted(p.name for p in uploads.iterdir()) == ["upload-recent"]
