@@ -2,10 +2,11 @@
 
 A source folder comes from a manifest, which may come from a pull request, so what it may
 publish is bounded (README "Security"): nothing under a `.git` is listed; a symlink is
-followed only to a regular file inside the repository and outside any `.git`, or to a
-folder inside the source folder itself; anything else is refused, naming the link. Files
-that back secrets are refused by the loader once every manifest is read (`UploadGuard`),
-and again by `ListedFile.upload_source` at the moment a file is handed over for upload.
+followed only to a regular file inside the repository, outside any `.git` and not ignored
+by git, or to a folder inside the source folder itself; anything else is refused, naming
+the link. Files that back secrets, and hard links to files of `.git`, are refused by the
+loader once every manifest is read (`UploadGuard`), and again by `ListedFile.pinned` at
+the moment a file is handed over for upload, which also fixes the file the client reads.
 
 The listing is the folder as the Hub will keep it: files its root `.gitignore` matches are
 left out (the Hub drops them), its `.gitattributes` gets the lines the Hub would otherwise
