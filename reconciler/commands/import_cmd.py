@@ -27,6 +27,9 @@ SCHEMA_DIR = "schemas"
 SCHEMA_NAME = "manifest.schema.json"
 
 
+SECRETS_NOTE = "Secrets are referenced as fromEnv with their own names; set those variables before apply."
+
+
 @click.command(name="import")
 @click.argument("space_id", required=False, metavar="NS/NAME")
 @click.option("--namespace", metavar="NS", help="Import every Space of this namespace.")
@@ -60,6 +63,8 @@ def command(
         raise UserError("give either NS/NAME or --namespace NS")
     if namespace and (source_dir or out):
         raise UserError("--source-dir and --out name one Space's files; they cannot be used with --namespace")
+    if space_id and (space_id.count("/") != 1 or not all(space_id.split("/"))):
+        raise UserError(f"{space_id}: expected a Space id NS/NAME, e.g. acme/demo")
     with hub_client(ctx) as client:
         if space_id:
             found = info_one(client, space_id)
@@ -94,7 +99,8 @@ def command(
             for space, manifest, source in observed:
                 _import_one(client, space, manifest, source, schema, progress=sys.stderr.isatty())
                 click.echo(f"imported {space.id} -> {manifest} (files in {source})")
-    click.echo("Secrets are referenced as fromEnv with their own names; set those variables before apply.", err=True)
+    if observed:  # only about what was written
+        click.echo(SECRETS_NOTE, err=True)
     return 0
 
 

@@ -69,12 +69,15 @@ def test_import_skips_a_space_with_a_manifest_and_refuses_to_overwrite_without_f
     again = run_cli("import", "local/hand-static")
     assert again.code == 0
     assert again.stdout == "skipped local/hand-static: already described by manifests/hand-static.yaml:3:1\n"
+    assert "Secrets are referenced" not in again.stderr  # nothing was imported
     Path("manifests/apps/hand-docker").mkdir(parents=True)
     Path("manifests/apps/hand-docker/notes.txt").write_text("mine\n")
     taken = run_cli("import", "local/hand-docker")
     assert taken.code == 1
     assert "refusing to overwrite manifests/apps/hand-docker" in taken.stderr and "--force" in taken.stderr
     assert run_cli("import", "local/hand-static", "--force").code == 0
+    malformed = run_cli("import", "hand-static")
+    assert malformed.code == 1 and "hand-static: expected a Space id NS/NAME, e.g. acme/demo" in malformed.stderr
 
 
 def test_imported_manifests_point_at_a_schema_that_exists_quote_sdk_version_and_show_no_progress_bar(
