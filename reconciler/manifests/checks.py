@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from reconciler.errors import Severity
+from reconciler.manifests import gitignored
 from reconciler.manifests.card import MANAGED_KEYS, app_file
 from reconciler.manifests.context import DocContext, secret_name
 from reconciler.manifests.lint import RETIRED_RULES, RULES, follows_invalid
@@ -191,8 +192,21 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
                 "keep secret files in the repository's git-ignored folder, or use fromEnv",
             )
             continue
+        if _not_ignored(absolute, root) and not follows_invalid(ctx, "secret-file-not-ignored"):
+            ctx.add(
+                Severity.WARNING,
+                f"secret {shown}: fromFile reads a file git does not ignore; committed, its value is "
+                "in the repository for anyone who can read it",
+                ctx.at(where),
+                "keep secret files in a folder the repository's .gitignore lists (e.g. secrets/)",
+                "secret-file-not-ignored",
+            )
         result[name] = SecretRef(from_file=absolute, preview=ref.preview)
     return result
+
+
+def _not_ignored(path: str, root: str) -> bool:
+    return gitignored.in_git_work_tree(root) and not gitignored.is_ignored(os.path.realpath(path), root)
 
 
 def check_source(ctx: DocContext, spec: SpaceSpec, base: Path, cache: SourceCache) -> Listing | None:

@@ -109,6 +109,12 @@ RULES: dict[str, Rule] = {
             "a secret reads the deploy workflow's own credential",
             (("spec", "secrets"),),
         ),
+        Rule(
+            "secret-file-not-ignored",
+            Severity.WARNING,
+            "a fromFile secret reads a file git does not ignore",
+            (("spec", "secrets"),),
+        ),
     )
 }
 

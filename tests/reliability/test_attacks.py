@@ -501,3 +501,13 @@ def test_pins_left_by_a_killed_run_are_removed_and_fresh_ones_kept(secret_repo: 
     with contextlib.ExitStack() as pins:
         next(f for f in result.spaces[0].files if f.path == "app.py").pinned(pins)
     assert sorted(p.name for p in uploads.iterdir()) == ["upload-recent"]
+
+
+def test_a_secret_file_git_does_not_ignore_is_a_warning_and_an_ignored_one_is_not(secret_repo: Path) -> None:
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
+    tracked = run_cli("validate", "manifests")
+    assert tracked.code == 0, tracked.output
+    assert "manifests/m.yaml:7:" in tracked.output and "[secret-file-not-ignored]" in tracked.output
+    (secret_repo / ".gitignore").write_text("secrets/\n")
+    ignored = run_cli("validate", "manifests")
+    assert ignored.code == 0 and "secret-file-not-ignored" not in ignored.output, ignored.output
