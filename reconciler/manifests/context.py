@@ -7,9 +7,12 @@ what the user can edit, prefixed with the generator entry that produced the docu
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reconciler.errors import Diagnostic, Location, Severity
 from reconciler.manifests.yaml_positions import Parsed, Pos
@@ -63,6 +66,14 @@ class DocContext:
     # Paths whose value was reported invalid and left out, so the model holds their default
     # instead: a check that reads one would judge the fallback, not what the user wrote.
     fallbacks: frozenset[NodePath] = frozenset()
+    # What the document writes under spec.secrets that may be a secret value (literal_secrets):
+    # masked in every diagnostic of the document, wherever else the document repeats it.
+    secrets: frozenset[str] = frozenset()
+
+    def read(self, parsed: Parsed) -> None:
+        """Make `parsed` this context's document."""
+        self.parsed = parsed
+        self.secrets = literal_secrets(parsed.data)
 
     def location(self, pos: Pos) -> Location:
         if self.template is not None:
@@ -84,10 +95,12 @@ class DocContext:
     ) -> None:
         if rule is not None and rule in self.ignored_rules:
             return
+        message, hint = redact(message, self.secrets), hint and redact(hint, self.secrets)
         self.diagnostics.append(Diagnostic(severity, message, location, hint, rule))
 
     def add_at(self, pos: Pos, message: str) -> None:
         """An error at a raw (0-based) file position, bypassing template mapping."""
+        message = redact(message, self.secrets)
         self.diagnostics.append(Diagnostic(Severity.ERROR, message, Location(self.display, pos[0] + 1, pos[1] + 1)))
 
     def error(self, path: NodePath, message: str, hint: str | None = None, *, key: bool = False) -> None:
@@ -105,6 +118,74 @@ class DocContext:
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# What a diagnostic shows instead of a secret value (and of a generator parameter that is one).
+HIDDEN = "(hidden)"
+# A value shorter than this inside a longer word is more likely chance than the secret: it is
+# masked only where it stands as a word of its own (as spaceset.Label.note_secrets recognises
+# it only as a whole string).
+SHORT = 4
+
+
+def redact(text: str, values: Iterable[str]) -> str:
+    """`text` with every occurrence of each of `values` replaced by HIDDEN: the one redaction of
+    diagnostics. Case is ignored (a template's `{{ tok | upper }}` shows the value upper-cased) and
+    the value's repr() form is found too (a message quotes values with !r). An earlier mask in
+    `text` is left whole, and a value shorter than SHORT is masked only as a word of its own."""
+    if not text:
+        return text
+    forms = _forms(values if isinstance(values, frozenset) else frozenset(values))
+    if not forms:
+        return text
+    lowered = text.lower()
+    present = tuple(form for form, low in forms if low in lowered)
+    return _pattern(present).sub(HIDDEN, text) if present else text
+
+
+@functools.lru_cache(maxsize=1024)
+def _forms(values: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Each form of `values` to look for, with its lower case (to skip the pattern when absent)."""
+    forms = {form for value in values if value.strip() for form in (value, repr(value)[1:-1])}
+    forms = {form for form in forms if len(form) >= SHORT or re.fullmatch(r"\w+", form)}
+    # Longest first: "1" is inside "hf_1...".
+    return tuple((form, form.lower()) for form in sorted(forms, key=lambda form: (-len(form), form)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    # Alternatives are tried in order at each position: an earlier mask first, then the longest form.
+    words = [rf"(?<![^\W_]){re.escape(f)}(?![^\W_])" if len(f) < SHORT else re.escape(f) for f in forms]
+    return re.compile("|".join([re.escape(HIDDEN), *words]), re.IGNORECASE)
+
+
+def literal_secrets(data: Any) -> frozenset[str]:
+    """What a document writes under spec.secrets that may be a secret value itself: a literal
+    value (`K: hf_abc...`), a secret name that is not an environment variable name (`"K=value"`),
+    a fromEnv that is not one. Not a reference: a variable name, a fromFile path, a key."""
+    spec = data.get("spec") if isinstance(data, dict) else None
+    secrets = spec.get("secrets") if isinstance(spec, dict) else None
+    if not isinstance(secrets, dict):
+        return frozenset(_scalars(secrets))
+    found: set[str] = set()
+    for name, ref in secrets.items():
+        if not _ENV_NAME.match(str(name)):
+            found.add(str(name))
+        if not isinstance(ref, dict):
+            found.update(_scalars(ref))
+        elif isinstance(env := ref.get("fromEnv"), str) and not _ENV_NAME.match(env):
+            found.add(env)
+    return frozenset(found)
+
+
+def _scalars(value: Any) -> list[str]:
+    """The strings and numbers in `value` (a list's items too); not booleans or null."""
+    if isinstance(value, list):
+        return [text for item in value for text in _scalars(item)]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    return []
 
 
 def secret_name(name: str) -> str:

@@ -8,6 +8,7 @@ source folder -> lint -> DesiredSpace. Findings are collected, never raised.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from reconciler.errors import Diagnostic, Location, Severity
 from reconciler.files import FileTooLarge, read_small
 from reconciler.manifests import checks, hub_rules, lint, validation
 from reconciler.manifests.card import app_file, default_body, front_matter, render_readme
-from reconciler.manifests.context import DocContext
+from reconciler.manifests.context import SHORT, DocContext, redact
 from reconciler.manifests.schema_models import API_VERSION, KINDS, Policy, Space, SpaceSet
 from reconciler.manifests.source import README, Listing, SourceCache, generated, in_git_dir, is_inside
 from reconciler.manifests.spaceset import Label, expand, origin
@@ -122,6 +123,7 @@ class _Seen:
     location: Location
     origin: object | None  # spaceset.Label
     spelled: str = ""  # the id as this document writes it
+    secrets: frozenset[str] = frozenset()  # the document's literal secret values (DocContext.secrets)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class _SourceUse:
     listing: Listing
     location: Location
     origin: object | None  # spaceset.Label
+    secrets: frozenset[str] = frozenset()  # the document's literal secret values (DocContext.secrets)
 
 
 @dataclass
@@ -152,6 +155,11 @@ class _Loader:
     named: set[Path] = field(default_factory=set)  # files given on the command line, never skipped
     # Rows every Space of a SpaceSet repeats (its source ref, lifecycle, secret refs), one object each.
     rows: interning.Rows = field(default_factory=interning.Rows)
+    # Every secret a manifest file holds (display path -> values): its documents' literal secret
+    # values, rendered from a template or not (DocContext.secrets), and the values of its generator
+    # entries' hidden parameters. No diagnostic located in the file shows one, whichever document
+    # it is about.
+    file_secrets: dict[str, set[str]] = field(default_factory=dict)
 
     def _ignored(self, root: str, folder: str, name: str, is_dir: bool) -> bool:
         if self.ignore is None:
@@ -219,9 +227,10 @@ class _Loader:
             if isinstance(item, YamlProblem):
                 ctx.add_at(item.pos, item.message)
             elif item.data is not None:
-                ctx.parsed = item
+                ctx.read(item)
                 self._document(ctx, lines)
             self.diagnostics.extend(ctx.diagnostics)
+            self.file_secrets.setdefault(display, set()).update(ctx.secrets)
 
     def _document(self, ctx: DocContext, lines: list[str]) -> None:
         assert ctx.parsed is not None
@@ -259,6 +268,8 @@ class _Loader:
         # One template mistake shows up in every generated Space: report it once, with the
         # generator entries it affects, instead of once per Space.
         grouped: dict[tuple[Severity, str, Location | None, str | None, str | None], list[Label]] = {}
+        secrets = self.file_secrets.setdefault(ctx.display, set())
+        labels: list[Label] = []
         for rendered in expand(ctx, spaceset, lines):
             self.generated += 1
             if self.generated > MAX_GENERATED_TOTAL:
@@ -279,20 +290,26 @@ class _Loader:
             elif isinstance(parsed[0], YamlProblem):
                 sub.add(Severity.ERROR, f"rendered template: {parsed[0].message}", sub.location(parsed[0].pos))
             else:
-                sub.parsed = parsed[0]
-                rendered.label.note_secrets(sub.parsed.data)
-                data = sub.parsed.data
+                document = parsed[0]
+                sub.read(document)
+                rendered.label.note_secrets(document.data)
+                data = document.data
                 if isinstance(data, dict):
                     # A template may leave out the header it would always repeat.
-                    sub.parsed.data = data = {"apiVersion": API_VERSION, "kind": "Space", **data}
+                    document.data = data = {"apiVersion": API_VERSION, "kind": "Space", **data}
                 if isinstance(data, dict) and data.get("kind") != "Space":
                     sub.error(("kind",), "a SpaceSet template must render a Space document")
                 else:
                     self._space_document(sub, where)
             for d in sub.diagnostics:
                 grouped.setdefault((d.severity, d.message, d.location, d.hint, d.rule), []).append(rendered.label)
-        for (severity, message, location, hint, rule), labels in grouped.items():
-            self.diagnostics.append(Diagnostic(severity, f"{origin(labels)}: {message}", location, hint, rule))
+            secrets.update(sub.secrets)
+            labels.append(rendered.label)
+        # Known now that every entry rendered. A number is left to its own entry's findings: here
+        # it would mask the counts and indexes of others ("in 1200 Spaces generated by tpl[1200]").
+        secrets.update(value for label in labels for value in label.values if not value.isdigit())
+        for (severity, message, location, hint, rule), found in _masked(grouped).items():
+            self.diagnostics.append(Diagnostic(severity, f"{origin(found)}: {message}", location, hint, rule))
 
     def _space_document(self, ctx: DocContext, where: Location) -> None:
         assert ctx.parsed is not None
@@ -307,7 +324,8 @@ class _Loader:
         spec = space.spec
         space_id = f"{space.metadata.namespace}/{space.metadata.name}"
         # The Hub's ids are case-insensitive: Acme/Demo and acme/demo are one Space.
-        self.ids.setdefault(space_id.lower(), []).append(_Seen(ctx.at(("metadata", "name")), ctx.label, space_id))
+        seen = _Seen(ctx.at(("metadata", "name")), ctx.label, space_id, ctx.secrets)
+        self.ids.setdefault(space_id.lower(), []).append(seen)
         ctx.ignored_rules = frozenset(spec.lifecycle.ignore_lint)
         base = ctx.file.parent
         checks.check_space(ctx, space, base)
@@ -327,7 +345,8 @@ class _Loader:
         if listing is not None:
             folder = os.path.realpath(base / spec.source.path)
             where_source = ctx.at(("spec", "source", "path"))
-            self.sources.append(_SourceUse(space_id, folder, spec.source.path, listing, where_source, ctx.label))
+            use = _SourceUse(space_id, folder, spec.source.path, listing, where_source, ctx.label, ctx.secrets)
+            self.sources.append(use)
         lint.run(ctx, space, listing)
         card = front_matter(spec)
         if listing is not None:
@@ -377,7 +396,7 @@ class _Loader:
                     )
             for message in problems:
                 refused.add(use.space_id)
-                grouped.setdefault((message, use.location), []).append(use.origin)
+                grouped.setdefault((redact(message, _secrets([use])), use.location), []).append(use.origin)
         for (message, location), labels in grouped.items():
             named = [label for label in labels if label is not None]
             prefix = f"{origin(named)}: " if named else ""
@@ -404,7 +423,7 @@ class _Loader:
         spaces = sorted(
             (s for s in self.spaces if s.id not in failed and s.id.lower() not in failed), key=lambda s: s.id
         )
-        diagnostics = sorted(self.diagnostics, key=_diagnostic_order)
+        diagnostics = sorted(_without_file_secrets(self.diagnostics, self.file_secrets), key=_diagnostic_order)
         return LoadResult(tuple(spaces), tuple(diagnostics), tuple(policies))
 
 
@@ -415,6 +434,8 @@ def _duplicate_ids(space_id: str, seen: list[_Seen]) -> list[Diagnostic]:
     for here in seen:
         places.setdefault(here.location, []).append(here)
     folded = " (Hub ids ignore case)" if len({s.spelled for s in seen}) > 1 else ""
+    secrets = _secrets(seen)  # one place's secret may be in the name all of them spell
+    space_id = redact(space_id, secrets)
     found = []
     for location, group in places.items():
         others = ", ".join(
@@ -422,7 +443,7 @@ def _duplicate_ids(space_id: str, seen: list[_Seen]) -> list[Diagnostic]:
             for where, other in places.items()
             if where != location
         )
-        spelled = group[0].spelled or space_id
+        spelled = redact(group[0].spelled, secrets) or space_id
         labels = [s.origin for s in group if s.origin is not None]
         prefix = f"{origin(labels)}: " if labels else ""
         message = f"{prefix}duplicate Space id {spelled}"
@@ -433,6 +454,48 @@ def _duplicate_ids(space_id: str, seen: list[_Seen]) -> list[Diagnostic]:
         message += (f" (also defined at {others})" if others else "") + folded
         found.append(Diagnostic(Severity.ERROR, message, location, hint))
     return found
+
+
+def _masked(
+    grouped: dict[tuple[Severity, str, Location | None, str | None, str | None], list[Label]],
+) -> dict[tuple[Severity, str, Location | None, str | None, str | None], list[Label]]:
+    """A SpaceSet's diagnostics (grouped by their text) without the values of hidden parameters,
+    regrouped: entries whose findings differ only in a secret make one finding. Known only once
+    every entry rendered: which parameters reach spec.secrets in some entry."""
+    found: dict[tuple[Severity, str, Location | None, str | None, str | None], list[Label]] = {}
+    for (severity, message, location, hint, rule), labels in grouped.items():
+        if not labels[0].hidden:  # every label of one SpaceSet shares what it hides
+            found.setdefault((severity, message, location, hint, rule), []).extend(labels)
+            continue
+        for label in labels:
+            key = (severity, label.mask(message), location, label.mask(hint) if hint else hint, rule)
+            found.setdefault(key, []).append(label)
+    for labels in found.values():
+        labels.sort(key=lambda label: label.index)
+    return found
+
+
+def _secrets(places: Sequence[_Seen | _SourceUse]) -> frozenset[str]:
+    """The secrets of the documents at `places`: their literal secret values and the values of
+    their generator entries' hidden parameters."""
+    labels = [p.origin for p in places if isinstance(p.origin, Label)]
+    return frozenset({value for p in places for value in p.secrets}.union(*(label.values for label in labels)))
+
+
+def _without_file_secrets(diagnostics: list[Diagnostic], secrets: dict[str, set[str]]) -> list[Diagnostic]:
+    """`diagnostics` without any secret of the file each is located in (_Loader.file_secrets),
+    whichever document of the file it is about. Each entry's and document's own diagnostics were
+    masked already; this is for the others of the same file. A value shorter than SHORT is left
+    to those: a text here may name entries ("in 12 Spaces generated by tpl[12] {i: 12}"), and a
+    short value would mask their count, indexes and parameters."""
+    by_file = {file: frozenset(v for v in values if len(v.strip()) >= SHORT) for file, values in secrets.items()}
+    clean = []
+    for d in diagnostics:
+        values = by_file.get(d.location.file) if d.location is not None else None
+        if values:
+            d = dataclasses.replace(d, message=redact(d.message, values), hint=d.hint and redact(d.hint, values))
+        clean.append(d)
+    return clean
 
 
 def _by(group: list[_Seen]) -> str:

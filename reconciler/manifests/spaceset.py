@@ -12,15 +12,15 @@ import itertools
 import json
 import re
 import traceback
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
 import jinja2
 import jinja2.meta
 
-from reconciler.manifests.context import DocContext, TemplateMap
+from reconciler.manifests.context import HIDDEN, SHORT, DocContext, TemplateMap, redact
 from reconciler.manifests.sandbox import BoundedEnvironment, LimitExceeded
 from reconciler.manifests.schema_models import SpaceSet
 from reconciler.manifests.sensitive import secret_looking
@@ -29,9 +29,6 @@ from reconciler.manifests.yaml_positions import Parsed, Pos, parse_documents
 
 MAX_GENERATED = 100_000
 TEMPLATE = ("spec", "template")
-
-
-HIDDEN = "(hidden)"
 
 
 @dataclass
@@ -54,6 +51,8 @@ class Label:
     index: int
     params: dict[str, Any]
     hiding: Hiding  # shared by every label of one SpaceSet
+    # Every string under spec.secrets of this entry's rendered document, casefolded.
+    secret_strings: set[str] = field(default_factory=set)
 
     @property
     def hidden(self) -> set[str]:
@@ -72,20 +71,40 @@ class Label:
         if secrets is None:
             return
         strings = {text.casefold() for text in _strings(secrets)}
+        self.secret_strings.update(strings)
         joined = "\0".join(strings)
         for key, value in self.params.items():
             text = _text(value).casefold()
             # A short value ("1", "eu") inside a longer string is more likely chance than a flow.
-            if text in strings or (len(text) >= 4 and text in joined):
+            if text in strings or (len(text) >= SHORT and text in joined):
                 self.hiding.names.add(key)
 
+    @property
+    def values(self) -> set[str]:
+        """The values of this entry's hidden parameters: secret in every text about the entry.
+
+        A value shorter than SHORT only when this entry writes it as a whole string under
+        spec.secrets, its parameter is named like a credential, or no entry rendered yet: a
+        parameter hidden for another entry's sake (`i: 1000` is in "hf_x1000") does not make
+        this entry's `i: 1` a secret, and "1" would be masked in "1-96 letters".
+        """
+        found = set()
+        for key in self.hidden & self.params.keys():
+            text = _text(self.params[key])
+            if (
+                len(text) >= SHORT
+                or not self.hiding.known
+                or text.casefold() in self.secret_strings
+                or secret_looking(key)
+            ):
+                found.add(text)
+        return found
+
     def mask(self, message: str) -> str:
-        """`message` without the values of hidden parameters (an exception text may quote one)."""
-        texts = {_text(self.params.get(key, "")) for key in self.hidden}
-        for text in sorted(texts, key=len, reverse=True):  # longest first: "1" is inside "hf_1..."
-            if text:
-                message = message.replace(text, HIDDEN)
-        return message
+        """`message` without the values of hidden parameters: a diagnostic about the generated
+        Space may quote one wherever the template used it (metadata.name, a variable, a path),
+        an exception text too."""
+        return redact(message, self.values)
 
 
 @dataclass(frozen=True)
@@ -215,9 +234,7 @@ def expand(ctx: DocContext, spaceset: SpaceSet, file_lines: list[str]) -> Iterat
             continue
         yield Rendered(text, label, dataclasses.replace(base, rendered=text))
     for (message, pos), labels in failures.items():
-        for label in labels:
-            message = label.mask(message)
-        ctx.add_at(pos, f"{origin(labels)}: {message}")
+        ctx.add_at(pos, f"{origin(labels)}: {masked(labels, message)}")
 
 
 def _failing_place(problem: BaseException, source: str, names: Sequence[str]) -> tuple[Pos | None, str | None]:
@@ -257,6 +274,12 @@ def _probe(source: str, entry: dict[str, Any], label: Label) -> None:
         if isinstance(document, Parsed):
             label.note_secrets(document.data)
         break
+
+
+def masked(labels: Iterable[object], text: str) -> str:
+    """`text` without the value of any parameter hidden in the entries of `labels` (a text about
+    several entries masks the values of each)."""
+    return redact(text, {value for label in labels if isinstance(label, Label) for value in label.values})
 
 
 def origin(labels: Sequence[object]) -> str:
