@@ -18,6 +18,8 @@ from reconciler.errors import Diagnostic, Location, Severity
 from reconciler.manifests.yaml_positions import Parsed, Pos
 from reconciler.manifests.yaml_positions import Path as NodePath
 
+_NOTHING: frozenset[str] = frozenset()
+
 
 @dataclass(frozen=True)
 class TemplateMap:
@@ -68,7 +70,7 @@ class DocContext:
     fallbacks: frozenset[NodePath] = frozenset()
     # What the document writes under spec.secrets that may be a secret value (literal_secrets):
     # masked in every diagnostic of the document, wherever else the document repeats it.
-    secrets: frozenset[str] = frozenset()
+    secrets: frozenset[str] = _NOTHING
 
     def read(self, parsed: Parsed) -> None:
         """Make `parsed` this context's document."""
@@ -164,17 +166,15 @@ def literal_secrets(data: Any) -> frozenset[str]:
     a fromEnv that is not one. Not a reference: a variable name, a fromFile path, a key."""
     spec = data.get("spec") if isinstance(data, dict) else None
     secrets = spec.get("secrets") if isinstance(spec, dict) else None
-    if not isinstance(secrets, dict):
-        return frozenset(_scalars(secrets))
-    found: set[str] = set()
-    for name, ref in secrets.items():
+    found = set(_scalars(secrets))
+    for name, ref in secrets.items() if isinstance(secrets, dict) else ():
         if not _ENV_NAME.match(str(name)):
             found.add(str(name))
         if not isinstance(ref, dict):
             found.update(_scalars(ref))
         elif isinstance(env := ref.get("fromEnv"), str) and not _ENV_NAME.match(env):
             found.add(env)
-    return frozenset(found)
+    return frozenset(found) if found else _NOTHING  # most documents: one shared empty set
 
 
 def _scalars(value: Any) -> list[str]:

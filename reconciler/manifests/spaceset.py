@@ -35,6 +35,8 @@ TEMPLATE = ("spec", "template")
 class Hiding:
     names: set[str]  # parameters never shown
     known: bool = False  # has any entry rendered to a document?
+    # (entry index, parameter) whose value is a whole string under that entry's spec.secrets.
+    whole: set[tuple[int, str]] = field(default_factory=set)
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,8 +53,6 @@ class Label:
     index: int
     params: dict[str, Any]
     hiding: Hiding  # shared by every label of one SpaceSet
-    # Every string under spec.secrets of this entry's rendered document, casefolded.
-    secret_strings: set[str] = field(default_factory=set)
 
     @property
     def hidden(self) -> set[str]:
@@ -71,12 +71,14 @@ class Label:
         if secrets is None:
             return
         strings = {text.casefold() for text in _strings(secrets)}
-        self.secret_strings.update(strings)
         joined = "\0".join(strings)
         for key, value in self.params.items():
             text = _text(value).casefold()
+            if text in strings:
+                self.hiding.names.add(key)
+                self.hiding.whole.add((self.index, key))
             # A short value ("1", "eu") inside a longer string is more likely chance than a flow.
-            if text in strings or (len(text) >= SHORT and text in joined):
+            elif len(text) >= SHORT and text in joined:
                 self.hiding.names.add(key)
 
     @property
@@ -94,7 +96,7 @@ class Label:
             if (
                 len(text) >= SHORT
                 or not self.hiding.known
-                or text.casefold() in self.secret_strings
+                or (self.index, key) in self.hiding.whole
                 or secret_looking(key)
             ):
                 found.add(text)
