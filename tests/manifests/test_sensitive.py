@@ -261,6 +261,7 @@ def test_a_secret_parameter_is_masked_in_duplicate_ids_and_source_errors_of_its_
     (tmp_path / value).mkdir()
     (tmp_path / value / "key.txt").write_text("k\n")
     (tmp_path / value / "app.py").write_text("import gradio as gr\n")
+    (tmp_path / ".gitignore").write_text("key.txt\n")  # a secret file, as git should keep it out
     manifest = f"""\
 apiVersion: spaces-reconciler/v1
 kind: SpaceSet
