@@ -14,12 +14,11 @@ free, no payment method. `POST /_localhub/accounts/<name>` changes that.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 from reconciler.localhub.errors import bad_request
+from reconciler.localhub.state import write_atomic
 
 PLANS = ("free", "pro", "team", "enterprise")
 DEV_MODE_PLANS = frozenset({"pro", "team", "enterprise"})
@@ -58,9 +57,7 @@ class Accounts:
         if not isinstance(fullname, str) or not fullname:
             raise bad_request('"fullname" must be a non-empty string')
         self._data[name.lower()] = {"plan": plan, "canPay": can_pay, "fullname": fullname}
-        temp = self._file.with_name(f".accounts.{secrets.token_hex(4)}.tmp")
-        temp.write_text(json.dumps(self._data, indent=1), encoding="utf-8")
-        os.replace(temp, self._file)
+        write_atomic(self._file, json.dumps(self._data, indent=1))
         return self.get(name)
 
     def dev_mode_allowed(self, namespace: str) -> bool:

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.localhub import runtime
-from reconciler.localhub.state import Repo
+from reconciler.localhub.state import Repo, open_private, private_dir
 
 APPS_PREFIX = "/--apps/"  # the proxy route of running apps on the local Hub's own origin
 MAX_LINES = 5000  # run log lines kept per app
@@ -186,9 +186,10 @@ class AppRunner:
         shutil.rmtree(folder, ignore_errors=True)
         for path, data in files.items():
             target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        folder.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
+            with open_private(target) as out:
+                out.write(data)
+        private_dir(folder)
         port = free_port()
         namespace, name = repo_id.split("/", 1)
         env = {k: os.environ[k] for k in BASE_ENV if k in os.environ}

@@ -34,7 +34,7 @@ from starlette.responses import Response
 
 from reconciler.localhub import gitobj
 from reconciler.localhub.errors import HubError, bad_request
-from reconciler.localhub.state import Repo, Store
+from reconciler.localhub.state import Repo, Store, open_private, write_atomic
 from reconciler.localhub.web import PLURAL, Ctx, json_response
 
 Params = dict[str, str]
@@ -170,7 +170,7 @@ def put_part(ctx: Ctx, p: Params, body: Path) -> Response:
     etag = _md5(body)
     part = _part_path(ctx.store, p["upload"], number)
     os.replace(body, part)
-    part.with_name(part.name + ".etag").write_text(etag, encoding="utf-8")
+    write_atomic(part.with_name(part.name + ".etag"), etag)
     return Response(b"", headers={"ETag": f'"{etag}"'})
 
 
@@ -198,7 +198,7 @@ def complete(ctx: Ctx, p: Params) -> Response:
         if str(part.get("etag", "")).strip('"') != sidecar.read_text(encoding="utf-8"):
             raise bad_request(f"Part {number}: the ETag does not match the uploaded part")
     whole = ctx.store.temp_path()
-    with open(whole, "wb") as out:
+    with open_private(whole) as out:
         for path in paths:
             with open(path, "rb") as part_file:
                 shutil.copyfileobj(part_file, out, 1024 * 1024)

@@ -27,6 +27,7 @@ from reconciler.localhub import routes_spaces as spaces
 from reconciler.localhub.admin import Admin, admin_refusal
 from reconciler.localhub.apprunner import APPS_PREFIX
 from reconciler.localhub.errors import HubError, repo_not_found
+from reconciler.localhub.state import open_private
 from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
 
 log = logging.getLogger("reconciler.localhub")
@@ -374,7 +375,7 @@ class HubApp:
         temp = self.core.store.temp_path()
         try:
             size = 0
-            with open(temp, "wb") as out:
+            with open_private(temp) as out:
                 buffer: list[bytes] = []
                 buffered = 0
                 async for chunk in request.stream():

@@ -8,6 +8,9 @@ tree of each commit, written once), `tokens.json`, `buckets.json`, `events.jsonl
 the sha256 back), `tmp/` (uploads in progress). A commit writes its blobs and tree first
 and the repo JSON last, so a crash leaves either the old head or the new one. One lock
 guards the repos; content-addressed files need none.
+
+The state holds tokens, private repos' files and secret digests: every folder is 0700 and every
+file 0600, whatever the umask (`private_dir`, `open_private`, `write_atomic`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from reconciler.localhub import gitobj
 from reconciler.localhub.clock import Clock, iso
@@ -33,7 +36,8 @@ from reconciler.localhub.uploadmode import UploadPolicy
 REPO_TYPES = ("model", "dataset", "space")
 DEFAULT_USER = "local"
 DEFAULT_ORG = "local-org"
-SECRET_MODE = 0o600
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 # huggingface_hub's validate_repo_id (utils/_validators.py, after the Hub's own Names.ts):
 # letters, digits, "-", "_", "."; "cannot start or end with '-' or '.'" (so "_" may), at most 96.
 # The client says it "is not meant to replace the proper validation made on the Hub": no recording
@@ -169,8 +173,10 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.lock = threading.RLock()
+        root.mkdir(parents=True, exist_ok=True)  # its parents are not ours (e.g. `.reconcile/`)
+        os.chmod(root, DIR_MODE)  # also closes a state folder an older version left open to others
         for sub in ("repos", "blobs", "commits", "lfs", "xet", "tmp"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
+            private_dir(root / sub)
         for leftover in (root / "tmp").iterdir():
             leftover.unlink()  # an upload cut short by a crash or a stop
         clock_file = root / "clock.json"
@@ -197,8 +203,8 @@ class Store:
         if not self.tokens:
             self.add_token(f"hf_local_{secrets.token_hex(16)}", DEFAULT_USER, "write", [DEFAULT_ORG])
         self.default_token = next(t for t, i in self.tokens.items() if i.user == DEFAULT_USER)
-        # Tokens are credentials (the default one also opens the admin API): owner-only files.
-        _write_atomic(root / "token", self.default_token + "\n", SECRET_MODE)
+        # Rewritten on every start: a token file an older version left readable becomes 0600.
+        write_atomic(root / "token", self.default_token + "\n")
 
     # ------------------------------------------------------------------ persistence
 
@@ -214,29 +220,29 @@ class Store:
         """Persist `repo`; a newly created repo becomes visible only now."""
         self.repos[(repo.type, repo.id)] = repo
         path = self._repo_path(repo.type, repo.id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, json.dumps(repo.to_json(), separators=(",", ":")))
+        private_dir(path.parent)
+        write_atomic(path, json.dumps(repo.to_json(), separators=(",", ":")))
 
     def save_clock(self) -> None:
-        _write_atomic(self.root / "clock.json", json.dumps({"offset": self.clock.offset}))
+        write_atomic(self.root / "clock.json", json.dumps({"offset": self.clock.offset}))
 
     def add_token(self, token: str, user: str, role: str, orgs: list[str]) -> None:
         with self.lock:
             self.tokens[token] = TokenInfo(user, role, orgs)
             data = {t: asdict(i) for t, i in self.tokens.items()}
-            _write_atomic(self.root / "tokens.json", json.dumps(data, indent=1), SECRET_MODE)
+            write_atomic(self.root / "tokens.json", json.dumps(data, indent=1))
 
     def put_bucket(self, bucket_id: str, private: bool, now: float) -> dict[str, Any]:
         bucket = {"id": bucket_id, "private": private, "createdAt": iso(now), "size": 0, "totalFiles": 0}
         self.buckets[bucket_id] = bucket
-        _write_atomic(self.root / "buckets.json", json.dumps(self.buckets, indent=1))
+        write_atomic(self.root / "buckets.json", json.dumps(self.buckets, indent=1))
         return bucket
 
     def event(self, repo: str, kind: str, detail: str = "") -> None:
         record = {"time": iso(self.clock.now()), "repo": repo, "kind": kind, "detail": detail}
         self.events.append(record)
-        with open(self.root / "events.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record) + "\n")
+        with open_private(self.root / "events.jsonl", "ab") as log:
+            log.write((json.dumps(record) + "\n").encode("utf-8"))
 
     # ------------------------------------------------------------------ blobs and trees
 
@@ -247,8 +253,8 @@ class Store:
         oid = gitobj.blob_oid(data)
         path = self.blob_path(oid)
         if not path.exists():
-            path.parent.mkdir(exist_ok=True)
-            _write_atomic(path, data)
+            private_dir(path.parent)
+            write_atomic(path, data)
         return oid
 
     def read_blob(self, oid: str) -> bytes:
@@ -307,23 +313,24 @@ class Store:
             if actual != sha256:
                 raise HubError(422, f"Content mismatch for LFS object {sha256}: its sha256 is {actual}")
             if not target.is_file():
-                target.parent.mkdir(exist_ok=True)
+                private_dir(target.parent)
                 if isinstance(source, bytes):
-                    _write_atomic(target, source)
+                    write_atomic(target, source)
                 elif owned:
-                    os.replace(source, target)
+                    os.replace(source, target)  # made by open_private in tmp/, so already 0600
                 else:
                     temp = self.temp_path()
-                    shutil.copyfile(source, temp)
+                    with open(source, "rb") as original, open_private(temp) as copy:
+                        shutil.copyfileobj(original, copy, _CHUNK)
                     os.replace(temp, target)
         finally:
             if owned and isinstance(source, Path):
                 source.unlink(missing_ok=True)
         if xet_hash is not None and self.xet_hash(sha256) != xet_hash:
-            _write_atomic(target.with_name(f"{sha256}.xet"), xet_hash)
+            write_atomic(target.with_name(f"{sha256}.xet"), xet_hash)
             back = self.root / "xet" / xet_hash[:2] / xet_hash
-            back.parent.mkdir(exist_ok=True)
-            _write_atomic(back, sha256)
+            private_dir(back.parent)
+            write_atomic(back, sha256)
 
     def xet_hash(self, sha256: str) -> str | None:
         """The Xet hash of the content `sha256`, when it was stored through Xet."""
@@ -437,8 +444,8 @@ class Store:
             self.put_blob(data)
             tree[path][2] = sha
         commit_file = self.root / "commits" / sha[:2] / f"{sha}.json"
-        commit_file.parent.mkdir(exist_ok=True)
-        _write_atomic(commit_file, json.dumps(tree, separators=(",", ":")))
+        private_dir(commit_file.parent)
+        write_atomic(commit_file, json.dumps(tree, separators=(",", ":")))
         meta = CommitMeta(sha, parent, title, message, author, now)
         repo.commits.append(meta)
         repo.head, repo.tree, repo.modified = sha, tree, now
@@ -456,11 +463,44 @@ def _sha256_of(source: Path | bytes) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _write_atomic(path: Path, content: str | bytes, mode: int = 0o666) -> None:
+# Every write of the local Hub under its state folder goes through these three.
+
+
+def private_dir(path: Path) -> None:
+    """`path` and its missing parents as folders only the owner can open, whatever the umask."""
+    missing: list[Path] = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(DIR_MODE)
+        except FileExistsError:
+            continue  # made by another writer meanwhile, through here too
+        os.chmod(folder, DIR_MODE)  # the umask can take bits from mkdir's mode
+
+
+_OPEN_FLAGS = {"wb": os.O_TRUNC, "ab": os.O_APPEND, "xb": os.O_EXCL}
+
+
+def open_private(path: Path, mode: str = "wb") -> BinaryIO:
+    """`path` opened for writing ("wb", "ab" or "xb") as a file only the owner can read, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | _OPEN_FLAGS[mode], FILE_MODE)
+    try:
+        # Set on the open file, before any byte is written; this also tightens a file appended to
+        # that an older version created readable by others.
+        os.fchmod(fd, FILE_MODE)
+        return open(fd, "ab" if mode == "ab" else "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Replace `path` with `content` in one rename, as a 0600 file."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     data = content.encode("utf-8") if isinstance(content, str) else content
-    # The mode is set at creation (before any byte is written), so a token file is never readable by others.
-    with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as handle:
+    with open_private(temp, "xb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

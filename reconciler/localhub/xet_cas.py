@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import threading
 import weakref
@@ -25,7 +24,7 @@ from starlette.responses import Response
 
 from reconciler.localhub import xet_formats as fmt
 from reconciler.localhub.errors import HubError
-from reconciler.localhub.state import Store
+from reconciler.localhub.state import Store, open_private, private_dir, write_atomic
 from reconciler.localhub.web import Ctx, json_response
 
 Params = dict[str, str]
@@ -94,13 +93,8 @@ def cas_path(store: Store, kind: str, name: str, suffix: str = "") -> Path:
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    private_dir(path.parent)
+    write_atomic(path, data)
 
 
 def hash_param(text: str) -> bytes:
@@ -257,9 +251,8 @@ def _store_file(
         return
     digest = hashlib.sha256()
     temp = store.temp_path()  # put_lfs moves a file from here into place instead of copying it
-    temp.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with open(temp, "wb") as out:
+        with open_private(temp) as out:
             for term in info.terms:
                 xorb = xorbs[term.xorb]
                 for data in _term_data(store, xorb, term.start, term.end):

@@ -4,6 +4,8 @@ environment an app gets, and no process left behind."""
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -69,6 +71,24 @@ def test_crash_is_runtime_error_with_the_last_line(tmp_path: Path) -> None:
         assert "Traceback (most recent call last):" in log
     finally:
         runner.stop_all()
+
+
+def test_work_folders_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    # They hold a private Space's files, under the local Hub's state folder (owner-only, state.py).
+    runner = AppRunner(tmp_path / "apps", time.time)
+    previous = os.umask(0o022)
+    try:
+        files = {"app.py": b"import no_such_module_here\n", "src/util.py": b"x = 1\n"}
+        runner.ensure("ns/private", "ns-private", ("c" * 40, 0.0), lambda: files, "app.py", {})
+        assert wait_for(runner, "ns/private", "RUNTIME_ERROR").stage == "RUNTIME_ERROR"
+    finally:
+        os.umask(previous)
+        runner.stop_all()
+    apps = tmp_path / "apps"
+    folder = apps / "ns-private" / ("c" * 12)
+    expected = {apps: 0o700, apps / "ns-private": 0o700, folder: 0o700, folder / "src": 0o700}
+    expected.update({folder / "app.py": 0o600, folder / "src" / "util.py": 0o600})
+    assert {path: stat.S_IMODE(path.stat().st_mode) for path in expected} == expected
 
 
 GRADIO_APP = b"""\
