@@ -15,7 +15,7 @@ simulated. Evidence for each behaviour is next to it:
 - Stage: APP_STARTING until the app answers HTTP, then RUNNING; RUNTIME_ERROR when the
   process exits, with "Exit code: N. Reason: <last line>" as errorMessage (the shape of the
   Hub's message, reconciler/localhub/runtime.py) and its output as the run log.
-- Secret values are kept in memory only (the store keeps digests): after the local Hub
+- Secret values are kept in memory only (the store keeps keyed digests): after the local Hub
   restarts, an app runs without the secrets written before, until they are written again.
 - The number of running apps is bounded: launching one more puts the least recently used
   app to sleep (stage SLEEPING, as a Space past its sleep time shows on the Hub); a request

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Any
@@ -84,11 +83,11 @@ def mounted(ctx: Ctx, volumes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def set_secret(ctx: Ctx, repo: Repo, item: Any) -> None:
     key, value, description = parse_key_value(item, secret=True)
-    # Only a digest is kept: no secret value is ever written anywhere.
-    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
+    # Only a keyed digest is kept (Store.secret_digest): no value, nor anything it can be guessed from.
+    digest = ctx.store.secret_digest(value)
     # Dates come from the Hub's clock (the store's: the one its Date header and commit dates
     # use), which a client's own clock may disagree with (hub-contract §13 has no bound on it).
-    repo.secrets[key] = {"sha256": digest, "description": description, "updatedAt": iso(ctx.store.clock.now())}
+    repo.secrets[key] = {"hmac": digest, "description": description, "updatedAt": iso(ctx.store.clock.now())}
     if ctx.core.apps is not None:
         ctx.core.apps.remember_secret(repo.id, key, value)  # in memory, for the app's environment
 

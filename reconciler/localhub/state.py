@@ -5,9 +5,9 @@ Layout: `repos/<type>s/<ns>/<name>.json` (one small JSON per repo, rewritten ato
 tree of each commit, written once), `tokens.json`, `buckets.json`, `events.jsonl`,
 `clock.json`, `lfs/<2>/<sha256>` (LFS and Xet file contents, keyed by sha256; a sidecar
 `lfs/<2>/<sha256>.xet` holds the Xet hash of a file Xet stored, `xet/<2>/<xet hash>` names
-the sha256 back), `tmp/` (uploads in progress). A commit writes its blobs and tree first
-and the repo JSON last, so a crash leaves either the old head or the new one. One lock
-guards the repos; content-addressed files need none.
+the sha256 back), `tmp/` (uploads in progress), `digest.key` (the key of the secrets' digests).
+A commit writes its blobs and tree first and the repo JSON last, so a crash leaves either the
+old head or the new one. One lock guards the repos; content-addressed files need none.
 
 The state holds tokens, private repos' files and secret digests: every folder is 0700 and every
 file 0600, whatever the umask (`private_dir`, `open_private`, `write_atomic`).
@@ -16,6 +16,7 @@ file 0600, whatever the umask (`private_dir`, `open_private`, `write_atomic`).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -38,6 +39,7 @@ DEFAULT_USER = "local"
 DEFAULT_ORG = "local-org"
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+DIGEST_KEY_FILE = "digest.key"
 # huggingface_hub's validate_repo_id (utils/_validators.py, after the Hub's own Names.ts):
 # letters, digits, "-", "_", "."; "cannot start or end with '-' or '.'" (so "_" may), at most 96.
 # The client says it "is not meant to replace the proper validation made on the Hub": no recording
@@ -186,10 +188,16 @@ class Store:
             token: TokenInfo(**info) for token, info in self._load("tokens.json", {}).items()
         }
         self.buckets: dict[str, dict[str, Any]] = self._load("buckets.json", {})
+        self.digest_key = self._digest_key()
         self.repos: dict[tuple[str, str], Repo] = {}
         for path in (root / "repos").glob("*/*/*.json"):
             repo = Repo.from_json(json.loads(path.read_text(encoding="utf-8")))
             self.repos[(repo.type, repo.id)] = repo
+            # An older version kept an unkeyed sha256 of each secret value. It cannot be rekeyed
+            # without the value, so it is dropped and the file rewritten at once (the unkeyed hash
+            # leaves the disk); the key stays, and no digest check matches it until it is written again.
+            if any(entry.pop("sha256", None) is not None for entry in repo.secrets.values()):
+                self.save(repo)
         self.events: list[dict[str, Any]] = []
         events_file = root / "events.jsonl"
         if events_file.exists():
@@ -207,6 +215,21 @@ class Store:
         write_atomic(root / "token", self.default_token + "\n")
 
     # ------------------------------------------------------------------ persistence
+
+    def _digest_key(self) -> bytes:
+        """The key of `secret_digest`: random per state folder, kept so digests compare across restarts."""
+        path = self.root / DIGEST_KEY_FILE
+        if not path.exists():
+            write_atomic(path, secrets.token_bytes(32).hex() + "\n")
+        return bytes.fromhex(path.read_text(encoding="utf-8").strip())
+
+    def secret_digest(self, value: str) -> str:
+        """What the store keeps of a secret value: HMAC-SHA256 under this state folder's key.
+
+        An unkeyed hash of a low-entropy value is as good as the value to anyone who reads it;
+        this one is worth nothing without the key (which only the owner can read, like the digests).
+        """
+        return hmac.new(self.digest_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def _load(self, name: str, default: Any) -> Any:
         path = self.root / name

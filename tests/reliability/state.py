@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from reconciler.localhub import LocalHub
@@ -24,8 +23,8 @@ def problems(hub: LocalHub, ids: Iterable[str], version: str) -> list[str]:
     """Every way the Hub differs from the fleet at `version` (see helpers.write_fleet)."""
     found = []
     expected_secrets = {
-        "API_TOKEN": hashlib.sha256(CANARY.encode()).hexdigest(),
-        "KEY_FILE": hashlib.sha256(FILE_CANARY.encode()).hexdigest(),  # the file's content, one newline less
+        "API_TOKEN": hub.store.secret_digest(CANARY),
+        "KEY_FILE": hub.store.secret_digest(FILE_CANARY),  # the file's content, one newline less
     }
     with hub.store.lock:
         for space_id in ids:
@@ -37,7 +36,7 @@ def problems(hub: LocalHub, ids: Iterable[str], version: str) -> list[str]:
             variables = {key: entry["value"] for key, entry in repo.variables.items()}
             if variables != {"INDEX": index, "VERSION": version}:
                 found.append(f"{space_id}: variables {variables}")
-            secrets = {key: entry["sha256"] for key, entry in repo.secrets.items()}
+            secrets = {key: entry.get("hmac") for key, entry in repo.secrets.items()}
             if secrets != expected_secrets:
                 found.append(f"{space_id}: secrets {sorted(secrets)} (or a wrong value)")
             app = hub.store.read_file(repo.tree, "app.py") if "app.py" in repo.tree else b""
