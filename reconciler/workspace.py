@@ -24,7 +24,20 @@ def repository_root(start: Path | None = None) -> Path:
 
 
 def state_dir(start: Path | None = None) -> Path:
-    return repository_root(start) / STATE_DIR_NAME
+    return private(repository_root(start) / STATE_DIR_NAME)
+
+
+def private(folder: Path) -> Path:
+    """`folder`, made if missing and readable by its owner only (0700): it holds private Spaces'
+    file trees, the crash log, upload pins and the local Hub. Where it cannot be made or changed
+    (a read-only checkout, someone else's folder) it is left as it is."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
+    except OSError:
+        pass
+    return folder
 
 
 def tree_cache_dir(start: Path | None = None) -> Path:

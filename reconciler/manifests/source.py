@@ -36,7 +36,7 @@ from reconciler.errors import SourceFileRefused
 from reconciler.manifests import gitignored, hubfiles
 from reconciler.manifests.card import split_front_matter
 from reconciler.model import ContentId, SourceFile
-from reconciler.workspace import STATE_DIR_NAME
+from reconciler.workspace import STATE_DIR_NAME, private
 
 README = "README.md"
 # Large files' content ids, remembered between runs (reconciler.identity.HashCache), under the
@@ -147,6 +147,7 @@ class UploadGuard:
     def _uploads(self) -> str:
         folder = os.path.join(self.root, STATE_DIR_NAME, "uploads")
         if not self._uploads_ready:
+            private(Path(self.root) / STATE_DIR_NAME)
             os.makedirs(folder, mode=0o700, exist_ok=True)
             os.chmod(folder, 0o700)
             _remove_stale_pins(folder)

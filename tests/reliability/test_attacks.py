@@ -511,3 +511,12 @@ def test_a_secret_file_git_does_not_ignore_is_a_warning_and_an_ignored_one_is_no
     (secret_repo / ".gitignore").write_text("secrets/\n")
     ignored = run_cli("validate", "manifests")
     assert ignored.code == 0 and "secret-file-not-ignored" not in ignored.output, ignored.output
+
+
+def test_the_tools_own_folder_is_private_to_its_user(secret_repo: Path, hub: LocalHub) -> None:
+    (secret_repo / ".reconcile").mkdir(mode=0o755, exist_ok=True)
+    os.chmod(secret_repo / ".reconcile", 0o755)  # as an older version (or a umask of 022) left it
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=""))
+    result = run_cli("apply", "manifests", "--auto-approve", "--no-wait")
+    assert result.code == 0, result.output
+    assert stat.S_IMODE(os.stat(secret_repo / ".reconcile").st_mode) == 0o700
