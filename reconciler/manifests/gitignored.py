@@ -30,33 +30,52 @@ MAX_IGNORE_BYTES = 1 << 20
 
 def is_ignored(real: str, root: str) -> bool:
     """Whether git ignores the resolved path `real`, inside the repository at `root`."""
-    relative = os.path.relpath(real, root)
-    parts = relative.split(os.sep)
-    # An ignored folder takes everything under it: check each ancestor, then the path.
-    for depth in range(1, len(parts) + 1):
-        if _decides(root, parts[:depth], is_folder=depth < len(parts) or os.path.isdir(real)):
+    return Ignores(root).ignored(real)
+
+
+class Ignores:
+    """The ignore rules of one repository, each `.gitignore` read once and each folder's verdict
+    kept: a source folder of thousands of files asks about each."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        self._folders: dict[tuple[str, ...], bool] = {}
+
+    def ignored(self, real: str) -> bool:
+        parts = tuple(os.path.relpath(real, self.root).split(os.sep))
+        # An ignored folder takes everything under it, whatever a later pattern re-includes.
+        if any(self._folder(parts[:depth]) for depth in range(1, len(parts))):
             return True
-    return False
+        return self._decides(parts, is_folder=os.path.isdir(real))
+
+    def _folder(self, parts: tuple[str, ...]) -> bool:
+        known = self._folders.get(parts)
+        if known is None:
+            known = self._folders[parts] = self._decides(parts, is_folder=True)
+        return known
+
+    def _decides(self, parts: tuple[str, ...], is_folder: bool) -> bool:
+        for level in range(len(parts) - 1, -1, -1):  # the deepest .gitignore first
+            verdict = _verdict(self._spec(os.path.join(self.root, *parts[:level], GITIGNORE)), parts[level:], is_folder)
+            if verdict is not None:
+                return verdict
+        return bool(_verdict(self._spec(os.path.join(self.root, ".git", "info", "exclude")), parts, is_folder))
+
+    def _spec(self, path: str) -> pathspec.GitIgnoreSpec | None:
+        if path not in self._specs:
+            self._specs[path] = _read_spec(path)
+        return self._specs[path]
 
 
-def _decides(root: str, parts: list[str], is_folder: bool) -> bool:
-    for level in range(len(parts) - 1, -1, -1):  # the deepest .gitignore first
-        spec = _spec(os.path.join(root, *parts[:level], GITIGNORE))
-        verdict = _verdict(spec, parts[level:], is_folder)
-        if verdict is not None:
-            return verdict
-    verdict = _verdict(_spec(os.path.join(root, ".git", "info", "exclude")), parts, is_folder)
-    return bool(verdict)
-
-
-def _verdict(spec: pathspec.GitIgnoreSpec | None, parts: list[str], is_folder: bool) -> bool | None:
+def _verdict(spec: pathspec.GitIgnoreSpec | None, parts: tuple[str, ...], is_folder: bool) -> bool | None:
     if spec is None:
         return None
     path = "/".join(parts) + ("/" if is_folder else "")
     return spec.check_file(path).include
 
 
-def _spec(path: str) -> pathspec.GitIgnoreSpec | None:
+def _read_spec(path: str) -> pathspec.GitIgnoreSpec | None:
     try:
         text = read_small(path, MAX_IGNORE_BYTES).decode("utf-8", errors="replace")
     except OSError:

@@ -98,6 +98,12 @@ RULES: dict[str, Rule] = {
             (SOURCE,),
         ),
         Rule(
+            "files-outside-git",
+            Severity.WARNING,
+            "files of the source folder the repository's git ignores (uploaded from this checkout only)",
+            (SOURCE,),
+        ),
+        Rule(
             "secret-looking-variable",
             Severity.WARNING,
             "a variable (public) named like a credential",
@@ -210,6 +216,19 @@ def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:
             f"{len(listing.gitignored)} file(s) left out because the folder's .gitignore matches them "
             f"(the Hub drops such files from a commit): {shown}",
             "remove them from the folder or from .gitignore, or add them to spec.source.exclude",
+        )
+    if listing is not None and listing.outside_git:
+        shown = ", ".join(listing.outside_git[:5]) + (
+            f" and {len(listing.outside_git) - 5} more" if len(listing.outside_git) > 5 else ""
+        )
+        _emit(
+            ctx,
+            "files-outside-git",
+            ("spec", "source", "path"),
+            f"{len(listing.outside_git)} file(s) of the source folder are ignored by the repository's git: "
+            f"they are uploaded from this checkout, but a fresh clone (CI) has none of them: {shown}",
+            "if they are secrets (.env, keys), add them to spec.source.exclude; if they are built, build them "
+            "where apply runs",
         )
 
 

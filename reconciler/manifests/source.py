@@ -292,6 +292,7 @@ class Listing:
     # Every entry read from the folder, README.md included: (path in the Space, resolved path).
     entries: tuple[tuple[str, str], ...] = ()
     gitignored: tuple[str, ...] = ()  # files left out because the folder's .gitignore matches them
+    outside_git: tuple[str, ...] = ()  # files kept that the repository's own git ignores
 
 
 class SourceCache:
@@ -300,6 +301,7 @@ class SourceCache:
         self.guard = UploadGuard(self.root)
         self.hashes = hashes if hashes is not None else identity.HashCache(Path(self.root) / HASH_CACHE_FILE)
         self._cache: dict[tuple[str, tuple[str, ...]], Listing] = {}
+        self.ignores = gitignored.Ignores(self.root) if gitignored.in_git_work_tree(self.root) else None
         self._inside: dict[str, bool] = {}
 
     def inside(self, path: Path) -> bool:
@@ -358,6 +360,11 @@ class SourceCache:
             problems=tuple(problems),
             entries=tuple((rel, os.path.realpath(absolute)) for rel, absolute in found),
             gitignored=tuple(gitignored),
+            outside_git=tuple(
+                f.path
+                for f in files
+                if self.ignores is not None and f.local_path and self.ignores.ignored(os.path.realpath(f.local_path))
+            ),
         )
 
     def read_listed(self, absolute: str, rel: str) -> bytes:
@@ -413,7 +420,7 @@ class SourceCache:
             return None if is_inside(target, source) else "to a folder outside the source folder"
         if not os.path.isfile(target):
             return "to something that is not a regular file (or does not exist)"
-        if gitignored.in_git_work_tree(self.root) and gitignored.is_ignored(target, self.root):
+        if self.ignores is not None and self.ignores.ignored(target):
             # Where secret files are kept, whatever the manifests (which a pull request edits) declare.
             return "to a file git ignores"
         return None

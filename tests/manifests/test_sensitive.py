@@ -278,6 +278,7 @@ spec:
       sdkVersion: "6.15.1"
       source: {{path: "../{{{{ tok }}}}"}}
       secrets: {{K: {{fromFile: "../{{{{ tok }}}}/key.txt"}}}}
+      lifecycle: {{ignoreLint: [files-outside-git]}}
 ---
 apiVersion: spaces-reconciler/v1
 kind: Space
@@ -286,6 +287,7 @@ spec:
   sdk: gradio
   sdkVersion: "6.15.1"
   source: {{path: ../{value}}}
+  lifecycle: {{ignoreLint: [files-outside-git]}}
 """
     output = _load(tmp_path, manifest)
     assert value.casefold() not in output.casefold(), output
@@ -294,8 +296,8 @@ spec:
         f"m.yaml:10:13: error: {both}: duplicate Space id acme/demo-(hidden): the template of SpaceSet tpl renders",
         "  hint: put a parameter in metadata.name, e.g. name: demo-(hidden)-{{ i }}",
         f"m.yaml:14:22: error: {both}: source folder '../(hidden)' contains the file of the secret declared at",
-        "m.yaml:19:35: error: duplicate Space id acme/demo-(hidden) (also defined at",
-        "m.yaml:23:18: error: source folder '../(hidden)' contains the file of the secret declared at",
+        "m.yaml:20:35: error: duplicate Space id acme/demo-(hidden) (also defined at",
+        "m.yaml:24:18: error: source folder '../(hidden)' contains the file of the secret declared at",
     ]
     lines = output.splitlines()
     assert len(lines) == len(expected), output

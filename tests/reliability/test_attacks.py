@@ -520,3 +520,16 @@ def test_the_tools_own_folder_is_private_to_its_user(secret_repo: Path, hub: Loc
     result = run_cli("apply", "manifests", "--auto-approve", "--no-wait")
     assert result.code == 0, result.output
     assert stat.S_IMODE(os.stat(secret_repo / ".reconcile").st_mode) == 0o700
+
+
+def test_files_the_repository_ignores_in_a_source_folder_are_named_before_they_are_uploaded(
+    secret_repo: Path,
+) -> None:
+    (secret_repo / ".gitignore").write_text("secrets/\n.env\n")
+    (secret_repo / "app" / ".env").write_text("API_KEY=local-only\n")
+    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=""))
+    result = run_cli("validate", "manifests")
+    assert result.code == 0, result.output
+    assert "1 file(s) of the source folder are ignored by the repository's git" in result.output
+    assert ": .env" in result.output and "[files-outside-git]" in result.output
+    assert "local-only" not in result.output
