@@ -13,6 +13,15 @@ import os
 import stat
 from pathlib import Path
 
+# Not on Windows, which has no FIFOs to guard against (nor os.set_blocking for files before 3.12).
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def blocking(descriptor: int) -> None:
+    """Reads of a regular file opened with NONBLOCK block again, as reads of a file should."""
+    if NONBLOCK:
+        os.set_blocking(descriptor, True)
+
 
 class NotARegularFile(OSError):
     def __init__(self) -> None:
@@ -31,14 +40,14 @@ def read_small(path: str | Path, limit: int) -> bytes:
 
     O_NONBLOCK makes opening a FIFO return at once (it then fails the regular-file check);
     the read stops one byte past the limit, whatever the size the file claims."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    descriptor = os.open(path, os.O_RDONLY | NONBLOCK)
     with os.fdopen(descriptor, "rb") as handle:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise NotARegularFile()
         if info.st_size > limit:
             raise FileTooLarge(info.st_size, limit)
-        os.set_blocking(descriptor, True)
+        blocking(descriptor)
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise FileTooLarge(len(data), limit)

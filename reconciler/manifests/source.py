@@ -33,6 +33,7 @@ from pydantic import PrivateAttr
 
 from reconciler import identity
 from reconciler.errors import SourceFileRefused
+from reconciler.files import NONBLOCK, blocking
 from reconciler.manifests import gitignored, hubfiles
 from reconciler.manifests.card import split_front_matter
 from reconciler.model import ContentId, SourceFile
@@ -181,13 +182,13 @@ def open_inside(real: str, root: str, shown: str) -> Iterator[BinaryIO]:
     if not is_inside(real, root) or in_git_dir(real, root):
         raise UploadRefused(f"{shown} resolves outside the repository or into .git; refusing to upload it")
     try:
-        descriptor = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        descriptor = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | NONBLOCK)
     except OSError:
         raise UploadRefused(f"{shown} changed on disk since it was validated; refusing to upload it") from None
     with os.fdopen(descriptor, "rb") as handle:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise UploadRefused(f"{shown} is not a regular file; refusing to upload it")
-        os.set_blocking(descriptor, True)
+        blocking(descriptor)
         try:
             opened = os.readlink(f"/proc/self/fd/{descriptor}")
         except OSError:
