@@ -15,6 +15,7 @@ import click
 from reconciler import __version__
 from reconciler.commands import register_all
 from reconciler.errors import ReconcileError, UserError
+from reconciler.files import open_private
 from reconciler.planner import PruneRefused
 from reconciler.render.words import PRUNE_REFUSAL_HINT, prune_refusal_text
 from reconciler.workspace import state_dir
@@ -121,11 +122,9 @@ def main(argv: list[str] | None = None) -> None:
         code = 1
     except Exception:
         crash_log = state_dir() / "crash.log"
-        crash_log.parent.mkdir(parents=True, exist_ok=True)
         # Private to the user, like the rest of .reconcile/: a traceback names paths and values.
-        with os.fdopen(os.open(crash_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as log:
-            os.fchmod(log.fileno(), 0o600)
-            log.write(traceback.format_exc())
+        with open_private(crash_log) as log:
+            log.write(traceback.format_exc().encode("utf-8"))
         click.echo(f"error: unexpected failure; this is a bug. Details in {crash_log}", err=True)
         code = 3
     sys.exit(code if isinstance(code, int) else 0)

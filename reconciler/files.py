@@ -12,7 +12,11 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
+# Modes of what only its owner may read: the tool's own folder, the local Hub's state.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 # Not on Windows, which has no FIFOs to guard against (nor os.set_blocking for files before 3.12).
 NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
@@ -52,3 +56,34 @@ def read_small(path: str | Path, limit: int) -> bytes:
     if len(data) > limit:
         raise FileTooLarge(len(data), limit)
     return data
+
+
+def private_dir(path: Path) -> None:
+    """`path` and its missing parents as folders only the owner can open, whatever the umask."""
+    missing: list[Path] = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(DIR_MODE)
+        except FileExistsError:
+            continue  # made by another writer meanwhile, through here too
+        os.chmod(folder, DIR_MODE)  # the umask can take bits from mkdir's mode
+
+
+_OPEN_FLAGS = {"wb": os.O_TRUNC, "ab": os.O_APPEND, "xb": os.O_EXCL}
+
+
+def open_private(path: Path, mode: str = "wb") -> BinaryIO:
+    """`path` opened for writing ("wb", "ab" or "xb") as a file only the owner can read, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | _OPEN_FLAGS[mode], FILE_MODE)
+    try:
+        # Set on the open file, before any byte is written; this also tightens a file appended to
+        # that an older version created readable by others.
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+            os.fchmod(fd, FILE_MODE)
+        return open(fd, "ab" if mode == "ab" else "wb")
+    except BaseException:
+        os.close(fd)
+        raise

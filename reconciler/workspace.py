@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.files import DIR_MODE, private_dir
+
 STATE_DIR_NAME = ".reconcile"
 
 
@@ -32,9 +34,9 @@ def private(folder: Path) -> Path:
     file trees, the crash log, upload pins and the local Hub. Where it cannot be made or changed
     (a read-only checkout, someone else's folder) it is left as it is."""
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(folder)
         if folder.stat().st_mode & 0o077:
-            folder.chmod(0o700)
+            folder.chmod(DIR_MODE)
     except OSError:
         pass
     return folder

@@ -43,8 +43,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.files import open_private, private_dir
 from reconciler.localhub import runtime
-from reconciler.localhub.state import Repo, open_private, private_dir
+from reconciler.localhub.state import Repo
 
 APPS_PREFIX = "/--apps/"  # the proxy route of running apps on the local Hub's own origin
 MAX_LINES = 5000  # run log lines kept per app

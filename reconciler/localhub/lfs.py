@@ -32,9 +32,10 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
+from reconciler.files import open_private
 from reconciler.localhub import gitobj
 from reconciler.localhub.errors import HubError, bad_request
-from reconciler.localhub.state import Repo, Store, open_private, write_atomic
+from reconciler.localhub.state import Repo, Store, write_atomic
 from reconciler.localhub.web import PLURAL, Ctx, json_response
 
 Params = dict[str, str]

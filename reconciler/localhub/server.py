@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler.files import open_private
 from reconciler.localhub import appproxy, contention, lfs, ratelimit, xet
 from reconciler.localhub import routes_git as git
 from reconciler.localhub import routes_repos as repos
@@ -27,7 +28,6 @@ from reconciler.localhub import routes_spaces as spaces
 from reconciler.localhub.admin import Admin, admin_refusal
 from reconciler.localhub.apprunner import APPS_PREFIX
 from reconciler.localhub.errors import HubError, repo_not_found
-from reconciler.localhub.state import open_private
 from reconciler.localhub.web import PLURAL, Core, Ctx, json_response
 
 log = logging.getLogger("reconciler.localhub")

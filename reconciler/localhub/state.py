@@ -10,7 +10,8 @@ A commit writes its blobs and tree first and the repo JSON last, so a crash leav
 old head or the new one. One lock guards the repos; content-addressed files need none.
 
 The state holds tokens, private repos' files and secret digests: every folder is 0700 and every
-file 0600, whatever the umask (`private_dir`, `open_private`, `write_atomic`).
+file 0600, whatever the umask (`write_atomic` here, `private_dir` and `open_private` of
+reconciler.files, which the tool's own `.reconcile/` uses too).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+from reconciler.files import DIR_MODE, open_private, private_dir
 from reconciler.localhub import gitobj
 from reconciler.localhub.clock import Clock, iso
 from reconciler.localhub.errors import HubError, entry_not_found
@@ -37,8 +39,6 @@ from reconciler.localhub.uploadmode import UploadPolicy
 REPO_TYPES = ("model", "dataset", "space")
 DEFAULT_USER = "local"
 DEFAULT_ORG = "local-org"
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 DIGEST_KEY_FILE = "digest.key"
 # huggingface_hub's validate_repo_id (utils/_validators.py, after the Hub's own Names.ts):
 # letters, digits, "-", "_", "."; "cannot start or end with '-' or '.'" (so "_" may), at most 96.
@@ -487,36 +487,6 @@ def _sha256_of(source: Path | bytes) -> tuple[str, int]:
 
 
 # Every write of the local Hub under its state folder goes through these three.
-
-
-def private_dir(path: Path) -> None:
-    """`path` and its missing parents as folders only the owner can open, whatever the umask."""
-    missing: list[Path] = []
-    while not path.is_dir():
-        missing.append(path)
-        path = path.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(DIR_MODE)
-        except FileExistsError:
-            continue  # made by another writer meanwhile, through here too
-        os.chmod(folder, DIR_MODE)  # the umask can take bits from mkdir's mode
-
-
-_OPEN_FLAGS = {"wb": os.O_TRUNC, "ab": os.O_APPEND, "xb": os.O_EXCL}
-
-
-def open_private(path: Path, mode: str = "wb") -> BinaryIO:
-    """`path` opened for writing ("wb", "ab" or "xb") as a file only the owner can read, whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | _OPEN_FLAGS[mode], FILE_MODE)
-    try:
-        # Set on the open file, before any byte is written; this also tightens a file appended to
-        # that an older version created readable by others.
-        os.fchmod(fd, FILE_MODE)
-        return open(fd, "ab" if mode == "ab" else "wb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

@@ -22,9 +22,10 @@ from typing import Any
 
 from starlette.responses import Response
 
+from reconciler.files import open_private, private_dir
 from reconciler.localhub import xet_formats as fmt
 from reconciler.localhub.errors import HubError
-from reconciler.localhub.state import Store, open_private, private_dir, write_atomic
+from reconciler.localhub.state import Store, write_atomic
 from reconciler.localhub.web import Ctx, json_response
 
 Params = dict[str, str]

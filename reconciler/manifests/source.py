@@ -33,7 +33,7 @@ from pydantic import PrivateAttr
 
 from reconciler import identity
 from reconciler.errors import SourceFileRefused
-from reconciler.files import NONBLOCK, blocking
+from reconciler.files import NONBLOCK, blocking, open_private
 from reconciler.manifests import gitignored, hubfiles
 from reconciler.manifests.card import split_front_matter
 from reconciler.model import ContentId, SourceFile
@@ -140,8 +140,7 @@ class UploadGuard:
             if not _linked(file.real_path, pinned, (checked.st_dev, checked.st_ino)):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(pinned)
-                copy = os.open(pinned, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-                with os.fdopen(copy, "wb") as target:
+                with open_private(Path(pinned), "xb") as target:  # O_EXCL: never through a link
                     shutil.copyfileobj(handle, target, 1 << 20)
             return pinned
 
@@ -149,8 +148,7 @@ class UploadGuard:
         folder = os.path.join(self.root, STATE_DIR_NAME, "uploads")
         if not self._uploads_ready:
             private(Path(self.root) / STATE_DIR_NAME)
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-            os.chmod(folder, 0o700)
+            private(Path(folder))
             _remove_stale_pins(folder)
             self._uploads_ready = True
         return folder

@@ -533,3 +533,18 @@ def test_files_the_repository_ignores_in_a_source_folder_are_named_before_they_a
     assert "1 file(s) of the source folder are ignored by the repository's git" in result.output
     assert ": .env" in result.output and "[files-outside-git]" in result.output
     assert "local-only" not in result.output
+
+
+def test_a_crash_exits_3_with_a_log_only_its_user_can_read(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reconciler.commands.validate as validate_command
+
+    def bug(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug in the loader")
+
+    monkeypatch.setattr(validate_command, "load_manifests", bug)
+    result = run_cli("validate", "manifests")
+    assert result.code == 3, result.output
+    log = repo / ".reconcile" / "crash.log"
+    assert "RuntimeError: a bug in the loader" in log.read_text()
+    assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(log.parent).st_mode) == 0o700
