@@ -8,9 +8,11 @@ Only a regular file is read, and never more than the caller's limit.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,12 +21,6 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 # Not on Windows, which has no FIFOs to guard against (nor os.set_blocking for files before 3.12).
 NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-
-
-def blocking(descriptor: int) -> None:
-    """Reads of a regular file opened with NONBLOCK block again, as reads of a file should."""
-    if NONBLOCK:
-        os.set_blocking(descriptor, True)
 
 
 class NotARegularFile(OSError):
@@ -39,19 +35,30 @@ class FileTooLarge(OSError):
         self.limit = limit
 
 
-def read_small(path: str | Path, limit: int) -> bytes:
-    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them.
+@contextlib.contextmanager
+def open_regular(path: str | Path, *, follow_symlinks: bool = True) -> Iterator[BinaryIO]:
+    """`path` open for reading if it is a regular file; NotARegularFile for anything else.
 
-    O_NONBLOCK makes opening a FIFO return at once (it then fails the regular-file check);
-    the read stops one byte past the limit, whatever the size the file claims."""
-    descriptor = os.open(path, os.O_RDONLY | NONBLOCK)
+    O_NONBLOCK makes opening a FIFO return at once (it then fails the regular-file check),
+    and reads block again once it passed; O_NOFOLLOW (follow_symlinks=False) fails on a
+    final symlink instead of following it."""
+    flags = os.O_RDONLY | NONBLOCK | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    descriptor = os.open(path, flags)
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise NotARegularFile()
-        if info.st_size > limit:
-            raise FileTooLarge(info.st_size, limit)
-        blocking(descriptor)
+        if NONBLOCK:
+            os.set_blocking(descriptor, True)
+        yield handle
+
+
+def read_small(path: str | Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them: the
+    read stops one byte past the limit, whatever the size the file claims."""
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise FileTooLarge(size, limit)
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise FileTooLarge(len(data), limit)

@@ -33,7 +33,7 @@ from pydantic import PrivateAttr
 
 from reconciler import identity
 from reconciler.errors import SourceFileRefused
-from reconciler.files import NONBLOCK, blocking, open_private
+from reconciler.files import NotARegularFile, open_private, open_regular
 from reconciler.manifests import gitignored, hubfiles
 from reconciler.manifests.card import split_front_matter
 from reconciler.model import ContentId, SourceFile
@@ -173,22 +173,22 @@ def open_inside(real: str, root: str, shown: str) -> Iterator[BinaryIO]:
     """Open the resolved path `real` for reading only if it is a regular file of the repository
     at `root` outside its .git, judged on what was opened, not on the name.
 
-    O_NOFOLLOW: a last component swapped for a symlink fails instead of being followed;
-    O_NONBLOCK: a FIFO swapped in fails the regular-file check instead of waiting for a
-    writer. Where the system names an open descriptor's file (/proc/self/fd on Linux), that
-    name is checked too, which also catches a parent folder swapped for a symlink."""
+    A last component swapped for a symlink fails instead of being followed, a FIFO swapped in
+    fails the regular-file check instead of waiting for a writer (files.open_regular). Where
+    the system names an open descriptor's file (/proc/self/fd on Linux), that name is checked
+    too, which also catches a parent folder swapped for a symlink. (An ExitStack, so that only
+    the open's own errors are reworded, not those of the caller's block.)"""
     if not is_inside(real, root) or in_git_dir(real, root):
         raise UploadRefused(f"{shown} resolves outside the repository or into .git; refusing to upload it")
-    try:
-        descriptor = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | NONBLOCK)
-    except OSError:
-        raise UploadRefused(f"{shown} changed on disk since it was validated; refusing to upload it") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise UploadRefused(f"{shown} is not a regular file; refusing to upload it")
-        blocking(descriptor)
+    with contextlib.ExitStack() as opening:
         try:
-            opened = os.readlink(f"/proc/self/fd/{descriptor}")
+            handle = opening.enter_context(open_regular(real, follow_symlinks=False))
+        except NotARegularFile:
+            raise UploadRefused(f"{shown} is not a regular file; refusing to upload it") from None
+        except OSError:
+            raise UploadRefused(f"{shown} changed on disk since it was validated; refusing to upload it") from None
+        try:
+            opened = os.readlink(f"/proc/self/fd/{handle.fileno()}")
         except OSError:
             opened = real  # no such view of descriptors here: the checks on the name stand
         if opened != real and (not is_inside(opened, root) or in_git_dir(opened, root)):
