@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from reconciler.manifests import resolve_secret
-from reconciler.manifests.gitignored import written_in_the_repository
+from reconciler.manifests.gitignored import Ignores, written_in_the_repository
 from reconciler.model import DesiredSpace
 from reconciler.render._markdown import md_code, md_text
 
@@ -84,9 +84,10 @@ class Redactor:
     @classmethod
     def for_spaces(cls, spaces: Iterable[DesiredSpace], env: Mapping[str, str] | None = None) -> Redactor:
         values = [env[name] for name in CREDENTIALS if env and env.get(name)]
+        repositories: dict[str, Ignores | None] = {}
         for space in spaces:
             for ref in space.secrets.values():
-                if ref.from_file is not None and written_in_the_repository(ref.from_file):
+                if ref.from_file is not None and written_in_the_repository(ref.from_file, repositories):
                     # Its "value" is whatever a pull request wrote there: masking it would let
                     # the pull request choose which words the plan comment hides.
                     continue

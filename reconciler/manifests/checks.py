@@ -139,7 +139,9 @@ def _lifecycle(ctx: DocContext, space: Space) -> None:
             )
 
 
-def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> dict[str, SecretRef]:
+def resolve_secrets(
+    ctx: DocContext, spec: SpaceSpec, base: Path, root: str, ignores: gitignored.Ignores | None
+) -> dict[str, SecretRef]:
     """SecretRefs with fromFile made absolute; refuses files outside the repository."""
     result: dict[str, SecretRef] = {}
     for name, ref in spec.secrets.items():
@@ -192,7 +194,8 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
                 "keep secret files in the repository's git-ignored folder, or use fromEnv",
             )
             continue
-        if _not_ignored(absolute, root) and not follows_invalid(ctx, "secret-file-not-ignored"):
+        not_ignored = ignores is not None and not ignores.ignored(os.path.realpath(absolute))
+        if not_ignored and not follows_invalid(ctx, "secret-file-not-ignored"):
             ctx.add(
                 Severity.WARNING,
                 f"secret {shown}: fromFile reads a file git does not ignore; committed, its value is "
@@ -203,10 +206,6 @@ def resolve_secrets(ctx: DocContext, spec: SpaceSpec, base: Path, root: str) -> 
             )
         result[name] = SecretRef(from_file=absolute, preview=ref.preview)
     return result
-
-
-def _not_ignored(path: str, root: str) -> bool:
-    return gitignored.in_git_work_tree(root) and not gitignored.is_ignored(os.path.realpath(path), root)
 
 
 def check_source(ctx: DocContext, spec: SpaceSpec, base: Path, cache: SourceCache) -> Listing | None:

@@ -19,18 +19,15 @@ the refusing side of both rules.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pathspec
 
 from reconciler.files import read_small
+from reconciler.workspace import repository_root
 
 GITIGNORE = ".gitignore"
 MAX_IGNORE_BYTES = 1 << 20
-
-
-def is_ignored(real: str, root: str) -> bool:
-    """Whether git ignores the resolved path `real`, inside the repository at `root`."""
-    return Ignores(root).ignored(real)
 
 
 class Ignores:
@@ -42,12 +39,18 @@ class Ignores:
         self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
         self._folders: dict[tuple[str, ...], bool] = {}
 
+    @classmethod
+    def of(cls, root: str) -> Ignores | None:
+        """The rules of the repository at `root`; None when it is not a git work tree."""
+        return cls(root) if os.path.lexists(os.path.join(root, ".git")) else None
+
     def ignored(self, real: str) -> bool:
+        """Whether git ignores the file at the resolved path `real` (every caller asks about files)."""
         parts = tuple(os.path.relpath(real, self.root).split(os.sep))
         # An ignored folder takes everything under it, whatever a later pattern re-includes.
         if any(self._folder(parts[:depth]) for depth in range(1, len(parts))):
             return True
-        return self._decides(parts, is_folder=os.path.isdir(real))
+        return self._decides(parts, is_folder=False)
 
     def _folder(self, parts: tuple[str, ...]) -> bool:
         known = self._folders.get(parts)
@@ -83,19 +86,13 @@ def _read_spec(path: str) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
-def in_git_work_tree(root: str) -> bool:
-    return os.path.lexists(os.path.join(root, ".git"))
-
-
-def written_in_the_repository(path: str) -> bool:
+def written_in_the_repository(path: str, known: dict[str, Ignores | None]) -> bool:
     """Whether `path` is a file the repository itself may hold (inside a git work tree and not
-    ignored): such a file comes with the checkout, a pull request can write it."""
+    ignored): such a file comes with the checkout, a pull request can write it. `known` keeps
+    each repository's rules for the next path."""
     real = os.path.realpath(path)
-    folder = os.path.dirname(real)
-    while True:
-        if in_git_work_tree(folder):
-            return not is_ignored(real, folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return False
-        folder = parent
+    root = str(repository_root(Path(real).parent))
+    if root not in known:
+        known[root] = Ignores.of(root)
+    ignores = known[root]
+    return ignores is not None and not ignores.ignored(real)

@@ -135,6 +135,12 @@ def follows_invalid(ctx: DocContext, rule_id: str) -> bool:
     return ctx.fell_back(*RULES[rule_id].reads, IGNORE_LINT)
 
 
+def _first_paths(paths: tuple[str, ...], limit: int = 5) -> str:
+    """The first paths of a sorted listing, and how many more (render.words.names does the same
+    for the plan; importing the renderers here would load their templates with every manifest)."""
+    return ", ".join(paths[:limit]) + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
 def _emit(ctx: DocContext, rule_id: str, path: tuple[str | int, ...], message: str, hint: str | None) -> None:
     if not follows_invalid(ctx, rule_id):
         ctx.add(RULES[rule_id].severity, message, ctx.at(path), hint, rule_id)
@@ -206,27 +212,22 @@ def run(ctx: DocContext, space: Space, listing: Listing | None) -> None:
     if listing is not None:
         _requirements(ctx, space, listing)
     if listing is not None and listing.gitignored:
-        shown = ", ".join(listing.gitignored[:5]) + (
-            f" and {len(listing.gitignored) - 5} more" if len(listing.gitignored) > 5 else ""
-        )
         _emit(
             ctx,
             "gitignored-files",
             ("spec", "source", "path"),
             f"{len(listing.gitignored)} file(s) left out because the folder's .gitignore matches them "
-            f"(the Hub drops such files from a commit): {shown}",
+            f"(the Hub drops such files from a commit): {_first_paths(listing.gitignored)}",
             "remove them from the folder or from .gitignore, or add them to spec.source.exclude",
         )
     if listing is not None and listing.outside_git:
-        shown = ", ".join(listing.outside_git[:5]) + (
-            f" and {len(listing.outside_git) - 5} more" if len(listing.outside_git) > 5 else ""
-        )
         _emit(
             ctx,
             "files-outside-git",
             ("spec", "source", "path"),
             f"{len(listing.outside_git)} file(s) of the source folder are ignored by the repository's git: "
-            f"they are uploaded from this checkout, but a fresh clone (CI) has none of them: {shown}",
+            f"they are uploaded from this checkout, but a fresh clone (CI) has none of them: "
+            f"{_first_paths(listing.outside_git)}",
             "if they are secrets (.env, keys), add them to spec.source.exclude; if they are built, build them "
             "where apply runs",
         )

@@ -335,7 +335,7 @@ class _Loader:
         ):
             ctx.error(("metadata", "labels", EXEMPT_LABEL), problem)
         hub_rules.check_hub_rules(ctx, space)
-        secrets = checks.resolve_secrets(ctx, spec, base, self.cache.root)
+        secrets = checks.resolve_secrets(ctx, spec, base, self.cache.root, self.cache.ignores)
         for name, ref in secrets.items():
             if ref.from_file is not None:
                 real = os.path.realpath(ref.from_file)

@@ -300,7 +300,7 @@ class SourceCache:
         self.guard = UploadGuard(self.root)
         self.hashes = hashes if hashes is not None else identity.HashCache(Path(self.root) / HASH_CACHE_FILE)
         self._cache: dict[tuple[str, tuple[str, ...]], Listing] = {}
-        self.ignores = gitignored.Ignores(self.root) if gitignored.in_git_work_tree(self.root) else None
+        self.ignores = gitignored.Ignores.of(self.root)
         self._inside: dict[str, bool] = {}
 
     def inside(self, path: Path) -> bool:
@@ -362,7 +362,7 @@ class SourceCache:
             outside_git=tuple(
                 f.path
                 for f in files
-                if self.ignores is not None and f.local_path and self.ignores.ignored(os.path.realpath(f.local_path))
+                if self.ignores is not None and isinstance(f, ListedFile) and self.ignores.ignored(f.real_path)
             ),
         )
 
