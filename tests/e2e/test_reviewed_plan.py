@@ -38,6 +38,16 @@ def apply_with_fingerprint_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert first.code == 0, first.output
 
 
+def plan_reviewing(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """plan.json for gradio-hello made while HELLO_TOKEN holds `value`, the value under review."""
+    monkeypatch.setenv("HELLO_TOKEN", keep_secret(value))
+    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
+    assert planned.code == 0 and "spec.secrets.HELLO_TOKEN" in planned.output, planned.output
+
+
+STALE_SECRET = "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made"
+
+
 def test_a_secret_value_changed_after_the_plan_names_the_space_and_the_secret(
     hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,7 +57,7 @@ def test_a_secret_value_changed_after_the_plan_names_the_space_and_the_secret(
     monkeypatch.setenv("HELLO_TOKEN", SPECIAL_CANARY)  # the value changes after the review
     applied = run_cli("apply", "--plan", "plan.json")
     assert applied.code == 1, applied.output
-    assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
+    assert STALE_SECRET in applied.stderr
     assert "manifests or files changed" not in applied.output and "Traceback" not in applied.output
 
 
@@ -57,13 +67,11 @@ def test_a_secret_value_changed_again_after_a_plan_that_changes_it_is_stale(
     # The reviewed plan changes the secret to one value; apply must not write another one that
     # nobody reviewed (both plans say "changed": only the planned value's fingerprint tells).
     apply_with_fingerprint_key(monkeypatch)
-    monkeypatch.setenv("HELLO_TOKEN", keep_secret("reviewed-value-Q7s9x2k4"))
-    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
-    assert planned.code == 0 and "spec.secrets.HELLO_TOKEN" in planned.output, planned.output
+    plan_reviewing(monkeypatch, "reviewed-value-Q7s9x2k4")
     monkeypatch.setenv("HELLO_TOKEN", SPECIAL_CANARY)
     applied = run_cli("apply", "--plan", "plan.json")
     assert applied.code == 1, applied.output
-    assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
+    assert STALE_SECRET in applied.stderr
     assert "reviewed-value-Q7s9x2k4" not in (fleet / "plan.json").read_text()
 
 
@@ -72,9 +80,7 @@ def test_a_reviewed_plan_that_changes_a_secret_applies_when_the_value_is_the_rev
 ) -> None:
     # The other side of the test above: a rotation reviewed in plan.json goes through.
     apply_with_fingerprint_key(monkeypatch)
-    monkeypatch.setenv("HELLO_TOKEN", keep_secret("rotated-value-Z3k8w1"))
-    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
-    assert planned.code == 0 and "spec.secrets.HELLO_TOKEN" in planned.output, planned.output
+    plan_reviewing(monkeypatch, "rotated-value-Z3k8w1")
     written = (fleet / "plan.json").read_text()
     assert "rotated-value-Z3k8w1" not in written and '"planned_fingerprint"' in written
     applied = run_cli("apply", "--plan", "plan.json")
@@ -88,11 +94,9 @@ def test_a_secret_a_creation_adds_cannot_change_after_the_review(
     hub: LocalHub, fleet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECONCILE_FINGERPRINT_KEY", "a-long-random-fingerprint-key-for-this-test")
-    monkeypatch.setenv("HELLO_TOKEN", keep_secret("reviewed-at-creation-P4m2"))
-    planned = run_cli("plan", "--target", "local-org/gradio-hello", "--out", "plan.json")
-    assert planned.code == 0, planned.output
+    plan_reviewing(monkeypatch, "reviewed-at-creation-P4m2")
     monkeypatch.setenv("HELLO_TOKEN", SPECIAL_CANARY)
     applied = run_cli("apply", "--plan", "plan.json")
     assert applied.code == 1, applied.output
-    assert "local-org/gradio-hello: the value of secret HELLO_TOKEN changed since the plan was made" in applied.stderr
+    assert STALE_SECRET in applied.stderr
     assert not HfApi(endpoint=hub.endpoint, token=hub.token).repo_exists("local-org/gradio-hello", repo_type="space")

@@ -205,12 +205,19 @@ def test_a_git_entry_in_a_source_folder_is_never_listed_even_when_re_included(se
     assert [f.path for f in result.spaces[0].files] == ["README.md", "app.py"]
 
 
-def test_a_file_swapped_for_a_secret_link_after_validation_is_not_read(secret_repo: Path) -> None:
-    (secret_repo / "app" / "data.txt").write_text("public\n")
-    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
-    result = load_manifests([secret_repo / "manifests"])
+def _listed_data(repo: Path) -> ListedFile:
+    """app/data.txt ("public") as a load of the secret-declaring manifest lists it."""
+    (repo / "app" / "data.txt").write_text("public\n")
+    (repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
+    result = load_manifests([repo / "manifests"])
     assert result.ok, result.diagnostics
     data = next(f for f in result.spaces[0].files if f.path == "data.txt")
+    assert isinstance(data, ListedFile)
+    return data
+
+
+def test_a_file_swapped_for_a_secret_link_after_validation_is_not_read(secret_repo: Path) -> None:
+    data = _listed_data(secret_repo)
     assert data.read() == b"public\n"
     (secret_repo / "app" / "data.txt").unlink()
     (secret_repo / "app" / "data.txt").symlink_to("../secrets/token.txt")
@@ -225,11 +232,7 @@ def test_a_file_swapped_for_a_secret_link_after_validation_is_not_read(secret_re
 
 
 def test_a_pinned_upload_reads_the_checked_file_whatever_the_path_becomes(secret_repo: Path) -> None:
-    (secret_repo / "app" / "data.txt").write_text("public\n")
-    (secret_repo / "manifests" / "m.yaml").write_text(SPACE.format(extra=ONE_SECRET))
-    result = load_manifests([secret_repo / "manifests"])
-    assert result.ok, result.diagnostics
-    data = next(f for f in result.spaces[0].files if f.path == "data.txt")
+    data = _listed_data(secret_repo)
     with contextlib.ExitStack() as pins:
         pinned = data.pinned(pins)
         assert isinstance(pinned, str)
