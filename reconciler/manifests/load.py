@@ -380,8 +380,9 @@ class _Loader:
                             f"{declared}; a secret file is never uploaded"
                         )
                 for rel, real in use.listing.entries:
-                    found = _identity(real)
-                    if found is not None and self.cache.guard.is_git_file(found):
+                    info = _stat(real)
+                    found = (info.st_dev, info.st_ino) if info is not None else None
+                    if info is not None and self.cache.guard.is_git_file(info):
                         problems.append(
                             f"source folder {use.written!r}: {rel} is a file of the repository's .git "
                             "under another name (a hard link); refusing to upload it"
@@ -517,12 +518,16 @@ def _name_hint(spelled: str, labels: list[Label]) -> str:
     return f"put a parameter in metadata.name, e.g. name: {name}-{{{{ {telling[0]} }}}}"
 
 
-def _identity(path: str) -> tuple[int, int] | None:
+def _stat(path: str) -> os.stat_result | None:
     try:
-        info = os.stat(path)
+        return os.stat(path)
     except OSError:
         return None
-    return (info.st_dev, info.st_ino)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    info = _stat(path)
+    return None if info is None else (info.st_dev, info.st_ino)
 
 
 def _diagnostic_order(d: Diagnostic) -> tuple[str, int, int, str]:

@@ -111,11 +111,14 @@ class UploadGuard:
             found.add((info.st_dev, info.st_ino))
         return found
 
-    def is_git_file(self, identity: tuple[int, int]) -> bool:
-        """Whether (device, inode) is a file of the repository's .git under another name (a hard link)."""
+    def is_git_file(self, info: os.stat_result) -> bool:
+        """Whether the file `info` describes is a file of the repository's .git under another name
+        (a hard link). A file with one name is not: the .git is walked only for one with several."""
+        if info.st_nlink < 2:
+            return False
         if self._git_files is None:
             self._git_files = git_file_identities(self.root)
-        return identity in self._git_files
+        return (info.st_dev, info.st_ino) in self._git_files
 
     def read(self, file: ListedFile) -> bytes:
         """The file's bytes, re-checked now: it may have been swapped since it was listed."""
@@ -163,7 +166,7 @@ class UploadGuard:
             info = os.fstat(handle.fileno())
             if self.is_secret(real, (info.st_dev, info.st_ino)):
                 raise UploadRefused(f"{file.path} is a file behind a secret; refusing to upload it")
-            if self.is_git_file((info.st_dev, info.st_ino)):
+            if self.is_git_file(info):
                 raise UploadRefused(f"{file.path} is a file of the repository's .git; refusing to upload it")
             yield handle
 
