@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from reconciler import interning
 from reconciler.diff import (
     STATIC_STARTER_FILES,
+    SecretDiff,
     SecretProbe,
     SpaceDiff,
     desired_settings,
@@ -28,7 +29,6 @@ from reconciler.health import Stage
 from reconciler.model import (
     PREVENT_DESTROY_TAG,
     RUNG_ORDER,
-    SENSITIVE,
     Action,
     Blocker,
     BlockerCode,
@@ -190,15 +190,11 @@ def _all_files(desired: DesiredSpace) -> FileChanges:
 
 def _creation_changes(desired: DesiredSpace, probes: Mapping[str, SecretProbe]) -> tuple[Change, ...]:
     changes = [Change(path=path, after=value) for path, value in desired_settings(desired).items()]
-    # With the value's fingerprint, as for an update: apply --plan refuses a value changed since.
+    # As an update adds a secret (diff.SecretDiff), with the value's fingerprint: apply --plan
+    # refuses a value changed since.
+    unavailable = SecretProbe(available=False)
     changes += [
-        Change(
-            path=f"spec.secrets.{name}",
-            after=SENSITIVE,
-            note="added",
-            secret=SecretState.ADDED,
-            planned_fingerprint=probe.fingerprint if (probe := probes.get(name)) is not None else None,
-        )
+        SecretDiff(name, SecretState.ADDED, "added", planned=probes.get(name, unavailable).fingerprint).as_change()
         for name in desired.secrets
     ]
     return tuple(sorted(changes, key=lambda c: c.path))
