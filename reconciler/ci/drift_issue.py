@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.ci.comment import COMMENT_BUDGET, Links, marker
 from reconciler.ci.github import GitHub
+from reconciler.render._drift_common import BACK_TO_GIT, HAND_MOUNTED
 from reconciler.render._markdown import html_text, md_code, md_text
 from reconciler.render.plan_markdown import md_value
 
@@ -20,12 +21,6 @@ LABEL = "spaces-reconciler-drift"
 ALARMING = ("drifted", "missing", "failed")  # hand-made unmanaged Spaces alone are reported, not alarming
 ORDER = ("failed", "missing", "drifted", "unmanaged")
 COLUMNS = ("in_sync", "drifted", "missing", "unmanaged", "failed")
-
-
-HAND_MOUNTED = (
-    "Volumes mounted by hand are kept by apply (it never unmounts what it did not mount): "
-    "declare them in the manifest, or unmount them on the Hub."
-)
 
 
 def _hand_mounted(report: Mapping[str, Any]) -> bool:
@@ -95,8 +90,7 @@ def body(report: Mapping[str, Any], path: str, links: Links, budget: int = COMME
         "|--:|--:|--:|--:|--:|",
         "| " + " | ".join(str(summary.get(s, 0)) for s in COLUMNS) + " |",
         "",
-        "Run `reconcile apply` to bring the Hub back to git, or change the manifests to accept what the Hub has."
-        + (f" {HAND_MOUNTED}" if _hand_mounted(report) else ""),
+        BACK_TO_GIT + (f" {HAND_MOUNTED}" if _hand_mounted(report) else ""),
         "This issue is updated every night and closed when the fleet is back in sync.",
         "",
         *_orphans(report),

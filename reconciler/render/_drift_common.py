@@ -128,8 +128,18 @@ def has_attribution(detail: DriftDetail) -> bool:
     )
 
 
+# What to do about drift, said by the report and by the nightly issue (reconciler.ci.drift_issue).
+BACK_TO_GIT = "Run `reconcile apply` to bring the Hub back to git, or change the manifests to accept what the Hub has."
+HAND_MOUNTED = (
+    "Volumes mounted by hand are kept by apply (it never unmounts what it did not mount): "
+    "declare them in the manifest, or unmount them on the Hub."
+)
+
+
 def template_globals() -> dict[str, Any]:
     return {
+        "back_to_git": BACK_TO_GIT,
+        "hand_mounted_note": HAND_MOUNTED,
         "labels": LABELS,
         "reason": reason,
         "file_groups": file_groups,
