@@ -1,9 +1,14 @@
-"""Reading the repository's own small files: manifests, `.reconcileignore`, `reconcile.yaml`,
-`fromFile` secrets.
+"""Files the tool reads from a repository, and files it writes for its user only.
 
-A pull request can commit a symlink, so any of these may point at a device or a FIFO
-(`/dev/zero` reads forever; a FIFO's open waits for a writer; `st_size` is 0 for both).
-Only a regular file is read, and never more than the caller's limit.
+Reading: manifests, `.reconcileignore`, `reconcile.yaml`, `fromFile` secrets and the files
+of a source folder. A pull request can commit a symlink, so any of these may point at a
+device or a FIFO (`/dev/zero` reads forever; a FIFO's open waits for a writer; `st_size` is
+0 for both): only a regular file is opened (`open_regular`), and small files are never read
+past the caller's limit (`read_small`).
+
+Writing: the tool's `.reconcile/` and the local Hub's state hold private Spaces' files,
+tokens and digests: folders 0700 and files 0600 whatever the umask (`private_dir`,
+`open_private`).
 """
 
 from __future__ import annotations
